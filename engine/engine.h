@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Engine-internal interfaces of libvirtbench (not installed). Shared by the
- * CLI, the agent, the unit tests and the engine's own modules.
+ * CLI, the agent, the unit tests, the engine's own modules and the in-tree
+ * plugins (which are built with the engine and may use these helpers, e.g.
+ * vb_proc_run). Out-of-tree plugins use include/virtbench/plugin.h only.
  */
 #ifndef VIRTBENCH_ENGINE_H
 #define VIRTBENCH_ENGINE_H
@@ -330,6 +332,8 @@ VB_INTERNAL int vb_proc_run(const char *const *argv, double timeout,
 			    void *user, int log_fd,
 			    int (*child_setup)(void *arg), void *setup_arg,
 			    int *status);
+/* sync(), then write 3 to /proc/sys/vm/drop_caches. 0 or -errno. */
+VB_INTERNAL int vb_drop_host_caches(void);
 /* Run argv and capture its stdout (malloc'd, NUL-terminated) */
 VB_INTERNAL int vb_proc_capture(const char *const *argv, double timeout,
 				char **out, int *status);

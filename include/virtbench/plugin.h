@@ -183,6 +183,8 @@ struct vb_env_spec {
 struct vb_env_granted {
 	bool cpus_enforced;     /* false: observed CPUs are not a limit we set */
 	bool memory_enforced;
+	bool vm;                /* a virtual machine: memory shows as MemTotal,
+	                           which the guest kernel keeps a part of */
 	char note[256];         /* e.g. "no memory cgroup: limit not enforced" */
 };
 
