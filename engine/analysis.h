@@ -160,6 +160,11 @@ VB_INTERNAL bool vb_analysis_primary(const struct vb_analysis *a,
 				     const char *workload, const char *metric);
 
 /* Shared helpers. */
+/* Open DIR/NAME.tmp for writing; vb_out_close renames it to DIR/NAME, so a
+ * reader never sees half a file. Both free *tmp and *final. */
+VB_INTERNAL FILE *vb_out_open(const char *dir, const char *name, char **tmp,
+			      char **final);
+VB_INTERNAL int vb_out_close(FILE *f, char *tmp, char *final);
 VB_INTERNAL char *vb_path_join(const char *dir, const char *name);
 /* Display form of one params value: sizes as 2G, else unchanged. */
 VB_INTERNAL void vb_param_display(const char *key, const char *value,

@@ -1139,7 +1139,7 @@ static const char *better_name(int b)
 }
 
 /* Write to NAME.tmp, then rename, so a reader never sees half a file. */
-static FILE *open_out(const char *dir, const char *name, char **tmp, char **final)
+FILE *vb_out_open(const char *dir, const char *name, char **tmp, char **final)
 {
 	size_t n;
 	FILE *f;
@@ -1157,7 +1157,7 @@ static FILE *open_out(const char *dir, const char *name, char **tmp, char **fina
 	return f;
 }
 
-static int close_out(FILE *f, char *tmp, char *final)
+int vb_out_close(FILE *f, char *tmp, char *final)
 {
 	int rc = 0;
 
@@ -1177,7 +1177,7 @@ static int close_out(FILE *f, char *tmp, char *final)
 static int write_summary_csv(const struct vb_analysis *a)
 {
 	char *tmp, *final;
-	FILE *f = open_out(a->dir, "summary.csv", &tmp, &final);
+	FILE *f = vb_out_open(a->dir, "summary.csv", &tmp, &final);
 
 	if (!f)
 		return -errno;
@@ -1221,13 +1221,13 @@ static int write_summary_csv(const struct vb_analysis *a)
 		csv_str(f, g->verdict);
 		fputc('\n', f);
 	}
-	return close_out(f, tmp, final);
+	return vb_out_close(f, tmp, final);
 }
 
 static int write_comparisons_csv(const struct vb_analysis *a)
 {
 	char *tmp, *final;
-	FILE *f = open_out(a->dir, "comparisons.csv", &tmp, &final);
+	FILE *f = vb_out_open(a->dir, "comparisons.csv", &tmp, &final);
 
 	if (!f)
 		return -errno;
@@ -1264,7 +1264,7 @@ static int write_comparisons_csv(const struct vb_analysis *a)
 		csv_str(f, m->threshold ? m->threshold : "");
 		fputc('\n', f);
 	}
-	return close_out(f, tmp, final);
+	return vb_out_close(f, tmp, final);
 }
 
 static json_t *cell_json(const struct vb_acell *c)
@@ -1377,7 +1377,7 @@ static int write_summary_json(const struct vb_analysis *a)
 	json_object_set_new(root, "violations", json_integer(a->violations));
 	json_object_set_new(root, "failed", failed);
 
-	f = open_out(a->dir, "summary.json", &tmp, &final);
+	f = vb_out_open(a->dir, "summary.json", &tmp, &final);
 	if (!f) {
 		json_decref(root);
 		return -errno;
@@ -1385,7 +1385,7 @@ static int write_summary_json(const struct vb_analysis *a)
 	json_dumpf(root, f, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
 	fputc('\n', f);
 	json_decref(root);
-	rc = close_out(f, tmp, final);
+	rc = vb_out_close(f, tmp, final);
 	return rc;
 }
 
