@@ -25,7 +25,6 @@
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <dlfcn.h>
 #include <elf.h>
 #include <errno.h>
@@ -250,6 +249,29 @@ static int real_agent(struct vb_ctx *ctx, const char *path, char **out)
 	char dir[PATH_MAX];
 	const char *slash = strrchr(path, '/');
 
+	if (!slash) {
+		/* A bare name: the program PATH would run. */
+		const char *env = getenv("PATH");
+		char *dirs = strdup(env && *env ? env : "/usr/bin:/bin");
+		char *save = NULL;
+		int err = -ENOENT;
+
+		if (!dirs)
+			return -ENOMEM;
+		for (char *d = strtok_r(dirs, ":", &save); d;
+		     d = strtok_r(NULL, ":", &save)) {
+			if (snprintf(dir, sizeof(dir), "%s/%s", d, path) <
+				    (int)sizeof(dir) &&
+			    access(dir, X_OK) == 0) {
+				err = 0;
+				break;
+			}
+		}
+		free(dirs);
+		if (err)
+			return VB_ERROR(ctx, err, "%s not found in PATH", path);
+		return real_agent(ctx, dir, out);
+	}
 	if (is_elf(path)) {
 		*out = strdup(path);
 		return *out ? 0 : -ENOMEM;
@@ -257,12 +279,8 @@ static int real_agent(struct vb_ctx *ctx, const char *path, char **out)
 	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
 		int n;
 
-		if (slash)
-			n = snprintf(dir, sizeof(dir), "%.*s/%s%s",
-				     (int)(slash - path), path, tries[i],
-				     slash + 1);
-		else
-			n = snprintf(dir, sizeof(dir), "%s%s", tries[i], path);
+		n = snprintf(dir, sizeof(dir), "%.*s/%s%s", (int)(slash - path),
+			     path, tries[i], slash + 1);
 		if (n < 0 || (size_t)n >= sizeof(dir))
 			continue;
 		if (is_elf(dir)) {
@@ -455,47 +473,30 @@ static char *make_libpath(void)
 	return p;
 }
 
-/* Workload modules: every ELF *.so in the colon-separated dirs, the first
- * of a name winning as in the engine's own search. */
+/*
+ * Workload modules: what the engine's own loader accepts as a workload in
+ * those dirs (the engine's search path also holds backends, which the
+ * agent never loads). Preloaded modules of a static build are inside the
+ * agent already.
+ */
 static int add_plugins(struct vb_ctx *ctx, struct blist *l, const char *dirs)
 {
-	char *copy = strdup(dirs ? dirs : "");
-	char *save = NULL;
-	int err = 0;
+	struct vb_registry reg = { 0 };
+	int err;
 
-	if (!copy)
-		return -ENOMEM;
-	for (char *d = strtok_r(copy, ":", &save); d && !err;
-	     d = strtok_r(NULL, ":", &save)) {
-		DIR *dh = opendir(d);
-		struct dirent *de;
+	if (!dirs || !*dirs)
+		return 0;
+	err = vb_registry_load(&reg, dirs, 1u << VB_PLUGIN_WORKLOAD);
+	for (size_t i = 0; !err && i < reg.count; i++) {
+		const char *p = reg.items[i].path;
 
-		if (!dh)
-			continue; /* a search path may name missing dirs */
-		while ((de = readdir(dh)) && !err) {
-			size_t n = strlen(de->d_name);
-			char *p;
-			struct stat st;
-
-			if (n < 4 || strcmp(de->d_name + n - 3, ".so") != 0)
-				continue;
-			p = path_join(d, de->d_name);
-			if (!p) {
-				err = -ENOMEM;
-				break;
-			}
-			if (stat(p, &st) == 0 && S_ISREG(st.st_mode) &&
-			    is_elf(p))
-				err = blist_add(l, "plugins", de->d_name, p,
-						0644);
-			if (err < 0)
-				err = VB_ERROR(ctx, err, "%s: %s", p,
-					       strerror(-err));
-			free(p);
-		}
-		closedir(dh);
+		if (!reg.items[i].handle || !p || p[0] != '/')
+			continue;
+		err = blist_add(l, "plugins", base_name(p), p, 0644);
+		if (err < 0)
+			err = VB_ERROR(ctx, err, "%s: %s", p, strerror(-err));
 	}
-	free(copy);
+	vb_registry_free(&reg);
 	return err;
 }
 
