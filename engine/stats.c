@@ -663,8 +663,9 @@ static struct vb_agroup *group_get(struct vb_analysis *a, const char *backend,
 {
 	struct vb_agroup *g;
 
-	for (size_t i = 0; i < a->ngroups; i++) {
-		g = &a->groups[i];
+	/* runs.csv holds a cell's rows together: try the latest group first. */
+	for (size_t k = a->ngroups; k > 0; k--) {
+		g = &a->groups[k - 1];
 		if (!strcmp(g->backend, backend) && !strcmp(g->config, config) &&
 		    !strcmp(g->workload, workload) && !strcmp(g->params, params))
 			return g;
@@ -686,8 +687,9 @@ static struct vb_acell *cell_get(struct vb_analysis *a, size_t gi,
 {
 	struct vb_acell *c;
 
-	for (size_t i = 0; i < a->ncells; i++) {
-		c = &a->cells[i];
+	/* Newest first: the metrics of the current group were added last. */
+	for (size_t k = a->ncells; k > 0; k--) {
+		c = &a->cells[k - 1];
 		if (c->group_index == gi && !strcmp(c->metric, metric))
 			return c;
 	}
