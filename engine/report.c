@@ -599,32 +599,63 @@ static const char *better_text(int b)
 	return b < 0 ? ", lower is better" : b > 0 ? ", higher is better" : "";
 }
 
+/* Result tables: one per workload and metric, rows by parameters, backend,
+ * config, so a reader scans one metric across the whole matrix. */
+static int cmp_cell_display(const void *x, const void *y)
+{
+	const struct vb_acell *m = *(const struct vb_acell *const *)x;
+	const struct vb_acell *n = *(const struct vb_acell *const *)y;
+	const struct vb_agroup *a = m->group, *b = n->group;
+	int c;
+
+	if (a->order[0] != b->order[0])
+		return a->order[0] < b->order[0] ? -1 : 1;
+	if ((c = strcmp(a->workload, b->workload)) != 0)
+		return c;
+	if (m->metric_rank != n->metric_rank)
+		return m->metric_rank < n->metric_rank ? -1 : 1;
+	if ((c = strcmp(m->metric, n->metric)) != 0)
+		return c;
+	if (a->order[1] != b->order[1])
+		return a->order[1] < b->order[1] ? -1 : 1;
+	if (a->order[2] != b->order[2])
+		return a->order[2] < b->order[2] ? -1 : 1;
+	if ((c = strcmp(a->backend, b->backend)) != 0)
+		return c;
+	return a->order[3] - b->order[3];
+}
+
 static void section_summary(FILE *f, const struct vb_analysis *a)
 {
-	const struct vb_acell *prev = NULL;
+	const struct vb_acell *prev = NULL, **order;
 
+	order = malloc((a->ncells ? a->ncells : 1) * sizeof(*order));
+	if (!order)
+		abort();
+	for (size_t i = 0; i < a->ncells; i++)
+		order[i] = &a->cells[i];
+	qsort(order, a->ncells, sizeof(*order), cmp_cell_display);
 	fprintf(f, "## Results\n\n");
 	fprintf(f, "Mean ± half-width of the 95 %% confidence interval of the mean "
-		"(Student t), coefficient of variation, and outliers by modified z-score "
-		"(flagged, never dropped; repetitions listed). Every metric is in "
-		"summary.csv and summary.json.\n\n");
+		"(Student t), coefficient of variation (⚠ above 5 %%), and outliers by "
+		"modified z-score (flagged, never dropped; repetitions listed). The same "
+		"numbers are in summary.csv and summary.json.\n\n");
 	for (size_t i = 0; i < a->ncells; i++) {
-		const struct vb_acell *c = &a->cells[i];
+		const struct vb_acell *c = order[i];
 		const struct vb_agroup *g = c->group;
 		char pd[256], mean[96], mn[32], md_[32], mx[32], cv[32], outl[128];
 		size_t len = 0;
 
 		if (!prev || strcmp(prev->group->workload, g->workload) ||
-		    strcmp(prev->metric, c->metric) ||
-		    prev->group->order[1] != g->order[1]) {
-			vb_params_display(g->params, pd, sizeof(pd));
-			fprintf(f, "%s### %s %s: %s%s%s%s\n\n", prev ? "\n" : "", g->workload,
-				*g->params ? pd : "", c->metric, *c->unit ? " (" : "", c->unit,
-				*c->unit ? ")" : "");
-			fprintf(f, "| backend | config | n | mean ± 95 %% CI | CV %% | min | "
-				"median | max | outliers |\n"
-				"| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+		    strcmp(prev->metric, c->metric)) {
+			fprintf(f, "%s### %s: %s%s%s%s%s\n\n", prev ? "\n" : "", g->workload,
+				c->metric, *c->unit ? " (" : "", c->unit, *c->unit ? ")" : "",
+				better_text(c->better));
+			fprintf(f, "| backend | config | parameters | n | mean ± 95 %% CI | CV %% "
+				"| min | median | max | outliers |\n"
+				"| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
 		}
+		vb_params_display(g->params, pd, sizeof(pd));
 		prev = c;
 		fmt_mean_ci(&c->st, mean, sizeof(mean));
 		fmt_num(c->st.min, mn, sizeof(mn));
@@ -651,9 +682,12 @@ static void section_summary(FILE *f, const struct vb_analysis *a)
 		md(f, g->backend);
 		fprintf(f, " | ");
 		md(f, g->config);
+		fprintf(f, " | ");
+		md(f, pd);
 		fprintf(f, " | %zu | %s | %s | %s | %s | %s | %s |\n", c->n, mean, cv, mn, md_,
 			mx, outl);
 	}
+	free(order);
 	if (!a->ncells)
 		fprintf(f, "No successful repetition in runs.csv.\n");
 	fprintf(f, "\n");
