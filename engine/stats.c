@@ -976,6 +976,11 @@ int vb_analysis_load(const char *dir, struct vb_analysis **out)
 		vb_analysis_free(a);
 		return rc;
 	}
+	/* No experiment record: the documented default baseline, if it ran. */
+	if (!json_object_get(a->env, "experiment"))
+		for (size_t i = 0; i < a->ngroups && !a->baseline; i++)
+			if (!strcmp(a->groups[i].backend, "bare-metal"))
+				a->baseline = "bare-metal";
 	for (size_t i = 0; i < a->ncells; i++) {
 		struct vb_acell *c = &a->cells[i];
 

@@ -382,6 +382,13 @@ START_TEST(analyze_errors)
 	ck_assert_int_eq(vb_analyze(dir, &viol), 0);
 	ck_assert_int_eq(viol, 0);
 	ck_assert(exists(dir, "summary.csv"));
+	{
+		/* ...but bare-metal is still the baseline, as by default. */
+		char *s = slurp(dir, "comparisons.csv");
+
+		ck_assert_ptr_nonnull(strstr(s, ",qemu,bare-metal,1cpu-2g,cpu-prime,max_prime=5000,total_time,"));
+		free(s);
+	}
 	/* A bad threshold is reported, not counted as violated. */
 	f = fopen(path, "w");
 	fputs("{\"experiment\": {\"name\": \"x\", \"baseline\": \"bare-metal\", "
