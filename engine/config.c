@@ -1076,6 +1076,36 @@ static bool in_names(const struct names *nm, const char *s)
 	return false;
 }
 
+/*
+ * A reference to a backend label that is the name of a loaded backend
+ * plugin, while some backend entry named an unknown plugin: the entry's
+ * typo (reported already) is the cause, so don't send the user to "fix"
+ * the reference towards the typo.
+ */
+static bool backend_cascade(struct ld *L, const char *label)
+{
+	size_t i;
+
+	if (!find_plugin(L->reg, VB_PLUGIN_BACKEND, label))
+		return false;
+	for (i = 0; i < L->ex->nbackends; i++)
+		if (!L->ex->backends[i].plugin)
+			return true;
+	return false;
+}
+
+/* Some workload entry named an unknown plugin: its options and metrics
+ * are unknown too, so references to them cannot be judged. */
+static bool workload_unresolved(struct ld *L)
+{
+	size_t i;
+
+	for (i = 0; i < L->ex->nworkloads; i++)
+		if (!L->ex->workloads[i].plugin)
+			return true;
+	return false;
+}
+
 /* Canonical text of an option value given in a filter. */
 static char *filter_value(struct ld *L, const struct vb_workload_entry *w,
 			  const struct vb_option *o, const config_setting_t *m,
@@ -1178,6 +1208,13 @@ static void parse_excludes(struct ld *L, const config_setting_t *root)
 					       "%s: wrong type: expected a %s in double quotes, got %s",
 					       w, what, got);
 				} else if (!in_names(&nm, config_setting_get_string(ms))) {
+					if ((!strcmp(key, "backend") &&
+					     backend_cascade(L, config_setting_get_string(ms))) ||
+					    (!strcmp(key, "workload") &&
+					     workload_unresolved(L))) {
+						free(nm.v);
+						continue;
+					}
 					report(L, ms,
 					       "%s: unknown %s '%s'%s (it must name an entry of `%ss`)",
 					       w, what, config_setting_get_string(ms),
@@ -1204,7 +1241,9 @@ static void parse_excludes(struct ld *L, const config_setting_t *root)
 					if (fw)
 						break;
 				}
-				if (!o) {
+				if (!o && workload_unresolved(L)) {
+					continue;
+				} else if (!o) {
 					struct names nm = { 0 };
 					const struct vb_option *p;
 
@@ -1294,20 +1333,20 @@ static bool parse_threshold(struct ld *L, const config_setting_t *ts,
 		ok = false;
 	}
 	label_kind_list(L, "backend", &bl);
-	if (!in_names(&bl, a)) {
+	if (!in_names(&bl, a) && !backend_cascade(L, a)) {
 		report(L, ts,
 		       "%s: unknown backend label '%s' in \"%s\"%s (use a backend's name, or its plugin name when it has none)",
 		       where, a, text, did_you_mean(a, names_get(&bl), dym, sizeof(dym)));
 		ok = false;
 	}
-	if (!in_names(&bl, b)) {
+	if (!in_names(&bl, b) && !backend_cascade(L, b)) {
 		report(L, ts,
 		       "%s: unknown backend label '%s' in \"%s\"%s (use a backend's name, or its plugin name when it has none)",
 		       where, b, text, did_you_mean(b, names_get(&bl), dym, sizeof(dym)));
 		ok = false;
 	}
 	metric_names(L, &mn);
-	if (!in_names(&mn, metric)) {
+	if (!in_names(&mn, metric) && !workload_unresolved(L)) {
 		report(L, ts,
 		       "%s: unknown metric '%s' in \"%s\"%s (use a metric of one of the workloads; 'virtbench plugins NAME' lists them)",
 		       where, metric, text,
@@ -1596,7 +1635,7 @@ int vb_experiment_load(const char *path, const struct vb_registry *reg,
 		const config_setting_t *bs = config_setting_get_member(root, "baseline");
 
 		label_kind_list(&L, "backend", &bl);
-		if (!in_names(&bl, top.baseline))
+		if (!in_names(&bl, top.baseline) && !backend_cascade(&L, top.baseline))
 			report(&L, bs,
 			       "baseline: unknown backend label '%s'%s (use a backend's name, or its plugin name when it has none)",
 			       top.baseline,

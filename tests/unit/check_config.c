@@ -283,6 +283,32 @@ START_TEST(test_collects_all)
 }
 END_TEST
 
+/* One typo in a plugin name gives one message, not one per reference. */
+START_TEST(test_no_cascade)
+{
+	static const char text[] =
+		"backends = ( { plugin = \"qemuu\"; }, { plugin = \"bare-metal\"; } );\n"
+		"configs = ( { name = \"c1\"; cpus = 1; memory = \"1G\"; } );\n"
+		"workloads = ( { plugin = \"cpu_prime\"; max_prime = [5, 7]; } );\n"
+		"exclude = ( { backend = \"qemu\"; workload = \"cpu-prime\"; max_prime = 5; } );\n"
+		"thresholds = ( \"qemu/bare-metal events_per_second >= 0.5\" );\n"
+		"baseline = \"qemu\";\n";
+	struct vb_experiment *ex = NULL;
+	struct vb_diag d = { 0 };
+
+	make_tmpdir();
+	ck_assert_int_eq(vb_experiment_load(write_cfg(text), &fake_registry,
+					    &ex, &d), -EINVAL);
+	if (d.count != 2)
+		vb_diag_print(&d, stderr);
+	ck_assert_uint_eq(d.count, 2);
+	ck_assert_ptr_nonnull(strstr(d.msgs[0], ":1: backends[0] (qemuu): plugin: unknown backend plugin"));
+	ck_assert_ptr_nonnull(strstr(d.msgs[1], ":3: workloads[0] (cpu_prime): plugin: unknown workload plugin"));
+	vb_diag_free(&d);
+	remove_tmpdir();
+}
+END_TEST
+
 START_TEST(test_missing_file)
 {
 	struct vb_experiment *ex = NULL;
@@ -472,6 +498,7 @@ static Suite *config_suite(void)
 	tcase_add_loop_test(tc, test_error_kind, 0, N(err_cases));
 	tcase_add_test(tc, test_collects_all);
 	tcase_add_test(tc, test_missing_file);
+	tcase_add_test(tc, test_no_cascade);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("valid");
