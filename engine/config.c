@@ -32,6 +32,7 @@ struct ld {
 	struct vb_diag *d;
 	const struct vb_registry *reg;
 	struct vb_experiment *ex;
+	char incdir[PATH_MAX];    /* directory of the file, "" if none */
 };
 
 static void report(struct ld *L, const config_setting_t *s, const char *fmt,
@@ -52,10 +53,26 @@ static void report(struct ld *L, const config_setting_t *s, const char *fmt,
 	char buf[2048];
 	va_list ap;
 
+	const char *file = NULL;
+	const config_setting_t *p;
+
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	vb_diag_add(L->d, L->file, line_of(s), "%s", buf);
+	/* A setting from an @include'd file is reported in that file. */
+	for (p = s; p && !file; p = config_setting_parent(p))
+		if (config_setting_source_line(p))
+			file = config_setting_source_file(p);
+	if (file && strcmp(file, L->file) && file[0] != '/' && L->incdir[0]) {
+		/* libconfig names it as written in @include, relative to
+		 * the include dir: give the path the user can open. */
+		char full[2 * PATH_MAX + 2];
+
+		snprintf(full, sizeof(full), "%s/%s", L->incdir, file);
+		vb_diag_add(L->d, full, line_of(s), "%s", buf);
+		return;
+	}
+	vb_diag_add(L->d, file ? file : L->file, line_of(s), "%s", buf);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1576,6 +1593,18 @@ int vb_experiment_load(const char *path, const struct vb_registry *reg,
 	ex->path = strdup(path);
 	config_init(&cfg);
 	config_set_auto_convert(&cfg, CONFIG_TRUE);
+	/* @include "common.cfg" is relative to the experiment file, not to
+	 * wherever virtbench was started. */
+	{
+		char *dir = strdup(path), *slash = dir ? strrchr(dir, '/') : NULL;
+
+		if (slash) {
+			*slash = '\0';
+			snprintf(L.incdir, sizeof(L.incdir), "%s", *dir ? dir : "/");
+			config_set_include_dir(&cfg, L.incdir);
+		}
+		free(dir);
+	}
 	if (!config_read_file(&cfg, path)) {
 		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
 			vb_diag_add(diag, path, 0,
@@ -1616,6 +1645,10 @@ int vb_experiment_load(const char *path, const struct vb_registry *reg,
 	ex->name = top.name && *top.name ? strdup(top.name) : default_name(path);
 	if (ex->name && top.name && *top.name)
 		check_label(&L, config_setting_get_member(root, "name"), "name", ex->name);
+	else if (ex->name && !label_ok(ex->name))
+		vb_diag_add(diag, path, 0,
+			    "name: the file name gives the experiment name '%s', which is not usable (letters, digits, '.', '_' or '-' only); add name = \"...\"; or rename the file",
+			    ex->name);
 	ex->repetitions = (int)top.repetitions;
 	ex->warmup = (int)top.warmup;
 	ex->order = (enum vb_order)top.order;

@@ -309,6 +309,34 @@ START_TEST(test_no_cascade)
 }
 END_TEST
 
+/* @include is found next to the file; errors point into the included file. */
+START_TEST(test_include)
+{
+	struct vb_experiment *ex = NULL;
+	struct vb_diag d = { 0 };
+	char inc[128];
+	FILE *f;
+
+	make_tmpdir();
+	snprintf(inc, sizeof(inc), "%s/inc.cfg", tmpdir);
+	f = fopen(inc, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("# shared configs\n"
+	      "configs = ( { name = \"c1\"; cpus = 1; memory = \"1G\"; },\n"
+	      "  { name = \"c2\"; cpus = 1; memory = \"1X\"; } );\n", f);
+	fclose(f);
+	ck_assert_int_eq(vb_experiment_load(write_cfg(B "@include \"inc.cfg\"\n" W),
+					    &fake_registry, &ex, &d), -EINVAL);
+	ck_assert_uint_eq(d.count, 1);
+	ck_assert_msg(!strncmp(d.msgs[0], inc, strlen(inc)) &&
+		      strstr(d.msgs[0], "inc.cfg:3: configs[1]: memory: bad size"),
+		      "%s", d.msgs[0]);
+	vb_diag_free(&d);
+	unlink(inc);
+	remove_tmpdir();
+}
+END_TEST
+
 START_TEST(test_missing_file)
 {
 	struct vb_experiment *ex = NULL;
@@ -499,6 +527,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_collects_all);
 	tcase_add_test(tc, test_missing_file);
 	tcase_add_test(tc, test_no_cascade);
+	tcase_add_test(tc, test_include);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("valid");
