@@ -1333,6 +1333,11 @@ static bool parse_threshold(struct ld *L, const config_setting_t *ts,
 	}
 	snprintf(b, sizeof(b), "%s", slash + 1);
 	a[slash - a] = '\0';
+	/* The analysis also reads the mathematical signs; store ASCII. */
+	if (!strcmp(op, "\xe2\x89\xa4"))
+		snprintf(op, sizeof(op), "<=");
+	else if (!strcmp(op, "\xe2\x89\xa5"))
+		snprintf(op, sizeof(op), ">=");
 	for (i = 0; ops[i] && strcmp(ops[i], op); i++)
 		;
 	if (!ops[i]) {
