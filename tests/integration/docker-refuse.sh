@@ -14,7 +14,7 @@ configs = ( { name = "1cpu-256m"; cpus = 1; memory = "256M"; } );
 workloads = ( { plugin = "cpu-prime"; max_prime = 2000; events = 100; } );
 CFG
 
-vb_run refuse run "$T/refuse.cfg" -o "$T/out"
+vb_run refuse run -o "$T/out" "$T/refuse.cfg"
 [ "$VB_RC" -eq 1 ] || fail "virtbench run exited $VB_RC, expected 1 (refused)"
 [ -z "$(run_containers "$VB_PID")" ] || fail "containers left behind"
 
@@ -23,8 +23,10 @@ row=$(csv_rows "$verify" docker)
 echo "verify: $row"
 echo "$row" | awk -F, '$3 == 1 && $4 + 0 == 2 && $9 == "refused" { ok = 1 }
 	END { exit !ok }' || fail "verify.csv does not show 1 requested, 2 observed, refused"
-awk -F, 'NR > 1 && $2 == "docker" && $12 != "failed" { bad = 1 } END { exit bad }' \
-	"$T/out/runs.csv" || fail "a refused cell produced non-failed rows"
+awk -F, 'NR > 1 && $2 == "docker" && $12 == "ok" { bad = 1 } END { exit bad }' \
+	"$T/out/runs.csv" || fail "a refused cell produced ok rows"
+grep -q '^docker-refuse,docker,.*,failed,' "$T/out/runs.csv" ||
+	fail "the refused cell has no failed row"
 grep -q 'refused' "$T/out/runs.csv" || fail "runs.csv rows do not say refused"
 # The user is told what was asked for and what was seen.
 grep -Eiq 'request.*1.*observ.*2|1.*requested.*2.*observed' "$T/refuse.err" "$T/out/verify.csv" ||
