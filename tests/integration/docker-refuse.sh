@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # extra_args overriding the limit (--cpus=2 after virtbench's --cpus=1):
 # the probe inside the container sees 2 CPUs, the cell is refused, the run
-# exits 1 and says requested vs observed; no container is left.
+# exits 1 and says requested vs observed; no container is left. An image
+# that is neither here nor pullable is a clear error.
 . "${VIRTBENCH_SRCDIR:?run through make check}/tests/integration/docker-lib.sh"
 
 start_engine
@@ -31,4 +32,13 @@ grep -q 'refused' "$T/out/runs.csv" || fail "runs.csv rows do not say refused"
 # The user is told what was asked for and what was seen.
 grep -Eiq 'request.*1.*observ.*2|1.*requested.*2.*observed' "$T/refuse.err" "$T/out/verify.csv" ||
 	fail "no 'requested vs observed' message"
+
+# An image that is neither here nor pullable: a clear error, exit 1.
+sed 's/extra_args = \[ "--cpus=2" \];/image = "virtbench-test\/no-such-image:1";/' \
+	"$T/refuse.cfg" >"$T/noimage.cfg"
+grep -q no-such-image "$T/noimage.cfg" || fail "sed"
+vb_run noimage run -o "$T/out2" "$T/noimage.cfg"
+[ "$VB_RC" -eq 1 ] || fail "missing image: exit $VB_RC, expected 1"
+grep -q 'no-such-image:1 is not on this host and could not be pulled' "$T/noimage.err" ||
+	fail "missing image: no clear message"
 echo "PASS"
