@@ -714,6 +714,15 @@ static int build(struct vb_ctx *ctx, const char *root, const char *final,
 		return err;
 	}
 	chmod(tmp, 0755); /* mkdtemp makes 0700; guests may run as others */
+	/* plugins/ even when empty (a static agent has its workloads built
+	 * in): the agent is always started with --plugin-dir pointing there. */
+	for (size_t i = 0; i < 3 && !err; i++) {
+		static const char *const sub[] = { "bin", "lib", "plugins" };
+		char *d = path_join(tmp, sub[i]);
+
+		err = !d ? -ENOMEM : mkdir(d, 0755) < 0 ? -errno : 0;
+		free(d);
+	}
 	for (size_t i = 0; i < l->n && !err; i++) {
 		struct bfile f = l->v[i];
 		char *dst = path_join(tmp, f.rel);
