@@ -762,12 +762,20 @@ static int build(struct vb_ctx *ctx, const char *root, const char *final,
 				       strerror(-err));
 	}
 	if (!err && rename(tmp, final) < 0) {
-		/* Another run finished the same bundle first: use theirs. */
+		char *m = path_join(final, "manifest");
+
+		/* Another run finished the same bundle first: use theirs,
+		 * unless what is there is not a bundle (a hand-made mess). */
 		if (errno != EEXIST && errno != ENOTEMPTY) {
 			err = -errno;
 			err = VB_ERROR(ctx, err, "rename %s to %s: %s", tmp,
 				       final, strerror(-err));
+		} else if (!m || access(m, R_OK) != 0) {
+			err = VB_ERROR(ctx, -EEXIST,
+				       "%s exists but is not a complete agent "
+				       "bundle (no manifest); remove it", final);
 		}
+		free(m);
 		rm_tree(tmp);
 	} else if (err) {
 		rm_tree(tmp);
