@@ -115,6 +115,13 @@ VB_INTERNAL const struct vb_plugin *
 vb_registry_find(const struct vb_registry *reg, enum vb_plugin_kind kind,
 		 const char *name);
 VB_INTERNAL void vb_registry_free(struct vb_registry *reg);
+/* True when the running program is the one in this build tree. */
+VB_INTERNAL bool vb_in_build_tree(void);
+/* VIRTBENCH_PLUGIN_PATH, else the build tree's or the installed dirs. */
+VB_INTERNAL char *vb_default_plugin_path(void);
+/* Path of the agent ELF to run on the host (malloc'd). In the build tree
+ * also puts the uninstalled libvirtbench on LD_LIBRARY_PATH for children. */
+VB_INTERNAL char *vb_find_agent(void);
 /* Validate a descriptor (ABI, kind, name, ops size, required hooks). */
 VB_INTERNAL int vb_plugin_check(const struct vb_plugin_info *info,
 				const char *expect_name, char *err,

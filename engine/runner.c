@@ -1,1 +1,1572 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The runner: opens one environment per backend × config, verifies it,
+ * runs that group's repetitions through the agent, and journals every
+ * repetition to runs.csv the moment it ends, so an interrupted run resumes
+ * where it stopped (docs/results-format.md).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "runner.h"
+
+/* ------------------------------------------------------------------ */
+/* small helpers                                                        */
+/* ------------------------------------------------------------------ */
+
+static int mkdir_p(const char *path)
+{
+	char buf[PATH_MAX];
+	char *p;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static void iso_now(char *buf, size_t n)
+{
+	struct timespec ts;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	snprintf(buf, n, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+		 (tm.tm_year + 1900) % 10000, (tm.tm_mon + 1) % 100,
+		 tm.tm_mday % 100, tm.tm_hour % 100, tm.tm_min % 100,
+		 tm.tm_sec % 100, (int)(ts.tv_nsec / 1000000) % 1000);
+}
+
+/* Growing "k=v;k=v" string. */
+struct kvlist {
+	char *s;
+	size_t len;
+};
+
+static void kv_add(struct kvlist *l, const char *k, const char *v)
+{
+	size_t need = strlen(k) + strlen(v) + 3;
+	char *n = realloc(l->s, l->len + need);
+
+	if (!n)
+		return;
+	l->s = n;
+	l->len += (size_t)snprintf(l->s + l->len, need, "%s%s=%s",
+				   l->len ? ";" : "", k, v);
+}
+
+static void kv_reset(struct kvlist *l)
+{
+	free(l->s);
+	l->s = NULL;
+	l->len = 0;
+}
+
+static const char *kv_str(const struct kvlist *l)
+{
+	return l->s ? l->s : "";
+}
+
+static uint64_t splitmix(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static uint64_t fnv1a(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+/* ------------------------------------------------------------------ */
+/* effective configuration and host facts (environment.json)            */
+/* ------------------------------------------------------------------ */
+
+static json_t *options_json(const struct vb_option *tab, const void *block)
+{
+	json_t *o = json_object();
+
+	for (; tab && tab->name; tab++) {
+		char *t = vb_opt_to_text(tab, block);
+
+		json_object_set_new(o, tab->name, json_string(t ? t : ""));
+		free(t);
+	}
+	return o;
+}
+
+static const char *better_name(enum vb_better b)
+{
+	return b == VB_LOWER_IS_BETTER	 ? "lower"
+	       : b == VB_HIGHER_IS_BETTER ? "higher"
+					  : "neutral";
+}
+
+static json_t *plugins_json(const struct vb_registry *reg)
+{
+	json_t *arr = json_array();
+	size_t i;
+
+	for (i = 0; i < reg->count; i++) {
+		const struct vb_plugin_info *in = reg->items[i].info;
+		json_t *p = json_pack("{s:s, s:s, s:s, s:s, s:s}", "name",
+				      in->name, "kind",
+				      in->kind == VB_PLUGIN_BACKEND ? "backend"
+								    : "workload",
+				      "version", in->version, "summary",
+				      in->summary, "path", reg->items[i].path);
+		if (in->metrics) {
+			json_t *ms = json_array();
+			const struct vb_metric *m;
+
+			for (m = in->metrics; m->name; m++)
+				json_array_append_new(
+					ms, json_pack("{s:s, s:s, s:s}", "name",
+						      m->name, "unit", m->unit,
+						      "better",
+						      better_name(m->better)));
+			json_object_set_new(p, "metrics", ms);
+		}
+		json_array_append_new(arr, p);
+	}
+	return arr;
+}
+
+/* What decides whether results in a directory mean the same thing. */
+static json_t *matrix_json(const struct vb_experiment *ex)
+{
+	json_t *bs = json_array(), *cs = json_array(), *ws = json_array();
+	size_t i, j;
+
+	for (i = 0; i < ex->nbackends; i++) {
+		const struct vb_backend_entry *b = &ex->backends[i];
+
+		json_array_append_new(
+			bs, json_pack("{s:s, s:s, s:o}", "name", b->label,
+				      "plugin", b->plugin->info->name, "options",
+				      options_json(b->plugin->info->options,
+						   b->opts)));
+	}
+	for (i = 0; i < ex->nconfigs; i++)
+		json_array_append_new(
+			cs, json_pack("{s:s, s:i, s:I}", "name",
+				      ex->configs[i].name, "cpus",
+				      ex->configs[i].cpus, "memory",
+				      (json_int_t)ex->configs[i].memory));
+	for (i = 0; i < ex->nworkloads; i++) {
+		const struct vb_workload_entry *w = &ex->workloads[i];
+		json_t *axes = json_object();
+
+		for (j = 0; j < w->naxes; j++) {
+			json_t *vals = json_array();
+			size_t k;
+
+			for (k = 0; k < w->axes[j].nvalues; k++)
+				json_array_append_new(
+					vals, json_string(w->axes[j].values[k]));
+			json_object_set_new(axes, w->axes[j].opt->name, vals);
+		}
+		json_array_append_new(
+			ws, json_pack("{s:s, s:s, s:o, s:o}", "name", w->label,
+				      "plugin", w->plugin->info->name, "options",
+				      options_json(w->plugin->info->options,
+						   w->opts),
+				      "axes", axes));
+	}
+	return json_pack("{s:o, s:o, s:o}", "backends", bs, "configs", cs,
+			 "workloads", ws);
+}
+
+static json_t *host_json(void)
+{
+	char buf[512], host[256] = "";
+	struct utsname u;
+	json_t *h = json_object();
+	FILE *f;
+
+	gethostname(host, sizeof(host) - 1);
+	json_object_set_new(h, "hostname", json_string(host));
+	if (uname(&u) == 0) {
+		json_object_set_new(h, "kernel", json_string(u.release));
+		json_object_set_new(h, "machine", json_string(u.machine));
+	}
+	json_object_set_new(h, "cpus",
+			    json_integer(sysconf(_SC_NPROCESSORS_ONLN)));
+	json_object_set_new(h, "memory",
+			    json_integer((json_int_t)sysconf(_SC_PHYS_PAGES) *
+					 sysconf(_SC_PAGESIZE)));
+	if ((f = fopen("/etc/os-release", "r"))) {
+		while (fgets(buf, sizeof(buf), f))
+			if (strncmp(buf, "PRETTY_NAME=", 12) == 0) {
+				char *v = buf + 12;
+
+				v[strcspn(v, "\n")] = '\0';
+				if (*v == '"') {
+					v++;
+					v[strcspn(v, "\"")] = '\0';
+				}
+				json_object_set_new(h, "os", json_string(v));
+			}
+		fclose(f);
+	}
+	if ((f = fopen("/proc/cpuinfo", "r"))) {
+		while (fgets(buf, sizeof(buf), f))
+			if (strncmp(buf, "model name", 10) == 0) {
+				char *v = strchr(buf, ':');
+
+				if (v) {
+					v += 2;
+					v[strcspn(v, "\n")] = '\0';
+					json_object_set_new(h, "cpu_model",
+							    json_string(v));
+				}
+				break;
+			}
+		fclose(f);
+	}
+	return h;
+}
+
+static const char *op_text(const struct vb_threshold *t)
+{
+	return t->op;
+}
+
+static json_t *experiment_json(const struct vb_experiment *ex, json_t *matrix)
+{
+	json_t *e = json_deep_copy(matrix), *th = json_array();
+	size_t i;
+
+	json_object_set_new(e, "name", json_string(ex->name));
+	json_object_set_new(e, "path", json_string(ex->path));
+	json_object_set_new(e, "repetitions", json_integer(ex->repetitions));
+	json_object_set_new(e, "warmup", json_integer(ex->warmup));
+	json_object_set_new(e, "order",
+			    json_string(ex->order == VB_ORDER_SHUFFLED
+						? "shuffled"
+						: "sequential"));
+	json_object_set_new(e, "seed", json_integer((json_int_t)ex->seed));
+	json_object_set_new(e, "timeout", json_real(ex->timeout));
+	json_object_set_new(e, "verify",
+			    json_string(ex->verify == VB_VERIFY_WARN ? "warn"
+								     : "strict"));
+	json_object_set_new(e, "baseline",
+			    ex->baseline ? json_string(ex->baseline)
+					 : json_null());
+	for (i = 0; i < ex->nthresholds; i++) {
+		const struct vb_threshold *t = &ex->thresholds[i];
+		char buf[512];
+
+		snprintf(buf, sizeof(buf), "%s/%s %s %s %.17g", t->backend,
+			 t->baseline, t->metric, op_text(t), t->limit);
+		json_array_append_new(th, json_string(buf));
+	}
+	json_object_set_new(e, "thresholds", th);
+	return e;
+}
+
+/* ------------------------------------------------------------------ */
+/* run state                                                            */
+/* ------------------------------------------------------------------ */
+
+struct item {
+	size_t cell;
+	int rep;      /* 1..N, or <= 0 for a warmup */
+};
+
+struct group {
+	size_t backend, config;
+	struct item *items;
+	size_t nitems;
+};
+
+struct backend_rt {
+	struct vb_ctx *ctx;
+	void *state;
+	bool created;
+	int create_rc;
+	char create_err[1024];
+};
+
+struct run {
+	const struct vb_experiment *ex;
+	struct vb_cell *cells;
+	size_t ncells;
+	const char *dir;
+	FILE *runs, *verify;
+	char **done_keys;   /* sorted "backend\tconfig\tworkload\tparams\trep" */
+	size_t ndone;
+	struct backend_rt *brt;
+	json_t *envs;       /* per opened environment: probe and verdict */
+	/* progress */
+	size_t total_items, finished_items, todo_items;
+	uint64_t t0;
+	bool tty;
+	size_t failed_reps, refused_envs;
+	char *agent;
+	char *wl_path;
+};
+
+static char *item_key(const struct run *r, size_t cell, int rep)
+{
+	const struct vb_cell *c = &r->cells[cell];
+	const struct vb_experiment *ex = r->ex;
+	size_t n = strlen(ex->backends[c->backend].label) +
+		   strlen(ex->configs[c->config].name) +
+		   strlen(ex->workloads[c->workload].label) + strlen(c->params) +
+		   32;
+	char *k = malloc(n);
+
+	if (k)
+		snprintf(k, n, "%s\t%s\t%s\t%s\t%d",
+			 ex->backends[c->backend].label,
+			 ex->configs[c->config].name,
+			 ex->workloads[c->workload].label, c->params, rep);
+	return k;
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool is_done(const struct run *r, size_t cell, int rep)
+{
+	char *k;
+	bool found;
+
+	if (rep <= 0 || r->ndone == 0)
+		return false;
+	k = item_key(r, cell, rep);
+	found = k && bsearch(&k, r->done_keys, r->ndone, sizeof(char *),
+			     str_cmp) != NULL;
+	free(k);
+	return found;
+}
+
+#define RUNS_HEADER                                                          \
+	"experiment,backend,config,cpus,memory,workload,params,repetition,"  \
+	"metric,value,unit,status,verdict,started,finished,facts,error"
+#define VERIFY_HEADER                                                        \
+	"backend,config,cpus_requested,cpus_observed,memory_requested,"      \
+	"memory_observed,cpus_enforced,memory_enforced,verdict,reason,probe,"\
+	"facts,time"
+
+/* Collect the ok repetitions already in runs.csv. */
+static int load_journal(struct run *r, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	int lineno = 0;
+
+	if (!f)
+		return errno == ENOENT ? 0 : -errno;
+	while ((len = getline(&line, &cap, f)) > 0) {
+		char *fields[20];
+		int n;
+
+		lineno++;
+		if (line[len - 1] != '\n')
+			break; /* a torn last line from a crash: ignore it */
+		if (lineno == 1)
+			continue;
+		n = vb_csv_split(line, fields, 20);
+		if (n < 17)
+			continue;
+		if (strcmp(fields[11], "ok") == 0) {
+			size_t kl = strlen(fields[1]) + strlen(fields[2]) +
+				    strlen(fields[5]) + strlen(fields[6]) +
+				    strlen(fields[7]) + 8;
+			char *k = malloc(kl);
+			char **nd;
+
+			if (!k)
+				break;
+			snprintf(k, kl, "%s\t%s\t%s\t%s\t%s", fields[1],
+				 fields[2], fields[5], fields[6], fields[7]);
+			nd = realloc(r->done_keys,
+				     (r->ndone + 1) * sizeof(char *));
+			if (!nd) {
+				free(k);
+				break;
+			}
+			r->done_keys = nd;
+			r->done_keys[r->ndone++] = k;
+		}
+	}
+	free(line);
+	fclose(f);
+	qsort(r->done_keys, r->ndone, sizeof(char *), str_cmp);
+	return 0;
+}
+
+static FILE *open_journal(const char *path, const char *header)
+{
+	struct stat st;
+	bool fresh = stat(path, &st) != 0 || st.st_size == 0;
+	FILE *f = fopen(path, "a");
+
+	if (!f)
+		return NULL;
+	if (!fresh) {
+		/* A crash may have torn the last line; end it so the next
+		 * row starts clean (readers skip the torn one). */
+		int fd = open(path, O_RDONLY);
+		char c = '\n';
+
+		if (fd >= 0) {
+			if (pread(fd, &c, 1, st.st_size - 1) == 1 && c != '\n')
+				fputc('\n', f);
+			close(fd);
+		}
+	}
+	if (fresh)
+		fprintf(f, "%s\n", header);
+	fflush(f);
+	return f;
+}
+
+/* ------------------------------------------------------------------ */
+/* progress                                                             */
+/* ------------------------------------------------------------------ */
+
+static void fmt_dur(double s, char *buf, size_t n)
+{
+	long t = (long)(s + 0.5);
+
+	if (t >= 3600)
+		snprintf(buf, n, "%ldh%02ldm", t / 3600, (t / 60) % 60);
+	else
+		snprintf(buf, n, "%ldm%02lds", t / 60, t % 60);
+}
+
+static void progress(struct run *r, size_t cell, int rep, const char *what)
+{
+	const struct vb_cell *c = &r->cells[cell];
+	const struct vb_experiment *ex = r->ex;
+	double el = (double)(vb_now_ns() - r->t0) / 1e9;
+	char e[32], eta[32] = "?";
+
+	fmt_dur(el, e, sizeof(e));
+	if (r->finished_items > 0 && r->todo_items >= r->finished_items)
+		fmt_dur(el / (double)r->finished_items *
+				(double)(r->todo_items - r->finished_items),
+			eta, sizeof(eta));
+	fprintf(stderr,
+		"%s[%zu/%zu] %s %s %s%s%s %s %d/%d  elapsed %s  eta %s%s",
+		r->tty ? "\r\033[K" : "", r->finished_items + 1, r->todo_items,
+		ex->backends[c->backend].label, ex->configs[c->config].name,
+		ex->workloads[c->workload].label, c->params[0] ? " " : "",
+		c->params, rep > 0 ? "rep" : "warmup", rep > 0 ? rep : -rep + 1,
+		rep > 0 ? ex->repetitions : ex->warmup, e, eta,
+		r->tty ? "" : "\n");
+	(void)what;
+}
+
+static void say(struct run *r, const char *fmt, ...) VB_PRINTF(2, 3);
+static void say(struct run *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->tty)
+		fputs("\r\033[K", stderr);
+	fputs("virtbench: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* ------------------------------------------------------------------ */
+/* recording                                                            */
+/* ------------------------------------------------------------------ */
+
+static void row_prefix(struct run *r, size_t cell, int rep)
+{
+	const struct vb_cell *c = &r->cells[cell];
+	const struct vb_experiment *ex = r->ex;
+	FILE *f = r->runs;
+
+	vb_csv_field(f, ex->name);
+	fputc(',', f);
+	vb_csv_field(f, ex->backends[c->backend].label);
+	fputc(',', f);
+	vb_csv_field(f, ex->configs[c->config].name);
+	fprintf(f, ",%d,%lld,", ex->configs[c->config].cpus,
+		(long long)ex->configs[c->config].memory);
+	vb_csv_field(f, ex->workloads[c->workload].label);
+	fputc(',', f);
+	vb_csv_field(f, c->params);
+	fprintf(f, ",%d,", rep);
+}
+
+static void row_suffix(struct run *r, const char *status, const char *verdict,
+		       const char *started, const char *finished,
+		       const char *facts, const char *error)
+{
+	FILE *f = r->runs;
+
+	fprintf(f, ",%s,%s,%s,%s,", status, verdict, started, finished);
+	vb_csv_field(f, facts);
+	fputc(',', f);
+	vb_csv_field(f, error);
+	fputc('\n', f);
+}
+
+struct metric_val {
+	char name[64];
+	double value;
+};
+
+struct rep_result {
+	struct metric_val *m;
+	size_t nm;
+	struct kvlist facts;
+	char error[1024];
+	int done_status;   /* -1: no done line */
+};
+
+static void rep_reset(struct rep_result *rr)
+{
+	free(rr->m);
+	kv_reset(&rr->facts);
+	memset(rr, 0, sizeof(*rr));
+	rr->done_status = -1;
+}
+
+static const char *metric_unit(const struct vb_plugin_info *in, const char *name)
+{
+	const struct vb_metric *m;
+
+	for (m = in->metrics; m && m->name; m++)
+		if (strcmp(m->name, name) == 0)
+			return m->unit;
+	return "";
+}
+
+static void record_ok(struct run *r, size_t cell, int rep,
+		      const struct rep_result *rr, const char *verdict,
+		      const char *started, const char *env_facts)
+{
+	const struct vb_plugin_info *in =
+		r->ex->workloads[r->cells[cell].workload].plugin->info;
+	struct kvlist facts = { 0 };
+	char finished[40];
+	size_t i;
+
+	iso_now(finished, sizeof(finished));
+	if (env_facts && *env_facts) {
+		facts.s = strdup(env_facts);
+		facts.len = facts.s ? strlen(facts.s) : 0;
+	}
+	if (rr->facts.s) {
+		char *copy = strdup(rr->facts.s), *save = NULL, *tok;
+
+		for (tok = copy ? strtok_r(copy, ";", &save) : NULL; tok;
+		     tok = strtok_r(NULL, ";", &save)) {
+			char *eq = strchr(tok, '=');
+
+			if (eq) {
+				*eq = '\0';
+				kv_add(&facts, tok, eq + 1);
+			}
+		}
+		free(copy);
+	}
+	for (i = 0; i < rr->nm; i++) {
+		const char *unit = strcmp(rr->m[i].name, "host_time") == 0 ? "s"
+			: strcmp(rr->m[i].name, "page_cache_dropped") == 0 ? ""
+			: metric_unit(in, rr->m[i].name);
+		char val[64];
+
+		row_prefix(r, cell, rep);
+		vb_csv_field(r->runs, rr->m[i].name);
+		snprintf(val, sizeof(val), "%.17g", rr->m[i].value);
+		fprintf(r->runs, ",%s,", val);
+		vb_csv_field(r->runs, unit);
+		row_suffix(r, "ok", verdict, started, finished, kv_str(&facts),
+			   "");
+	}
+	fflush(r->runs);
+	fsync(fileno(r->runs));
+	kv_reset(&facts);
+}
+
+static void record_failed(struct run *r, size_t cell, int rep,
+			  const char *verdict, const char *started,
+			  const char *env_facts, const char *error)
+{
+	char finished[40];
+
+	if (rep <= 0)
+		return;
+	iso_now(finished, sizeof(finished));
+	row_prefix(r, cell, rep);
+	fputs(",,,", r->runs);
+	row_suffix(r, "failed", verdict, started, finished, env_facts, error);
+	fflush(r->runs);
+	fsync(fileno(r->runs));
+	r->failed_reps++;
+}
+
+/* ------------------------------------------------------------------ */
+/* talking to the agent through a backend                               */
+/* ------------------------------------------------------------------ */
+
+struct line_sink {
+	struct rep_result *rr;
+	struct vb_probe *probe;
+};
+
+static int on_agent_line(void *u, const char *line)
+{
+	struct line_sink *s = u;
+	struct vb_line l;
+
+	switch (vb_line_parse(line, &l)) {
+	case VB_LINE_METRIC:
+		if (s->rr) {
+			struct metric_val *m = realloc(
+				s->rr->m, (s->rr->nm + 1) * sizeof(*m));
+
+			if (!m)
+				return -ENOMEM;
+			s->rr->m = m;
+			snprintf(m[s->rr->nm].name, sizeof(m[0].name), "%s",
+				 l.key);
+			m[s->rr->nm++].value = l.num;
+		}
+		break;
+	case VB_LINE_FACT:
+		if (s->rr)
+			kv_add(&s->rr->facts, l.key, l.value);
+		break;
+	case VB_LINE_PROBE:
+		if (s->probe)
+			vb_probe_set(s->probe, l.key, l.value);
+		break;
+	case VB_LINE_ERROR:
+		if (s->rr && !s->rr->error[0])
+			snprintf(s->rr->error, sizeof(s->rr->error), "%s",
+				 l.value);
+		break;
+	case VB_LINE_DONE:
+		if (s->rr)
+			s->rr->done_status = (int)l.num;
+		break;
+	case VB_LINE_NONE:
+		break;
+	}
+	return 0;
+}
+
+struct env_rt {
+	bool open;
+	int log_fd;
+	struct vb_env_spec spec;
+	struct vb_env_granted granted;
+	struct vb_verification ver;
+	struct kvlist facts;
+	char label[256];
+	char log_dir[PATH_MAX];
+};
+
+static int collect_env_fact(void *u, const char *k, const char *v)
+{
+	struct env_rt *e = u;
+
+	kv_add(&e->facts, k, v);
+	return 0;
+}
+
+/* Send one agent command; fills rr. Returns 0 when the agent answered
+ * "done 0", else -errno / 1 with rr->error set. */
+static int agent_call(struct run *r, struct backend_rt *b, struct env_rt *env,
+		      const struct vb_backend_ops *ops, const char *const *argv,
+		      struct rep_result *rr, struct vb_probe *probe,
+		      double *host_seconds)
+{
+	struct line_sink sink = { .rr = rr, .probe = probe };
+	struct vb_exec ex = {
+		.argv = argv,
+		.timeout = r->ex->timeout,
+		.on_line = on_agent_line,
+		.user = &sink,
+		.log_fd = env->log_fd,
+	};
+	struct rep_result tmp = { .done_status = -1 };
+	uint64_t t0;
+	int status = -1, rc;
+
+	if (!rr)
+		sink.rr = rr = &tmp;
+	vb_ctx_clear_error(b->ctx);
+	t0 = vb_now_ns();
+	rc = ops->exec(b->state, b->ctx, &ex, &status);
+	if (host_seconds)
+		*host_seconds = (double)(vb_now_ns() - t0) / 1e9;
+	if (rc == 0 && rr->done_status == 0 && status == 0) {
+		if (rr == &tmp)
+			rep_reset(&tmp);
+		return 0;
+	}
+	if (!rr->error[0]) {
+		if (rc == -ETIMEDOUT)
+			snprintf(rr->error, sizeof(rr->error),
+				 "agent did not answer within %.0f s (timeout); environment restarted",
+				 r->ex->timeout);
+		else if (rc == -EINTR)
+			snprintf(rr->error, sizeof(rr->error), "interrupted");
+		else if (rc < 0)
+			snprintf(rr->error, sizeof(rr->error), "%s",
+				 vb_ctx_error(b->ctx)[0] ? vb_ctx_error(b->ctx)
+							 : strerror(-rc));
+		else if (rr->done_status < 0)
+			snprintf(rr->error, sizeof(rr->error),
+				 "agent ended without an answer (exit status %d); see logs/%s.log",
+				 status, env->label);
+		else
+			snprintf(rr->error, sizeof(rr->error),
+				 "agent failed with status %d", rr->done_status);
+	}
+	rc = rc < 0 ? rc : -EIO;
+	if (rr == &tmp) {
+		say(r, "%s: %s", env->label, tmp.error);
+		rep_reset(&tmp);
+	}
+	return rc;
+}
+
+static void env_close(struct run *r, struct backend_rt *b,
+		      const struct vb_backend_ops *ops, struct env_rt *env)
+{
+	(void)r;
+	if (env->open) {
+		ops->close(b->state, b->ctx);
+		env->open = false;
+	}
+	if (env->log_fd >= 0) {
+		close(env->log_fd);
+		env->log_fd = -1;
+	}
+	kv_reset(&env->facts);
+}
+
+/* The same verification, kept for environment.json. */
+static void record_verify(struct run *r, struct env_rt *env,
+			  const struct vb_probe *p)
+{
+	char t[40];
+	json_t *e;
+
+	iso_now(t, sizeof(t));
+	e = json_pack("{s:s, s:i, s:f, s:I, s:I, s:b, s:b, s:s, s:s, s:s, s:{s:i, s:i, s:f, s:s, s:I, s:I, s:s, s:s, s:s}}",
+		      "label", env->label, "cpus_requested", env->spec.cpus,
+		      "cpus_observed", env->ver.cpus_observed,
+		      "memory_requested", (json_int_t)env->spec.memory,
+		      "memory_observed", (json_int_t)env->ver.mem_observed,
+		      "cpus_enforced", env->granted.cpus_enforced,
+		      "memory_enforced", env->granted.memory_enforced,
+		      "verdict", vb_verdict_name(env->ver.verdict), "reason",
+		      env->ver.reason, "facts", kv_str(&env->facts), "probe",
+		      "cpus_online", p->cpus_online, "cpus_affinity",
+		      p->cpus_affinity, "cpu_quota", p->cpu_quota, "cpuset",
+		      p->cpuset, "mem_total", (json_int_t)p->mem_total,
+		      "mem_limit", (json_int_t)p->mem_limit, "kernel",
+		      p->kernel, "virt", p->virt, "cgroup", p->cgroup);
+	if (e) {
+		json_object_set_new(e, "time", json_string(t));
+		json_array_append_new(r->envs, e);
+	}
+}
+
+static void write_verify_row(struct run *r, size_t bi, size_t ci,
+			     struct env_rt *env, const struct vb_probe *p)
+{
+	FILE *f = r->verify;
+	char t[40], probe_s[1024];
+
+	iso_now(t, sizeof(t));
+	snprintf(probe_s, sizeof(probe_s),
+		 "cpus_online=%d;cpus_affinity=%d;cpu_quota=%.6g;cpuset=%s;mem_total=%lld;mem_limit=%lld;kernel=%s;virt=%s;cgroup=%s",
+		 p->cpus_online, p->cpus_affinity, p->cpu_quota, p->cpuset,
+		 (long long)p->mem_total, (long long)p->mem_limit, p->kernel,
+		 p->virt, p->cgroup);
+	vb_csv_field(f, r->ex->backends[bi].label);
+	fputc(',', f);
+	vb_csv_field(f, r->ex->configs[ci].name);
+	fprintf(f, ",%d,%.4g,%lld,%lld,%s,%s,%s,", env->spec.cpus,
+		env->ver.cpus_observed, (long long)env->spec.memory,
+		(long long)env->ver.mem_observed,
+		env->granted.cpus_enforced ? "yes" : "no",
+		env->granted.memory_enforced ? "yes" : "no",
+		vb_verdict_name(env->ver.verdict));
+	vb_csv_field(f, env->ver.reason);
+	fputc(',', f);
+	vb_csv_field(f, probe_s);
+	fputc(',', f);
+	vb_csv_field(f, kv_str(&env->facts));
+	fprintf(f, ",%s\n", t);
+	fflush(f);
+}
+
+static int64_t group_scratch(struct run *r, const struct group *g)
+{
+	int64_t need = 0;
+	size_t i;
+
+	for (i = 0; i < g->nitems; i++) {
+		const struct vb_cell *c = &r->cells[g->items[i].cell];
+		const struct vb_workload_ops *wo =
+			r->ex->workloads[c->workload].plugin->info->ops;
+
+		if (wo->scratch_bytes) {
+			int64_t s = wo->scratch_bytes(c->opts);
+
+			if (s > need)
+				need = s;
+		}
+	}
+	return need;
+}
+
+/* Open, probe and verify the environment of group g. */
+static int env_open(struct run *r, struct backend_rt *b,
+		    const struct vb_backend_ops *ops, const struct group *g,
+		    struct env_rt *env, char *why, size_t whylen)
+{
+	const struct vb_backend_entry *be = &r->ex->backends[g->backend];
+	const struct vb_config_entry *ce = &r->ex->configs[g->config];
+	const char *probe_argv[] = { "probe", NULL };
+	struct vb_probe p;
+	struct rep_result rr = { .done_status = -1 };
+	char path[PATH_MAX + 300];
+	int rc;
+
+	snprintf(env->label, sizeof(env->label), "%s-%s", be->label, ce->name);
+	for (char *c = env->label; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		      (*c >= '0' && *c <= '9') || *c == '.' || *c == '_' ||
+		      *c == '-'))
+			*c = '_';
+	snprintf(env->log_dir, sizeof(env->log_dir), "%s/logs", r->dir);
+	mkdir_p(env->log_dir);
+	snprintf(path, sizeof(path), "%s/%s.log", env->log_dir, env->label);
+	env->log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	env->spec = (struct vb_env_spec){
+		.label = env->label,
+		.cpus = ce->cpus,
+		.memory = ce->memory,
+		.scratch_bytes = group_scratch(r, g),
+		.log_dir = env->log_dir,
+	};
+	memset(&env->granted, 0, sizeof(env->granted));
+	kv_reset(&env->facts);
+	vb_ctx_set_sinks(b->ctx, NULL, NULL, collect_env_fact, env);
+	vb_ctx_clear_error(b->ctx);
+	rc = ops->open(b->state, b->ctx, &env->spec, &env->granted);
+	env->open = true; /* close() is called after a failed open too */
+	if (rc < 0) {
+		snprintf(why, whylen, "cannot open environment: %s",
+			 vb_ctx_error(b->ctx)[0] ? vb_ctx_error(b->ctx)
+						 : strerror(-rc));
+		return rc;
+	}
+	vb_probe_init(&p);
+	rc = agent_call(r, b, env, ops, probe_argv, &rr, &p, NULL);
+	if (rc < 0) {
+		snprintf(why, whylen, "probe failed: %s", rr.error);
+		rep_reset(&rr);
+		return rc;
+	}
+	rep_reset(&rr);
+	vb_verify(&env->spec, &env->granted, &p, env->granted.vm, be->verify,
+		  &env->ver);
+	write_verify_row(r, g->backend, g->config, env, &p);
+	record_verify(r, env, &p);
+	if (env->ver.verdict == VB_VERDICT_REFUSED) {
+		snprintf(why, whylen, "refused: %s", env->ver.reason);
+		r->refused_envs++;
+		return -EPERM;
+	}
+	if (env->ver.verdict == VB_VERDICT_WARN)
+		say(r, "%s: warning: %s", env->label, env->ver.reason);
+	return 0;
+}
+
+/* argv for one agent request: --seed N CMD WORKLOAD kv... */
+static const char **agent_argv(struct run *r, const struct vb_cell *c,
+			       const char *cmd, char *seedbuf, size_t seedlen)
+{
+	const char **argv = calloc(c->nkv + 6, sizeof(char *));
+	size_t i, n = 0;
+
+	if (!argv)
+		return NULL;
+	snprintf(seedbuf, seedlen, "%llu", (unsigned long long)r->ex->seed);
+	argv[n++] = "--seed";
+	argv[n++] = seedbuf;
+	argv[n++] = cmd;
+	argv[n++] = r->ex->workloads[c->workload].plugin->info->name;
+	for (i = 0; i < c->nkv; i++)
+		argv[n++] = c->kv[i];
+	argv[n] = NULL;
+	return argv;
+}
+
+static void add_metric(struct rep_result *rr, const char *name, double v)
+{
+	struct metric_val *m = realloc(rr->m, (rr->nm + 1) * sizeof(*m));
+
+	if (!m)
+		return;
+	rr->m = m;
+	snprintf(m[rr->nm].name, sizeof(m[0].name), "%s", name);
+	m[rr->nm++].value = v;
+}
+
+/* One repetition (or warmup) of a cell in an open environment. */
+static int run_rep(struct run *r, struct backend_rt *b,
+		   const struct vb_backend_ops *ops, struct env_rt *env,
+		   size_t cell, struct rep_result *rr)
+{
+	const struct vb_cell *c = &r->cells[cell];
+	const struct vb_plugin_info *wi =
+		r->ex->workloads[c->workload].plugin->info;
+	const struct vb_workload_ops *wo = wi->ops;
+	char seed[32];
+	double host = 0;
+	int rc;
+
+	if (wo->flags & VB_WL_DROP_CACHES) {
+		const char **pa = agent_argv(r, c, "prepare", seed, sizeof(seed));
+		const char **ma = agent_argv(r, c, "measure", seed, sizeof(seed));
+		const char **ca = agent_argv(r, c, "cleanup", seed, sizeof(seed));
+		struct rep_result scratch_rr = { .done_status = -1 };
+		bool dropped = false;
+
+		if (!pa || !ma || !ca) {
+			free(pa);
+			free(ma);
+			free(ca);
+			return -ENOMEM;
+		}
+		rc = agent_call(r, b, env, ops, pa, &scratch_rr, NULL, NULL);
+		if (rc < 0)
+			snprintf(rr->error, sizeof(rr->error), "prepare: %.1000s",
+				 scratch_rr.error);
+		rep_reset(&scratch_rr);
+		if (rc == 0) {
+			int d = ops->drop_caches
+					? ops->drop_caches(b->state, b->ctx)
+					: -ENOTSUP;
+
+			dropped = d == 0;
+			if (!dropped)
+				say(r, "%s: warning: page cache not dropped before the run (%s)",
+				    env->label, strerror(-d));
+			rc = agent_call(r, b, env, ops, ma, rr, NULL, &host);
+			/* Cleanup whatever happened, but not after a
+			 * timeout: that environment is being restarted. */
+			if (rc != -ETIMEDOUT && rc != -EINTR)
+				agent_call(r, b, env, ops, ca, NULL, NULL, NULL);
+		}
+		if (rc == 0) {
+			add_metric(rr, "host_time", host);
+			add_metric(rr, "page_cache_dropped", dropped ? 1 : 0);
+		}
+		free(pa);
+		free(ma);
+		free(ca);
+		return rc;
+	}
+	{
+		const char **ra = agent_argv(r, c, "run", seed, sizeof(seed));
+
+		if (!ra)
+			return -ENOMEM;
+		rc = agent_call(r, b, env, ops, ra, rr, NULL, &host);
+		free(ra);
+	}
+	if (rc == 0)
+		add_metric(rr, "host_time", host);
+	return rc;
+}
+
+static int ensure_backend(struct run *r, size_t bi)
+{
+	struct backend_rt *b = &r->brt[bi];
+	const struct vb_backend_entry *be = &r->ex->backends[bi];
+	const struct vb_backend_ops *ops = be->plugin->info->ops;
+
+	if (b->created)
+		return b->create_rc;
+	b->created = true;
+	b->ctx = vb_ctx_new(be->plugin);
+	if (!b->ctx)
+		return b->create_rc = -ENOMEM;
+	vb_ctx_set_paths(b->ctx, r->agent, r->wl_path);
+	vb_ctx_set_seed(b->ctx, r->ex->seed);
+	b->create_rc = ops->create(b->ctx, be->opts, &b->state);
+	if (b->create_rc < 0) {
+		snprintf(b->create_err, sizeof(b->create_err), "%s",
+			 vb_ctx_error(b->ctx)[0] ? vb_ctx_error(b->ctx)
+						 : strerror(-b->create_rc));
+		say(r, "backend %s unavailable: %s", be->label, b->create_err);
+		b->state = NULL;
+	}
+	return b->create_rc;
+}
+
+static void fail_pending(struct run *r, const struct group *g, size_t from,
+			 const char *verdict, const char *facts,
+			 const char *error)
+{
+	char t[40];
+	size_t i;
+
+	iso_now(t, sizeof(t));
+	for (i = from; i < g->nitems; i++) {
+		if (g->items[i].rep <= 0 ||
+		    is_done(r, g->items[i].cell, g->items[i].rep))
+			continue;
+		record_failed(r, g->items[i].cell, g->items[i].rep, verdict, t,
+			      facts, error);
+		r->finished_items++;
+	}
+}
+
+static int run_group(struct run *r, const struct group *g)
+{
+	const struct vb_backend_entry *be = &r->ex->backends[g->backend];
+	const struct vb_backend_ops *ops = be->plugin->info->ops;
+	struct backend_rt *b = &r->brt[g->backend];
+	struct env_rt env = { .log_fd = -1 };
+	char why[1400];
+	size_t i;
+	int rc;
+
+	for (i = 0; i < g->nitems; i++)
+		if (g->items[i].rep > 0 &&
+		    !is_done(r, g->items[i].cell, g->items[i].rep))
+			break;
+	if (i == g->nitems)
+		return 0; /* all done in an earlier run */
+	if (ensure_backend(r, g->backend) < 0) {
+		snprintf(why, sizeof(why), "backend unavailable: %s",
+			 b->create_err);
+		fail_pending(r, g, 0, "none", "", why);
+		return 0;
+	}
+	rc = env_open(r, b, ops, g, &env, why, sizeof(why));
+	if (rc < 0) {
+		say(r, "%s: %s", env.label, why);
+		fail_pending(r, g, 0,
+			     rc == -EPERM ? "refused" : "none", kv_str(&env.facts),
+			     why);
+		env_close(r, b, ops, &env);
+		return vb_is_interrupted() ? -EINTR : 0;
+	}
+	for (i = 0; i < g->nitems && !vb_is_interrupted(); i++) {
+		const struct item *it = &g->items[i];
+		struct rep_result rr = { .done_status = -1 };
+		char started[40];
+		int attempt;
+
+		if (is_done(r, it->cell, it->rep))
+			continue;
+		progress(r, it->cell, it->rep, "");
+		iso_now(started, sizeof(started));
+		for (attempt = 0;; attempt++) {
+			rep_reset(&rr);
+			rc = run_rep(r, b, ops, &env, it->cell, &rr);
+			if (rc == 0 || rc == -EINTR || vb_is_interrupted() ||
+			    attempt >= be->retries)
+				break;
+			say(r, "%s: repetition failed (%s); restarting the environment and retrying",
+			    env.label, rr.error);
+			env_close(r, b, ops, &env);
+			if (env_open(r, b, ops, g, &env, why, sizeof(why)) < 0) {
+				snprintf(rr.error, sizeof(rr.error), "%.1000s", why);
+				rc = -EIO;
+				break;
+			}
+		}
+		if (vb_is_interrupted() && rc != 0) {
+			rep_reset(&rr);
+			break;
+		}
+		if (it->rep > 0) {
+			if (rc == 0)
+				record_ok(r, it->cell, it->rep, &rr,
+					  vb_verdict_name(env.ver.verdict),
+					  started, kv_str(&env.facts));
+			else {
+				say(r, "%s: repetition %d failed: %s",
+				    env.label, it->rep, rr.error);
+				record_failed(r, it->cell, it->rep,
+					      vb_verdict_name(env.ver.verdict),
+					      started, kv_str(&env.facts),
+					      rr.error);
+			}
+		}
+		r->finished_items++;
+		rep_reset(&rr);
+		if (!env.open) {
+			/* A retry could not reopen it: the rest fails too. */
+			fail_pending(r, g, i + 1, "none", "", why);
+			break;
+		}
+	}
+	env_close(r, b, ops, &env);
+	return vb_is_interrupted() ? -EINTR : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* building the work list                                               */
+/* ------------------------------------------------------------------ */
+
+static void shuffle(void *base, size_t n, size_t size, uint64_t *rng)
+{
+	char tmp[64];
+	char *a = base;
+	size_t i;
+
+	for (i = n; i > 1; i--) {
+		size_t j = (size_t)(splitmix(rng) % i);
+
+		memcpy(tmp, a + (i - 1) * size, size);
+		memcpy(a + (i - 1) * size, a + j * size, size);
+		memcpy(a + j * size, tmp, size);
+	}
+}
+
+static struct group *build_groups(struct run *r, size_t *ngroups)
+{
+	const struct vb_experiment *ex = r->ex;
+	size_t ng = ex->nbackends * ex->nconfigs, gi, ci;
+	struct group *gs = calloc(ng ? ng : 1, sizeof(*gs));
+	uint64_t rng = ex->seed;
+
+	if (!gs)
+		return NULL;
+	for (gi = 0; gi < ng; gi++) {
+		gs[gi].backend = gi / ex->nconfigs;
+		gs[gi].config = gi % ex->nconfigs;
+	}
+	for (ci = 0; ci < r->ncells; ci++) {
+		const struct vb_cell *c = &r->cells[ci];
+		struct group *g = &gs[c->backend * ex->nconfigs + c->config];
+		size_t add = (size_t)(ex->warmup + ex->repetitions);
+		struct item *ni = realloc(g->items,
+					  (g->nitems + add) * sizeof(*ni));
+		int k;
+
+		if (!ni)
+			continue;
+		g->items = ni;
+		/* Warmups of a cell just before its measured repetitions. */
+		for (k = 0; k < ex->warmup; k++)
+			g->items[g->nitems++] = (struct item){ ci, -k };
+		for (k = 1; k <= ex->repetitions; k++)
+			g->items[g->nitems++] = (struct item){ ci, k };
+	}
+	if (ex->order == VB_ORDER_SHUFFLED) {
+		/* Environments are booted once per group, so shuffle the
+		 * groups and the repetitions inside each: drift spreads over
+		 * cells without a VM boot per repetition. */
+		shuffle(gs, ng, sizeof(*gs), &rng);
+		for (gi = 0; gi < ng; gi++)
+			shuffle(gs[gi].items, gs[gi].nitems,
+				sizeof(struct item), &rng);
+	}
+	for (gi = 0; gi < ng; gi++)
+		r->total_items += gs[gi].nitems;
+	*ngroups = ng;
+	return gs;
+}
+
+/* ------------------------------------------------------------------ */
+/* entry points                                                         */
+/* ------------------------------------------------------------------ */
+
+static int write_env_json(struct run *r, json_t *root)
+{
+	char path[PATH_MAX + 32], tmp[PATH_MAX + 40];
+
+	snprintf(path, sizeof(path), "%s/environment.json", r->dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if (json_dump_file(root, tmp, JSON_INDENT(2) | JSON_SORT_KEYS) != 0)
+		return -EIO;
+	return rename(tmp, path) < 0 ? -errno : 0;
+}
+
+static int copy_file(const char *from, const char *to)
+{
+	FILE *in = fopen(from, "rb"), *out;
+	char buf[8192];
+	size_t n;
+
+	if (!in)
+		return -errno;
+	out = fopen(to, "wb");
+	if (!out) {
+		fclose(in);
+		return -errno;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		fwrite(buf, 1, n, out);
+	fclose(in);
+	return fclose(out) == 0 ? 0 : -EIO;
+}
+
+int vb_rebuild_outputs(const char *dir, bool plots, bool report)
+{
+	int violations = 0, rc;
+
+	rc = vb_analyze(dir, &violations);
+	if (rc == -ENOSYS)
+		return 0;
+	if (rc < 0) {
+		fprintf(stderr, "virtbench: cannot analyse %s: %s\n", dir,
+			strerror(-rc));
+		return VB_EXIT_USAGE;
+	}
+	if (plots) {
+		rc = vb_plot(dir);
+		if (rc < 0 && rc != -ENOSYS)
+			fprintf(stderr, "virtbench: charts not drawn: %s\n",
+				strerror(-rc));
+	}
+	if (report) {
+		rc = vb_report(dir);
+		if (rc < 0 && rc != -ENOSYS)
+			fprintf(stderr, "virtbench: report not written: %s\n",
+				strerror(-rc));
+	}
+	if (violations > 0) {
+		fprintf(stderr, "virtbench: %d threshold(s) violated\n",
+			violations);
+		return VB_EXIT_FAILED;
+	}
+	return 0;
+}
+
+int vb_run(const struct vb_run_opts *o)
+{
+	struct vb_registry reg = { 0 };
+	struct vb_experiment *ex = NULL;
+	struct vb_diag diag = { 0 };
+	struct run r = { 0 };
+	struct group *groups = NULL;
+	size_t ngroups = 0, gi;
+	char dir[PATH_MAX], path[PATH_MAX + 64];
+	json_t *root = NULL, *matrix = NULL;
+	char *matrix_s = NULL, hash[32];
+	int status = VB_EXIT_OK, rc;
+
+	vb_registry_load(&reg, o->plugin_dirs,
+			 (1u << VB_PLUGIN_BACKEND) | (1u << VB_PLUGIN_WORKLOAD));
+	if (vb_experiment_load(o->experiment, &reg, &ex, &diag) < 0) {
+		vb_diag_print(&diag, stderr);
+		vb_diag_free(&diag);
+		vb_registry_free(&reg);
+		return VB_EXIT_USAGE;
+	}
+	vb_diag_free(&diag);
+	if (vb_matrix_expand(ex, &r.cells, &r.ncells) < 0) {
+		fprintf(stderr, "virtbench: %s: cannot expand the matrix\n",
+			o->experiment);
+		status = VB_EXIT_USAGE;
+		goto out;
+	}
+	r.ex = ex;
+	if (o->outdir)
+		snprintf(dir, sizeof(dir), "%s", o->outdir);
+	else
+		snprintf(dir, sizeof(dir), "results/%s", ex->name);
+	r.dir = dir;
+	if ((rc = mkdir_p(dir)) < 0) {
+		fprintf(stderr, "virtbench: cannot create %s: %s\n", dir,
+			strerror(-rc));
+		status = VB_EXIT_USAGE;
+		goto out;
+	}
+
+	matrix = matrix_json(ex);
+	matrix_s = json_dumps(matrix, JSON_SORT_KEYS | JSON_COMPACT);
+	snprintf(hash, sizeof(hash), "%016llx",
+		 (unsigned long long)fnv1a(matrix_s ? matrix_s : ""));
+	snprintf(path, sizeof(path), "%s/environment.json", dir);
+	{
+		json_t *old = json_load_file(path, 0, NULL);
+		const char *oh = old ? json_string_value(json_object_get(
+					       old, "config_hash"))
+				     : NULL;
+
+		if (oh && strcmp(oh, hash) != 0) {
+			fprintf(stderr,
+				"virtbench: %s holds results of a different experiment configuration (hash %s, this one %s);\n"
+				"  refusing to mix them. Use another directory with -o, or remove it.\n",
+				dir, oh, hash);
+			json_decref(old);
+			status = VB_EXIT_USAGE;
+			goto out;
+		}
+		json_decref(old);
+	}
+	snprintf(path, sizeof(path), "%s/runs.csv", dir);
+	if ((rc = load_journal(&r, path)) < 0) {
+		fprintf(stderr, "virtbench: cannot read %s: %s\n", path,
+			strerror(-rc));
+		status = VB_EXIT_USAGE;
+		goto out;
+	}
+	r.runs = open_journal(path, RUNS_HEADER);
+	snprintf(path, sizeof(path), "%s/verify.csv", dir);
+	r.verify = open_journal(path, VERIFY_HEADER);
+	if (!r.runs || !r.verify) {
+		fprintf(stderr, "virtbench: cannot write in %s: %s\n", dir,
+			strerror(errno));
+		status = VB_EXIT_USAGE;
+		goto out;
+	}
+	snprintf(path, sizeof(path), "%s/experiment.cfg", dir);
+	copy_file(o->experiment, path);
+
+	r.agent = vb_find_agent();
+	r.wl_path = reg.search_path ? strdup(reg.search_path) : NULL;
+	r.brt = calloc(ex->nbackends, sizeof(*r.brt));
+	r.envs = json_array();
+	root = json_object();
+	{
+		char t[40];
+
+		iso_now(t, sizeof(t));
+		json_object_set_new(root, "virtbench", json_string(PACKAGE_VERSION));
+		json_object_set_new(root, "abi", json_sprintf("%d.%d",
+			VB_PLUGIN_ABI_MAJOR, VB_PLUGIN_ABI_MINOR));
+		json_object_set_new(root, "config_hash", json_string(hash));
+		json_object_set_new(root, "started", json_string(t));
+		json_object_set_new(root, "host", host_json());
+		json_object_set_new(root, "plugins", plugins_json(&reg));
+		json_object_set_new(root, "experiment", experiment_json(ex, matrix));
+		json_object_set_new(root, "environments", json_incref(r.envs));
+		write_env_json(&r, root);
+	}
+
+	groups = build_groups(&r, &ngroups);
+	for (gi = 0; gi < ngroups; gi++) {
+		size_t i;
+
+		for (i = 0; i < groups[gi].nitems; i++)
+			if (!is_done(&r, groups[gi].items[i].cell,
+				     groups[gi].items[i].rep))
+				r.todo_items++;
+	}
+	r.tty = isatty(2);
+	r.t0 = vb_now_ns();
+	say(&r, "%s: %zu cells x %d repetitions%s; %zu to run, results in %s",
+	    ex->name, r.ncells, ex->repetitions,
+	    ex->warmup ? " (+ warmups)" : "", r.todo_items, dir);
+	for (gi = 0; gi < ngroups; gi++)
+		if (run_group(&r, &groups[gi]) == -EINTR ||
+		    vb_is_interrupted())
+			break;
+	if (r.tty)
+		fputs("\r\033[K", stderr);
+	for (gi = 0; gi < ex->nbackends; gi++) {
+		if (r.brt[gi].state)
+			((const struct vb_backend_ops *)ex->backends[gi]
+				 .plugin->info->ops)
+				->destroy(r.brt[gi].state);
+		vb_ctx_free(r.brt[gi].ctx);
+	}
+	{
+		char t[40];
+
+		iso_now(t, sizeof(t));
+		json_object_set_new(root, "finished", json_string(t));
+		json_object_set_new(root, "interrupted",
+				    json_boolean(vb_is_interrupted()));
+		write_env_json(&r, root);
+	}
+	if (vb_is_interrupted()) {
+		say(&r, "interrupted: %zu repetitions recorded this time; run the same command again to resume",
+		    r.finished_items);
+		status = 130;
+		goto out;
+	}
+	if (r.failed_reps || r.refused_envs)
+		status = VB_EXIT_FAILED;
+	say(&r, "done: %zu repetitions run, %zu failed, %zu environments refused",
+	    r.finished_items, r.failed_reps, r.refused_envs);
+	if (!o->no_analysis) {
+		fclose(r.runs);
+		r.runs = NULL;
+		rc = vb_rebuild_outputs(dir, true, true);
+		if (rc && status == VB_EXIT_OK)
+			status = rc;
+	}
+	snprintf(path, sizeof(path), "%s/report.md", dir);
+	if (access(path, R_OK) == 0)
+		printf("%s\n", path);
+	else
+		printf("%s\n", dir);
+out:
+	if (r.runs)
+		fclose(r.runs);
+	if (r.verify)
+		fclose(r.verify);
+	for (size_t i = 0; i < r.ndone; i++)
+		free(r.done_keys[i]);
+	free(r.done_keys);
+	for (gi = 0; gi < ngroups; gi++)
+		free(groups[gi].items);
+	free(groups);
+	free(r.brt);
+	free(r.agent);
+	free(r.wl_path);
+	json_decref(r.envs);
+	json_decref(root);
+	json_decref(matrix);
+	free(matrix_s);
+	if (r.cells)
+		vb_matrix_free(r.cells, r.ncells, ex);
+	vb_experiment_free(ex);
+	vb_registry_free(&reg);
+	return status;
+}
+
+int vb_probe_backend(const char *plugin_dirs, const char *backend, int cpus,
+		     int64_t memory, char **kv, size_t nkv)
+{
+	struct vb_registry reg = { 0 };
+	const struct vb_plugin *p;
+	const struct vb_backend_ops *ops;
+	struct vb_ctx *ctx = NULL;
+	void *opts = NULL, *state = NULL;
+	char err[1024], *agent = NULL;
+	int status = VB_EXIT_USAGE, rc;
+
+	vb_registry_load(&reg, plugin_dirs,
+			 (1u << VB_PLUGIN_BACKEND) | (1u << VB_PLUGIN_WORKLOAD));
+	p = vb_registry_find(&reg, VB_PLUGIN_BACKEND, backend);
+	if (!p) {
+		fprintf(stderr,
+			"virtbench: no backend plugin '%s'; 'virtbench plugins' lists them\n",
+			backend);
+		goto out;
+	}
+	if (vb_opts_from_kv(p->info, (const char *const *)kv, nkv, &opts, err,
+			    sizeof(err)) < 0) {
+		fprintf(stderr, "virtbench: %s: %s\n", backend, err);
+		goto out;
+	}
+	ops = p->info->ops;
+	ctx = vb_ctx_new(p);
+	agent = vb_find_agent();
+	vb_ctx_set_paths(ctx, agent, reg.search_path);
+	if ((rc = ops->create(ctx, opts, &state)) < 0) {
+		fprintf(stderr, "virtbench: %s: %s\n", backend,
+			vb_ctx_error(ctx)[0] ? vb_ctx_error(ctx) : strerror(-rc));
+		status = VB_EXIT_FAILED;
+		goto out;
+	}
+	{
+		char tmpdir[] = "/tmp/virtbench-probe-XXXXXX";
+		struct vb_env_spec spec = { .label = "probe", .cpus = cpus,
+					    .memory = memory,
+					    .log_dir = mkdtemp(tmpdir) };
+		struct vb_env_granted g = { 0 };
+		struct vb_probe pr;
+		struct vb_verification v;
+		struct env_rt env = { .log_fd = -1 };
+		struct kvlist facts = { 0 };
+		struct run r = { 0 };
+		struct vb_experiment fake = { .timeout = 120 };
+		struct backend_rt b = { .ctx = ctx, .state = state };
+		const char *argv[] = { "probe", NULL };
+		struct rep_result rr = { .done_status = -1 };
+
+		r.ex = &fake;
+		snprintf(env.label, sizeof(env.label), "probe");
+		vb_ctx_set_sinks(ctx, NULL, NULL, collect_env_fact, &env);
+		rc = ops->open(state, ctx, &spec, &g);
+		vb_probe_init(&pr);
+		if (rc == 0)
+			rc = agent_call(&r, &b, &env, ops, argv, &rr, &pr, NULL);
+		if (rc < 0) {
+			fprintf(stderr, "virtbench: %s: %s\n", backend,
+				rr.error[0] ? rr.error
+				: vb_ctx_error(ctx)[0] ? vb_ctx_error(ctx)
+						       : strerror(-rc));
+			status = VB_EXIT_FAILED;
+		} else {
+			vb_verify(&spec, &g, &pr, g.vm, VB_VERIFY_STRICT, &v);
+			printf("backend         %s\n", backend);
+			printf("cpus            requested %d, observed %.2f (online %d, affinity %d, quota %.2f, cpuset '%s')%s\n",
+			       cpus, v.cpus_observed, pr.cpus_online,
+			       pr.cpus_affinity, pr.cpu_quota, pr.cpuset,
+			       g.cpus_enforced ? "" : " [not enforced]");
+			printf("memory          requested %lld, observed %lld (MemTotal %lld, limit %lld)%s\n",
+			       (long long)memory, (long long)v.mem_observed,
+			       (long long)pr.mem_total, (long long)pr.mem_limit,
+			       g.memory_enforced ? "" : " [not enforced]");
+			printf("kernel          %s\nvirtualization  %s\ncgroup          %s\n",
+			       pr.kernel, pr.virt, pr.cgroup);
+			printf("facts           %s\n", kv_str(&env.facts));
+			printf("verdict         %s%s%s\n", vb_verdict_name(v.verdict),
+			       v.reason[0] ? ": " : "", v.reason);
+			status = v.verdict == VB_VERDICT_REFUSED ? VB_EXIT_FAILED
+								 : VB_EXIT_OK;
+		}
+		rep_reset(&rr);
+		ops->close(state, ctx);
+		kv_reset(&env.facts);
+		kv_reset(&facts);
+		if (spec.log_dir)
+			rmdir(spec.log_dir);
+	}
+	ops->destroy(state);
+out:
+	if (opts) {
+		vb_opts_free(p->info->options, opts);
+		free(opts);
+	}
+	free(agent);
+	vb_ctx_free(ctx);
+	vb_registry_free(&reg);
+	return status;
+}

@@ -1,1 +1,104 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Requested against observed resources (DESIGN §5, docs/verification.md). */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "engine.h"
+
+/* Docker and the kernel round memory limits to pages; allow that. */
+#define MEM_SLACK (64 * 1024)
+
+const char *vb_verdict_name(enum vb_verdict v)
+{
+	switch (v) {
+	case VB_VERDICT_OK:
+		return "ok";
+	case VB_VERDICT_WARN:
+		return "warn";
+	case VB_VERDICT_REFUSED:
+		return "refused";
+	}
+	return "?";
+}
+
+static void append(char *buf, size_t n, const char *what)
+{
+	size_t len = strlen(buf);
+
+	snprintf(buf + len, n - len, "%s%s", len ? "; " : "", what);
+}
+
+void vb_verify(const struct vb_env_spec *spec,
+	       const struct vb_env_granted *granted, const struct vb_probe *p,
+	       bool vm, enum vb_verify_mode mode, struct vb_verification *out)
+{
+	bool bad = false, warn = false;
+	char msg[512];
+	double cpus;
+	int64_t mem;
+
+	memset(out, 0, sizeof(*out));
+	cpus = p->cpus_affinity > 0 ? p->cpus_affinity : p->cpus_online;
+	if (p->cpu_quota > 0 && p->cpu_quota < cpus)
+		cpus = p->cpu_quota;
+	out->cpus_observed = cpus;
+	mem = p->mem_total;
+	if (p->mem_limit > 0 && (mem <= 0 || p->mem_limit < mem))
+		mem = p->mem_limit;
+	out->mem_observed = mem;
+
+	if (fabs(cpus - spec->cpus) > 0.01) {
+		snprintf(msg, sizeof(msg),
+			 "cpus: requested %d, observed %.2f (affinity %d, quota %.2f)",
+			 spec->cpus, cpus, p->cpus_affinity, p->cpu_quota);
+		append(out->reason, sizeof(out->reason), msg);
+		if (granted->cpus_enforced)
+			bad = true;
+		else
+			warn = true;
+	} else if (!granted->cpus_enforced) {
+		append(out->reason, sizeof(out->reason),
+		       "cpus not enforced");
+		warn = true;
+	}
+
+	if (vm) {
+		if (p->mem_total > spec->memory + MEM_SLACK ||
+		    p->mem_total < (int64_t)(VB_VM_MEM_MIN_FRACTION * spec->memory)) {
+			snprintf(msg, sizeof(msg),
+				 "memory: requested %lld, guest MemTotal %lld (expected %.0f%%..100%%)",
+				 (long long)spec->memory, (long long)p->mem_total,
+				 VB_VM_MEM_MIN_FRACTION * 100);
+			append(out->reason, sizeof(out->reason), msg);
+			bad = true;
+		}
+	} else if (granted->memory_enforced) {
+		if (p->mem_limit <= 0 ||
+		    llabs(p->mem_limit - spec->memory) > MEM_SLACK) {
+			snprintf(msg, sizeof(msg),
+				 "memory: requested %lld, observed cgroup limit %lld",
+				 (long long)spec->memory, (long long)p->mem_limit);
+			append(out->reason, sizeof(out->reason), msg);
+			bad = true;
+		}
+	} else {
+		snprintf(msg, sizeof(msg),
+			 "memory not enforced (%s); observed %lld",
+			 granted->note[0] ? granted->note : "backend cannot limit it",
+			 (long long)mem);
+		append(out->reason, sizeof(out->reason), msg);
+		warn = true;
+	}
+
+	if (bad)
+		out->verdict = mode == VB_VERIFY_WARN ? VB_VERDICT_WARN
+						      : VB_VERDICT_REFUSED;
+	else if (warn)
+		out->verdict = VB_VERDICT_WARN;
+	else
+		out->verdict = VB_VERDICT_OK;
+}

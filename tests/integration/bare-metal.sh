@@ -1,0 +1,76 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+# End to end on the host: a 2-config matrix through the CLI, then resume,
+# then Ctrl-C and resume again.
+. "$(dirname "$0")/lib.sh"
+
+cat > "$T/small.cfg" <<'CFG'
+name = "small";
+repetitions = 3;
+backends = ( { plugin = "bare-metal"; } );
+configs = ( { name = "1cpu-256m"; cpus = 1; memory = "256M"; },
+            { name = "2cpu-512m"; cpus = 2; memory = "512M"; } );
+workloads = ( { plugin = "cpu-prime"; max_prime = [200, 400]; events = 200; threads = 2; } );
+CFG
+
+out=$("$VB" run "$T/small.cfg" -o "$T/r" 2>"$T/err"); rc=$?
+check "run exits 0 (got $rc: $(tail -3 "$T/err"))" test "$rc" -eq 0
+check "stdout names the results" test -n "$out"
+nrep=$(awk -F, 'NR > 1 && $9 == "total_time" && $12 == "ok"' "$T/r/runs.csv" | wc -l)
+check "12 repetitions recorded (got $nrep)" test "$nrep" -eq 12
+check "host_time recorded for every repetition" \
+	test "$(rows "$T/r/runs.csv" '$9 == "host_time"')" -eq 12
+check "events are exact (200 per repetition)" \
+	test "$(awk -F, 'NR > 1 && $9 == "events" && $10 != 200' "$T/r/runs.csv" | wc -l)" -eq 0
+check "verify.csv has both environments ok" \
+	test "$(rows "$T/r/verify.csv" '$9 == "ok"')" -eq 2
+check "observed cpus equal requested" \
+	test "$(rows "$T/r/verify.csv" '$3 != $4')" -eq 0
+check "observed memory equals requested" \
+	test "$(rows "$T/r/verify.csv" '$5 != $6')" -eq 0
+check "environment record written" grep -q '"config_hash"' "$T/r/environment.json"
+check "environment record has plugin versions" grep -q '"cpu-prime"' "$T/r/environment.json"
+check "experiment copied" cmp -s "$T/small.cfg" "$T/r/experiment.cfg"
+before=$(wc -l < "$T/r/runs.csv")
+
+# Resume: nothing left to do, nothing rewritten.
+"$VB" run "$T/small.cfg" -o "$T/r" >/dev/null 2>"$T/err2"; rc=$?
+check "rerun exits 0" test "$rc" -eq 0
+check "rerun ran nothing" grep -q "0 to run" "$T/err2"
+check "rerun kept the journal" test "$(wc -l < "$T/r/runs.csv")" -eq "$before"
+
+# A different experiment into the same directory is refused.
+sed 's/events = 200/events = 300/' "$T/small.cfg" > "$T/other.cfg"
+"$VB" run "$T/other.cfg" -o "$T/r" >/dev/null 2>"$T/err3"; rc=$?
+check "mixing experiments is refused with 2" test "$rc" -eq 2
+check "...and says why" grep -q "different experiment" "$T/err3"
+
+# Ctrl-C in the middle: exit non-zero, journal intact, resume finishes.
+cat > "$T/long.cfg" <<'CFG'
+name = "long";
+repetitions = 4;
+backends = ( { plugin = "bare-metal"; } );
+configs = ( { name = "1cpu"; cpus = 1; memory = "256M"; } );
+workloads = ( { plugin = "cpu-prime"; max_prime = 20000; events = 400; } );
+CFG
+"$VB" run "$T/long.cfg" -o "$T/l" >/dev/null 2>"$T/err4" &
+pid=$!
+for _ in $(seq 1 100); do
+	[ -f "$T/l/runs.csv" ] && [ "$(rows "$T/l/runs.csv")" -gt 0 ] && break
+	sleep 0.1
+done
+kill -INT "$pid"
+wait "$pid"; rc=$?
+check "interrupted run exits non-zero (got $rc)" test "$rc" -ne 0
+check "no agent left behind" bash -c "! pgrep -f 'virtbench-agent.*cpu-prime' >/dev/null"
+check "journal rows are whole" \
+	test "$(awk -F, 'NR > 1 && NF != 17' "$T/l/runs.csv" | wc -l)" -eq 0
+done1=$(rows "$T/l/runs.csv" '$9 == "total_time"')
+check "interrupted before the end ($done1 of 4 done)" test "$done1" -lt 4
+"$VB" run "$T/long.cfg" -o "$T/l" >/dev/null 2>&1; rc=$?
+check "resumed run exits 0" test "$rc" -eq 0
+check "resumed run completes exactly 4 repetitions" \
+	test "$(rows "$T/l/runs.csv" '$9 == "total_time" && $12 == "ok"')" -eq 4
+check "no repetition recorded twice" \
+	test "$(awk -F, 'NR > 1 && $9 == "total_time" {print $8}' "$T/l/runs.csv" | sort | uniq -d | wc -l)" -eq 0
+finish

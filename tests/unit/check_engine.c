@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Protocol lines, verification rules, CSV quoting, subprocesses. */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+
+START_TEST(test_line_parse)
+{
+	struct vb_line l;
+
+	ck_assert_int_eq(vb_line_parse("@vb1 metric total_time 1.25", &l), VB_LINE_METRIC);
+	ck_assert_str_eq(l.key, "total_time");
+	ck_assert_double_eq(l.num, 1.25);
+	ck_assert_int_eq(vb_line_parse("@vb1 fact seed 42 and more", &l), VB_LINE_FACT);
+	ck_assert_str_eq(l.value, "42 and more");
+	ck_assert_int_eq(vb_line_parse("@vb1 done 0", &l), VB_LINE_DONE);
+	ck_assert_double_eq(l.num, 0);
+	ck_assert_int_eq(vb_line_parse("@vb1 error -22 bad thing: x", &l), VB_LINE_ERROR);
+	ck_assert_double_eq(l.num, -22);
+	ck_assert_str_eq(l.value, "bad thing: x");
+	ck_assert_int_eq(vb_line_parse("@vb1 probe cpuset ", &l), VB_LINE_PROBE);
+	ck_assert_str_eq(l.value, "");
+	/* Not ours, truncated or malformed: never a result. */
+	ck_assert_int_eq(vb_line_parse("metric total_time 1", &l), VB_LINE_NONE);
+	ck_assert_int_eq(vb_line_parse("@vb1 metric total_time", &l), VB_LINE_NONE);
+	ck_assert_int_eq(vb_line_parse("@vb1 metric total_time 1.2x", &l), VB_LINE_NONE);
+	ck_assert_int_eq(vb_line_parse("@vb1 done", &l), VB_LINE_NONE);
+	ck_assert_int_eq(vb_line_parse("@vb2 done 0", &l), VB_LINE_NONE);
+	ck_assert_int_eq(vb_line_parse("@vb1 bogus x y", &l), VB_LINE_NONE);
+}
+END_TEST
+
+static struct vb_probe probe(int aff, double quota, long long total, long long limit)
+{
+	struct vb_probe p;
+
+	vb_probe_init(&p);
+	p.cpus_online = 2;
+	p.cpus_affinity = aff;
+	p.cpu_quota = quota;
+	p.mem_total = total;
+	p.mem_limit = limit;
+	return p;
+}
+
+START_TEST(test_verify)
+{
+	struct vb_env_spec spec = { .label = "x", .cpus = 1, .memory = 256LL << 20 };
+	struct vb_env_granted enf = { .cpus_enforced = true, .memory_enforced = true };
+	struct vb_env_granted vm = { .cpus_enforced = true, .memory_enforced = true, .vm = true };
+	struct vb_env_granted none = { .cpus_enforced = true };
+	struct vb_verification v;
+	struct vb_probe p;
+
+	/* docker --cpus=1 --memory=256M on a 2-CPU host */
+	p = probe(2, 1.0, 24LL << 30, 256LL << 20);
+	vb_verify(&spec, &enf, &p, false, VB_VERIFY_STRICT, &v);
+	ck_assert_int_eq(v.verdict, VB_VERDICT_OK);
+	ck_assert_double_eq_tol(v.cpus_observed, 1.0, 1e-9);
+	ck_assert_int_eq(v.mem_observed, 256LL << 20);
+	/* --cpus overridden to 2: refused, and the reason says both numbers */
+	p = probe(2, 2.0, 24LL << 30, 256LL << 20);
+	vb_verify(&spec, &enf, &p, false, VB_VERIFY_STRICT, &v);
+	ck_assert_int_eq(v.verdict, VB_VERDICT_REFUSED);
+	ck_assert_msg(strstr(v.reason, "requested 1") && strstr(v.reason, "observed 2"), "%s", v.reason);
+	vb_verify(&spec, &enf, &p, false, VB_VERIFY_WARN, &v);
+	ck_assert_int_eq(v.verdict, VB_VERDICT_WARN);
+	/* memory limit missing */
+	p = probe(1, 0, 24LL << 30, 0);
+	vb_verify(&spec, &enf, &p, false, VB_VERIFY_STRICT, &v);
+	ck_assert_int_eq(v.verdict, VB_VERDICT_REFUSED);
+	ck_assert_msg(strstr(v.reason, "memory"), "%s", v.reason);
+	/* memory not enforced: a warning, never ok */
+	vb_verify(&spec, &none, &p, false, VB_VERIFY_STRICT, &v);
+	ck_assert_int_eq(v.verdict, VB_VERDICT_WARN);
+	ck_assert_msg(strstr(v.reason, "not enforced"), "%s", v.reason);
+	/* VM: the guest kernel keeps some of the RAM */
+	p = probe(1, 0, 230LL << 20, 0);
+	vb_verify(&spec, &vm, &p, true, VB_VERIFY_STRICT, &v);
+	ck_assert_int_eq(v.verdict, VB_VERDICT_OK);
+	p = probe(1, 0, 150LL << 20, 0);
+	vb_verify(&spec, &vm, &p, true, VB_VERIFY_STRICT, &v);
+	ck_assert_int_eq(v.verdict, VB_VERDICT_REFUSED);
+	p = probe(2, 0, 230LL << 20, 0);
+	vb_verify(&spec, &vm, &p, true, VB_VERIFY_STRICT, &v);
+	ck_assert_int_eq(v.verdict, VB_VERDICT_REFUSED);
+}
+END_TEST
+
+START_TEST(test_csv_roundtrip)
+{
+	const char *in[] = { "plain", "with,comma", "with \"quote\"", "", "a;b=c" };
+	char *buf = NULL, *fields[8];
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int n;
+
+	for (int i = 0; i < 5; i++) {
+		if (i)
+			fputc(',', f);
+		vb_csv_field(f, in[i]);
+	}
+	fputc('\n', f);
+	fclose(f);
+	n = vb_csv_split(buf, fields, 8);
+	ck_assert_int_eq(n, 5);
+	for (int i = 0; i < 5; i++)
+		ck_assert_str_eq(fields[i], in[i]);
+	free(buf);
+}
+END_TEST
+
+static int count_lines(void *u, const char *line)
+{
+	int *n = u;
+
+	(void)line;
+	(*n)++;
+	return 0;
+}
+
+START_TEST(test_proc)
+{
+	const char *echo[] = { "printf", "a\\nb\\nc", NULL };
+	const char *sleeper[] = { "sleep", "30", NULL };
+	const char *missing[] = { "/nonexistent/prog", NULL };
+	int n = 0, status = -1;
+	uint64_t t0;
+
+	ck_assert_int_eq(vb_proc_run(echo, 10, count_lines, &n, -1, NULL, NULL, &status), 0);
+	ck_assert_int_eq(n, 3); /* the last line has no newline and still counts */
+	ck_assert_int_eq(status, 0);
+	t0 = vb_now_ns();
+	ck_assert_int_eq(vb_proc_run(sleeper, 0.3, NULL, NULL, -1, NULL, NULL, &status),
+			 -ETIMEDOUT);
+	ck_assert((vb_now_ns() - t0) < 5000000000ull);
+	ck_assert_int_eq(vb_proc_run(missing, 1, NULL, NULL, -1, NULL, NULL, &status), -ENOENT);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("engine");
+	TCase *tc = tcase_create("engine");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, test_line_parse);
+	tcase_add_test(tc, test_verify);
+	tcase_add_test(tc, test_csv_roundtrip);
+	tcase_add_test(tc, test_proc);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
