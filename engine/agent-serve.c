@@ -6,6 +6,8 @@
  * sends the child's stdout and stderr back line by line, framed. The
  * framing is in plugins/backends/qemu-frame.h and docs/qemu.md.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -24,6 +26,12 @@
 
 struct serve {
 	int fd;
+	/* Our own command line up to "serve": each request re-executes it,
+	 * so requests take the global options (--seed...) like any agent
+	 * run, and a crash or leak in one cannot touch the next. */
+	char **self;
+	size_t nself;
+	char *selfbuf;
 	char in[VBQ_LINE_MAX];
 	size_t inlen;
 };
@@ -198,7 +206,26 @@ static int run_request(struct serve *s, unsigned long id, int argc,
 			_exit(1);
 		setvbuf(out, NULL, _IOLBF, 0);
 		setvbuf(stderr, NULL, _IOLBF, 0);
-		int st = fn(argc, argv, out);
+		if (s->self) {
+			char *nargv[300];
+			size_t k = 0;
+			for (size_t i = 0; i < s->nself && k < 40; i++)
+				nargv[k++] = s->self[i];
+			for (int i = 0; i < argc && k < 299; i++)
+				nargv[k++] = argv[i];
+			nargv[k] = NULL;
+			execvp(nargv[0], nargv);
+			fprintf(stderr, "serve: cannot execute %s: %s\n",
+				nargv[0], strerror(errno));
+		}
+		/* The dispatcher wants the command first: skip the global
+		 * options it cannot take here. */
+		while (argc > 1 && argv[0][0] == '-') {
+			int skip = strchr(argv[0], '=') ? 1 : 2;
+			argc -= skip;
+			argv += skip;
+		}
+		int st = argc > 0 ? fn(argc, argv, out) : 2;
 		fflush(out);
 		fflush(stderr);
 		_exit(st & 0xff);
@@ -237,6 +264,49 @@ static int run_request(struct serve *s, unsigned long id, int argc,
 	return send_frame(s, "end", id, t);
 }
 
+/* Reads /proc/self/cmdline; keeps the words before "serve DEVICE". */
+static void load_self(struct serve *s)
+{
+	char *buf = malloc(65536);
+	size_t len = 0;
+	int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+
+	if (!buf || fd < 0)
+		goto out;
+	for (;;) {
+		ssize_t r = read(fd, buf + len, 65535 - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+	}
+	buf[len] = '\0';
+	size_t n = 0;
+	for (size_t off = 0; off < len; off += strlen(buf + off) + 1)
+		n++;
+	if (n < 3)
+		goto out;
+	s->self = calloc(n + 1, sizeof(char *));
+	if (!s->self)
+		goto out;
+	n = 0;
+	for (size_t off = 0; off < len; off += strlen(buf + off) + 1)
+		s->self[n++] = buf + off;
+	if (strcmp(s->self[n - 2], "serve") != 0) {
+		free(s->self);
+		s->self = NULL;
+		goto out;
+	}
+	s->nself = n - 2;
+	s->selfbuf = buf;
+	buf = NULL;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+}
+
 int vb_agent_serve(const char *device, vb_agent_dispatch_fn fn)
 {
 	struct serve s = { .fd = -1 };
@@ -255,8 +325,11 @@ int vb_agent_serve(const char *device, vb_agent_dispatch_fn fn)
 		cfmakeraw(&tio);
 		tcsetattr(s.fd, TCSANOW, &tio);
 	}
+	load_self(&s);
 	payload = malloc(VBQ_PAYLOAD_MAX + 1);
 	if (!payload) {
+		free(s.self);
+		free(s.selfbuf);
 		close(s.fd);
 		return -ENOMEM;
 	}
@@ -315,6 +388,8 @@ int vb_agent_serve(const char *device, vb_agent_dispatch_fn fn)
 		}
 	}
 	free(payload);
+	free(s.self);
+	free(s.selfbuf);
 	close(s.fd);
 	return err;
 }

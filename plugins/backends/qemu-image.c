@@ -6,6 +6,8 @@
  * boots straight away and a changed input (new kernel, rebuilt agent)
  * never boots a stale image.
  */
+#include "config.h"
+
 #include <archive.h>
 #include <archive_entry.h>
 #include <dirent.h>
