@@ -1,6 +1,967 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Placeholder until its owner lands the real module. */
+/*
+ * The agent bundle: a directory that runs virtbench-agent in any Linux
+ * userland, whatever its libc, because the agent is started through the
+ * bundle's own copy of the dynamic loader with --library-path pointing at
+ * the bundle's own copies of every shared library it needs.
+ *
+ *   bin/virtbench-agent   the real ELF (never the libtool wrapper script)
+ *   bin/sleep             the host's sleep: keeps a container alive in
+ *                         images that have no sleep of their own
+ *   lib/                  the shared-library closure of everything in bin/
+ *                         and plugins/, plus the loader itself
+ *   plugins/              the workload modules (*.so)
+ *   manifest              one line per file: path, size, SHA-256, source
+ *
+ * The closure is what the host's real loader resolves (`ld.so --list`), so
+ * RUNPATH, $ORIGIN, ld.so.cache and the build tree's .libs all behave as
+ * they do when the agent runs on the host.
+ *
+ * Bundles are content-addressed: the directory name is the SHA-256 over the
+ * bundle's file names, modes and contents, so a rebuilt agent or plugin gets
+ * a new bundle and an unchanged tree reuses the cached one. A bundle is
+ * assembled in a temporary directory next to its final place and renamed
+ * into place, so a concurrent run sees either no bundle or a whole one.
+ */
+#include "config.h"
+
+#include <dlfcn.h>
+#include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <pthread.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <nettle/sha2.h>
+
 #include "engine.h"
-int vb_bundle_get(struct vb_ctx *ctx, const char **dir, const char **hash) { (void)ctx; (void)dir; (void)hash; return -ENOSYS; }
-int vb_bundle_argv(struct vb_ctx *ctx, const char *mount, const char **out, size_t n) { (void)ctx; (void)mount; (void)out; (void)n; return -ENOSYS; }
+
+/* Bumped when the layout changes, so old caches are not mistaken for new. */
+#define BUNDLE_FORMAT "virtbench-bundle-1"
+
+struct bfile {
+	char *rel;    /* path inside the bundle, e.g. "lib/libc.so.6" */
+	char *src;    /* host file it is copied from */
+	mode_t mode;  /* 0755 or 0644 */
+	off_t size;
+	char sha[SHA256_DIGEST_SIZE * 2 + 1];
+};
+
+struct blist {
+	struct bfile *v;
+	size_t n, cap;
+};
+
+/*
+ * What vb_bundle_get() found, kept for the life of the process: the engine
+ * hands out pointers into it ("valid for the life of ctx") and runs this
+ * path from one thread, the mutex only guards against surprises.
+ */
+struct bundle {
+	char *agent_path;     /* inputs, to tell bundles of different trees apart */
+	char *workload_path;
+	char *dir;
+	char *hash;
+	char *loader_name;    /* e.g. "ld-linux-x86-64.so.2" */
+	struct bundle *next;
+};
+
+struct bundle_argv {
+	char *mount;
+	const struct bundle *b;
+	char *v[6];
+	struct bundle_argv *next;
+};
+
+static pthread_mutex_t bundle_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct bundle *bundles;
+static struct bundle_argv *argvs;
+
+/* ------------------------------------------------------------------ */
+/* Small helpers                                                        */
+/* ------------------------------------------------------------------ */
+
+static char *path_join(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	char *p = malloc(la + lb + 2);
+
+	if (!p)
+		return NULL;
+	memcpy(p, a, la);
+	p[la] = '/';
+	memcpy(p + la + 1, b, lb + 1);
+	return p;
+}
+
+static char *join3(const char *a, const char *b, const char *c)
+{
+	size_t la = strlen(a), lb = strlen(b), lc = strlen(c);
+	char *p = malloc(la + lb + lc + 1);
+
+	if (!p)
+		return NULL;
+	memcpy(p, a, la);
+	memcpy(p + la, b, lb);
+	memcpy(p + la + lb, c, lc + 1);
+	return p;
+}
+
+static const char *base_name(const char *p)
+{
+	const char *s = strrchr(p, '/');
+
+	return s ? s + 1 : p;
+}
+
+static void blist_free(struct blist *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i].rel);
+		free(l->v[i].src);
+	}
+	free(l->v);
+	l->v = NULL;
+	l->n = l->cap = 0;
+}
+
+static struct bfile *blist_find(const struct blist *l, const char *rel)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->v[i].rel, rel) == 0)
+			return &l->v[i];
+	return NULL;
+}
+
+/* Adds dir/name from src unless that bundle path is already taken (the
+ * first one wins, as in a search path). */
+static int blist_add(struct blist *l, const char *dir, const char *name,
+		     const char *src, mode_t mode)
+{
+	char *rel = path_join(dir, name);
+	char *real;
+
+	if (!rel)
+		return -ENOMEM;
+	if (blist_find(l, rel)) {
+		free(rel);
+		return 0;
+	}
+	/* Copy what the symlink points to: libc.so.6 -> libc-2.36.so. */
+	real = realpath(src, NULL);
+	if (!real) {
+		int err = -errno;
+
+		free(rel);
+		return err;
+	}
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 32;
+		struct bfile *v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v) {
+			free(rel);
+			free(real);
+			return -ENOMEM;
+		}
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = (struct bfile){ .rel = rel, .src = real, .mode = mode };
+	return 0;
+}
+
+static int bfile_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct bfile *)a)->rel,
+		      ((const struct bfile *)b)->rel);
+}
+
+static bool is_elf(const char *path)
+{
+	unsigned char m[SELFMAG];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = read(fd, m, sizeof(m)) == (ssize_t)sizeof(m) &&
+	     memcmp(m, ELFMAG, SELFMAG) == 0;
+	close(fd);
+	return ok;
+}
+
+/*
+ * PT_INTERP of a 64-bit ELF, i.e. the loader the kernel would start it
+ * with. -ENOEXEC when there is none (a static binary).
+ */
+static int elf_interp(const char *path, char *out, size_t outlen)
+{
+	Elf64_Ehdr eh;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int err = -ENOEXEC;
+
+	if (fd < 0)
+		return -errno;
+	if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
+	    eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+	    eh.e_phentsize != sizeof(Elf64_Phdr))
+		goto out;
+	for (unsigned i = 0; i < eh.e_phnum; i++) {
+		Elf64_Phdr ph;
+		off_t at = (off_t)eh.e_phoff + (off_t)i * eh.e_phentsize;
+
+		if (pread(fd, &ph, sizeof(ph), at) != (ssize_t)sizeof(ph))
+			break;
+		if (ph.p_type != PT_INTERP)
+			continue;
+		if (ph.p_filesz < 2 || ph.p_filesz > outlen)
+			break;
+		if (pread(fd, out, ph.p_filesz, (off_t)ph.p_offset) !=
+		    (ssize_t)ph.p_filesz)
+			break;
+		out[ph.p_filesz - 1] = '\0';
+		err = out[0] == '/' ? 0 : -ENOEXEC;
+		break;
+	}
+out:
+	close(fd);
+	return err;
+}
+
+/*
+ * The agent as an ELF file. In a shared build tree the path the engine
+ * knows is libtool's wrapper script; the program it wraps is .libs/NAME
+ * (or .libs/lt-NAME once the wrapper relinked it).
+ */
+static int real_agent(struct vb_ctx *ctx, const char *path, char **out)
+{
+	static const char *const tries[] = { ".libs/", ".libs/lt-" };
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+
+	if (!slash) {
+		/* A bare name: the program PATH would run. */
+		const char *env = getenv("PATH");
+		char *dirs = strdup(env && *env ? env : "/usr/bin:/bin");
+		char *save = NULL;
+		int err = -ENOENT;
+
+		if (!dirs)
+			return -ENOMEM;
+		for (char *d = strtok_r(dirs, ":", &save); d;
+		     d = strtok_r(NULL, ":", &save)) {
+			if (snprintf(dir, sizeof(dir), "%s/%s", d, path) <
+				    (int)sizeof(dir) &&
+			    access(dir, X_OK) == 0) {
+				err = 0;
+				break;
+			}
+		}
+		free(dirs);
+		if (err)
+			return VB_ERROR(ctx, err, "%s not found in PATH", path);
+		return real_agent(ctx, dir, out);
+	}
+	if (is_elf(path)) {
+		*out = strdup(path);
+		return *out ? 0 : -ENOMEM;
+	}
+	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
+		int n;
+
+		n = snprintf(dir, sizeof(dir), "%.*s/%s%s", (int)(slash - path),
+			     path, tries[i], slash + 1);
+		if (n < 0 || (size_t)n >= sizeof(dir))
+			continue;
+		if (is_elf(dir)) {
+			*out = strdup(dir);
+			return *out ? 0 : -ENOMEM;
+		}
+	}
+	return VB_ERROR(ctx, -ENOEXEC,
+			"agent %s is neither an ELF program nor a libtool "
+			"wrapper with the program in .libs/; rebuild the "
+			"tree (make) or reinstall virtbench", path);
+}
+
+/* ------------------------------------------------------------------ */
+/* The closure, as the host's loader resolves it                        */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Runs `loader --list --library-path LP object` and returns its stdout.
+ * Not vb_proc_capture(): the loader must run with an empty environment so
+ * that the caller's LD_PRELOAD or LD_LIBRARY_PATH (sanitizer runtimes,
+ * a user's tweaks) cannot change what gets listed.
+ */
+static int loader_list(const char *loader, const char *libpath,
+		       const char *object, char **out, int *status)
+{
+	char *const argv[] = { (char *)loader, (char *)"--list",
+			       (char *)"--library-path", (char *)libpath,
+			       (char *)object, NULL };
+	char *const envp[] = { NULL };
+	posix_spawn_file_actions_t fa;
+	int pfd[2], err, st;
+	pid_t pid;
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return -errno;
+	err = posix_spawn_file_actions_init(&fa);
+	if (err) {
+		close(pfd[0]);
+		close(pfd[1]);
+		return -err;
+	}
+	err = posix_spawn_file_actions_adddup2(&fa, pfd[1], STDOUT_FILENO);
+	if (!err)
+		err = posix_spawn_file_actions_addopen(&fa, STDERR_FILENO,
+						       "/dev/null", O_WRONLY, 0);
+	if (!err)
+		err = posix_spawn(&pid, loader, &fa, NULL, argv, envp);
+	posix_spawn_file_actions_destroy(&fa);
+	close(pfd[1]);
+	if (err) {
+		close(pfd[0]);
+		return -err;
+	}
+	for (;;) {
+		ssize_t r;
+
+		if (cap - len < 4096) {
+			char *nb = realloc(buf, cap + 65536);
+
+			if (!nb) {
+				err = -ENOMEM;
+				break;
+			}
+			buf = nb;
+			cap += 65536;
+		}
+		r = read(pfd[0], buf + len, cap - len - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			err = -errno;
+			break;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	close(pfd[0]);
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR) {
+			err = err ? err : -errno;
+			break;
+		}
+	if (err) {
+		free(buf);
+		return err;
+	}
+	if (!buf && !(buf = malloc(1)))
+		return -ENOMEM;
+	buf[len] = '\0';
+	*status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	*out = buf;
+	return 0;
+}
+
+/*
+ * Adds the libraries `object` needs to l as lib/NAME, NAME being what the
+ * object asks for (its DT_NEEDED), which is also what the loader will look
+ * for under --library-path inside the environment.
+ */
+static int add_closure(struct vb_ctx *ctx, struct blist *l,
+		       const char *loader, const char *libpath,
+		       const char *object)
+{
+	char *text = NULL, *save = NULL;
+	int status = 0, err;
+
+	err = loader_list(loader, libpath, object, &text, &status);
+	if (err < 0)
+		return VB_ERROR(ctx, err, "cannot run %s --list %s: %s",
+				loader, object, strerror(-err));
+	if (status != 0) {
+		free(text);
+		return VB_ERROR(ctx, -ENOEXEC,
+				"%s --list %s failed (status %d): not a "
+				"loadable ELF object for this loader",
+				loader, object, status);
+	}
+	for (char *line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *arrow = strstr(line, " => ");
+		char *name = line, *path, *end;
+
+		if (!arrow)
+			continue; /* linux-vdso.so.1 and the loader itself */
+		while (*name == '\t' || *name == ' ')
+			name++;
+		*arrow = '\0';
+		path = arrow + 4;
+		if (strncmp(path, "not found", 9) == 0) {
+			err = VB_ERROR(ctx, -ENOENT,
+				       "%s needs %s, which the loader cannot "
+				       "find (searched %s and the system "
+				       "paths); install it or set "
+				       "LD_LIBRARY_PATH", object, name,
+				       libpath);
+			break;
+		}
+		end = strstr(path, " (0x");
+		if (end)
+			*end = '\0';
+		if (path[0] != '/')
+			continue;
+		err = blist_add(l, "lib", name, path, 0755);
+		if (err < 0) {
+			err = VB_ERROR(ctx, err, "%s (needed by %s): %s", path,
+				       object, strerror(-err));
+			break;
+		}
+	}
+	free(text);
+	return err < 0 ? err : 0;
+}
+
+/* Directory of the libvirtbench this process runs, so the agent gets the
+ * same one even from an uninstalled build tree. */
+static char *own_libdir(void)
+{
+	Dl_info info;
+	char *real, *slash;
+
+	if (!dladdr((void *)&vb_bundle_get, &info) || !info.dli_fname)
+		return NULL;
+	real = realpath(info.dli_fname, NULL);
+	if (!real)
+		return NULL;
+	slash = strrchr(real, '/');
+	if (!slash) {
+		free(real);
+		return NULL;
+	}
+	*slash = '\0';
+	return real;
+}
+
+static char *make_libpath(void)
+{
+	char *own = own_libdir();
+	const char *env = getenv("LD_LIBRARY_PATH");
+	size_t n = (own ? strlen(own) : 0) + (env ? strlen(env) : 0) + 2;
+	char *p = malloc(n);
+
+	if (p)
+		snprintf(p, n, "%s%s%s", own ? own : "",
+			 own && env && *env ? ":" : "", env ? env : "");
+	free(own);
+	return p;
+}
+
+/*
+ * Workload modules: what the engine's own loader accepts as a workload in
+ * those dirs (the engine's search path also holds backends, which the
+ * agent never loads). Preloaded modules of a static build are inside the
+ * agent already.
+ */
+static int add_plugins(struct vb_ctx *ctx, struct blist *l, const char *dirs)
+{
+	struct vb_registry reg = { 0 };
+	int err;
+
+	if (!dirs || !*dirs)
+		return 0;
+	err = vb_registry_load(&reg, dirs, 1u << VB_PLUGIN_WORKLOAD);
+	for (size_t i = 0; !err && i < reg.count; i++) {
+		const char *p = reg.items[i].path;
+
+		if (!reg.items[i].handle || !p || p[0] != '/')
+			continue;
+		err = blist_add(l, "plugins", base_name(p), p, 0644);
+		if (err < 0)
+			err = VB_ERROR(ctx, err, "%s: %s", p, strerror(-err));
+	}
+	vb_registry_free(&reg);
+	return err;
+}
+
+static const char *find_sleep(void)
+{
+	static const char *const c[] = { "/bin/sleep", "/usr/bin/sleep" };
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+		if (is_elf(c[i]))
+			return c[i];
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Hashing and copying                                                  */
+/* ------------------------------------------------------------------ */
+
+static void hex(const uint8_t *d, size_t n, char *out)
+{
+	static const char x[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = x[d[i] >> 4];
+		out[2 * i + 1] = x[d[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+/*
+ * Reads src once, feeding the per-file hash (for the manifest) and, when
+ * dst_fd >= 0, writing a copy.
+ */
+static int hash_file(struct bfile *f, int dst_fd)
+{
+	struct sha256_ctx h;
+	uint8_t d[SHA256_DIGEST_SIZE];
+	enum { BUFSZ = 1 << 16 };
+	uint8_t *buf = malloc(BUFSZ);
+	int fd = open(f->src, O_RDONLY | O_CLOEXEC);
+	off_t size = 0;
+	int err = 0;
+
+	if (fd < 0 || !buf) {
+		err = fd < 0 ? -errno : -ENOMEM;
+		if (fd >= 0)
+			close(fd);
+		free(buf);
+		return err;
+	}
+	sha256_init(&h);
+	for (;;) {
+		ssize_t r = read(fd, buf, BUFSZ);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			err = -errno;
+			break;
+		}
+		if (r == 0)
+			break;
+		sha256_update(&h, (size_t)r, buf);
+		size += r;
+		for (ssize_t w = 0; dst_fd >= 0 && w < r;) {
+			ssize_t k = write(dst_fd, buf + w, (size_t)(r - w));
+
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k < 0) {
+				err = -errno;
+				break;
+			}
+			w += k;
+		}
+		if (err)
+			break;
+	}
+	close(fd);
+	free(buf);
+	if (err)
+		return err;
+	sha256_digest(&h, sizeof(d), d);
+	hex(d, sizeof(d), f->sha);
+	f->size = size;
+	return 0;
+}
+
+/* The bundle hash covers the format, and per file its path, mode, size
+ * and content hash (so it is the hash of the manifest's essential part). */
+static void bundle_hash(const struct blist *l, char *out)
+{
+	struct sha256_ctx h;
+	uint8_t d[SHA256_DIGEST_SIZE];
+	char line[PATH_MAX + 128];
+
+	sha256_init(&h);
+	sha256_update(&h, sizeof(BUNDLE_FORMAT), (const uint8_t *)BUNDLE_FORMAT);
+	for (size_t i = 0; i < l->n; i++) {
+		int n = snprintf(line, sizeof(line), "%s %o %lld %s\n",
+				 l->v[i].rel, (unsigned)l->v[i].mode,
+				 (long long)l->v[i].size, l->v[i].sha);
+
+		sha256_update(&h, (size_t)n, (const uint8_t *)line);
+	}
+	sha256_digest(&h, sizeof(d), d);
+	hex(d, sizeof(d), out);
+}
+
+static int rm_entry(const char *p, const struct stat *sb, int flag,
+		    struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	remove(p);
+	return 0;
+}
+
+static void rm_tree(const char *dir)
+{
+	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+	char buf[PATH_MAX];
+	size_t n = strlen(path);
+
+	if (n >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, n + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, mode) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* $XDG_CACHE_HOME/virtbench/bundles, or ~/.cache/...; the XDG spec says
+ * to ignore a relative XDG_CACHE_HOME. */
+static int cache_root(struct vb_ctx *ctx, char **out)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME");
+	const char *home = getenv("HOME");
+	char buf[PATH_MAX];
+	int n, err;
+
+	if (xdg && xdg[0] == '/')
+		n = snprintf(buf, sizeof(buf), "%s/virtbench/bundles", xdg);
+	else if (home && home[0] == '/')
+		n = snprintf(buf, sizeof(buf), "%s/.cache/virtbench/bundles",
+			     home);
+	else
+		return VB_ERROR(ctx, -ENOENT,
+				"no cache directory for the agent bundle: "
+				"set XDG_CACHE_HOME or HOME to an absolute "
+				"path");
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		return VB_ERROR(ctx, -ENAMETOOLONG, "cache path too long");
+	err = mkdir_p(buf, 0755);
+	if (err < 0)
+		return VB_ERROR(ctx, err, "cannot create %s: %s", buf,
+				strerror(-err));
+	*out = strdup(buf);
+	return *out ? 0 : -ENOMEM;
+}
+
+static int write_manifest(const char *dir, const struct blist *l,
+			  const char *hash, const char *loader)
+{
+	char *p = path_join(dir, "manifest");
+	FILE *f;
+	int err = 0;
+
+	if (!p)
+		return -ENOMEM;
+	f = fopen(p, "we");
+	free(p);
+	if (!f)
+		return -errno;
+	fprintf(f, "# %s\n# hash %s\n# loader lib/%s\n"
+		"# path\tmode\tsize\tsha256\tsource\n",
+		BUNDLE_FORMAT, hash, loader);
+	for (size_t i = 0; i < l->n; i++)
+		fprintf(f, "%s\t%o\t%lld\t%s\t%s\n", l->v[i].rel,
+			(unsigned)l->v[i].mode, (long long)l->v[i].size,
+			l->v[i].sha, l->v[i].src);
+	if (ferror(f))
+		err = -EIO;
+	if (fclose(f) != 0 && !err)
+		err = -errno;
+	return err;
+}
+
+/* Builds the bundle in a temporary sibling of `final` and renames it. */
+static int build(struct vb_ctx *ctx, const char *root, const char *final,
+		 const struct blist *l, const char *hash, const char *loader)
+{
+	char *tmp = path_join(root, ".tmp-XXXXXX");
+	int err = 0;
+
+	if (!tmp)
+		return -ENOMEM;
+	if (!mkdtemp(tmp)) {
+		err = -errno;
+		err = VB_ERROR(ctx, err, "mkdtemp in %s: %s", root,
+			       strerror(-err));
+		free(tmp);
+		return err;
+	}
+	chmod(tmp, 0755); /* mkdtemp makes 0700; guests may run as others */
+	for (size_t i = 0; i < l->n && !err; i++) {
+		struct bfile f = l->v[i];
+		char *dst = path_join(tmp, f.rel);
+		char *slash;
+		int fd;
+
+		if (!dst) {
+			err = -ENOMEM;
+			break;
+		}
+		slash = strrchr(dst, '/');
+		*slash = '\0';
+		err = mkdir_p(dst, 0755);
+		*slash = '/';
+		fd = err ? -1 : open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+				     f.mode);
+		if (!err && fd < 0)
+			err = -errno;
+		if (!err)
+			err = hash_file(&f, fd);
+		if (fd >= 0 && close(fd) < 0 && !err)
+			err = -errno;
+		if (err)
+			err = VB_ERROR(ctx, err, "copy %s to %s: %s", f.src, dst,
+				       strerror(-err));
+		else if (strcmp(f.sha, l->v[i].sha) != 0)
+			err = VB_ERROR(ctx, -EAGAIN,
+				       "%s changed while the agent bundle was "
+				       "built (a rebuild running?); try again",
+				       f.src);
+		free(dst);
+	}
+	if (!err) {
+		err = write_manifest(tmp, l, hash, loader);
+		if (err)
+			err = VB_ERROR(ctx, err, "write %s/manifest: %s", tmp,
+				       strerror(-err));
+	}
+	if (!err && rename(tmp, final) < 0) {
+		/* Another run finished the same bundle first: use theirs. */
+		if (errno != EEXIST && errno != ENOTEMPTY) {
+			err = -errno;
+			err = VB_ERROR(ctx, err, "rename %s to %s: %s", tmp,
+				       final, strerror(-err));
+		}
+		rm_tree(tmp);
+	} else if (err) {
+		rm_tree(tmp);
+	}
+	free(tmp);
+	return err;
+}
+
+/* ------------------------------------------------------------------ */
+/* Public entry points                                                  */
+/* ------------------------------------------------------------------ */
+
+static int bundle_make(struct vb_ctx *ctx, const char *agent_path,
+		       const char *workload_path, struct bundle **out)
+{
+	struct blist l = { 0 };
+	char loader[PATH_MAX], hash[SHA256_DIGEST_SIZE * 2 + 1];
+	char *agent = NULL, *libpath = NULL, *root = NULL, *final = NULL;
+	char *manifest = NULL;
+	const char *sleep_bin = find_sleep();
+	struct bundle *b = NULL;
+	int err;
+
+	err = real_agent(ctx, agent_path, &agent);
+	if (err < 0)
+		goto out;
+	err = elf_interp(agent, loader, sizeof(loader));
+	if (err < 0) {
+		err = VB_ERROR(ctx, err,
+			       "%s has no program interpreter (a static "
+			       "build?): the bundle starts the agent through "
+			       "its loader, build virtbench with shared "
+			       "libc", agent);
+		goto out;
+	}
+	libpath = make_libpath();
+	if (!libpath) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = blist_add(&l, "bin", "virtbench-agent", agent, 0755);
+	if (!err && sleep_bin)
+		err = blist_add(&l, "bin", "sleep", sleep_bin, 0755);
+	if (!err)
+		err = blist_add(&l, "lib", base_name(loader), loader, 0755);
+	if (!err)
+		err = add_plugins(ctx, &l, workload_path);
+	if (err < 0) {
+		err = VB_ERROR(ctx, err, "collecting the agent bundle: %s",
+			       strerror(-err));
+		goto out;
+	}
+	/* Only bin/ and plugins/ entries need their closure; the libraries
+	 * appear in their own lists, as the loader lists them recursively. */
+	for (size_t i = 0, n = l.n; i < n && !err; i++)
+		if (strncmp(l.v[i].rel, "lib/", 4) != 0)
+			err = add_closure(ctx, &l, loader, libpath, l.v[i].src);
+	if (err < 0)
+		goto out;
+	qsort(l.v, l.n, sizeof(l.v[0]), bfile_cmp);
+	for (size_t i = 0; i < l.n && !err; i++) {
+		err = hash_file(&l.v[i], -1);
+		if (err < 0)
+			err = VB_ERROR(ctx, err, "read %s: %s", l.v[i].src,
+				       strerror(-err));
+	}
+	if (err < 0)
+		goto out;
+	bundle_hash(&l, hash);
+
+	err = cache_root(ctx, &root);
+	if (err < 0)
+		goto out;
+	final = path_join(root, hash);
+	manifest = final ? path_join(final, "manifest") : NULL;
+	if (!manifest) {
+		err = -ENOMEM;
+		goto out;
+	}
+	if (access(manifest, R_OK) != 0) {
+		err = build(ctx, root, final, &l, hash, base_name(loader));
+		if (err < 0)
+			goto out;
+	}
+	b = calloc(1, sizeof(*b));
+	if (!b || !(b->agent_path = strdup(agent_path)) ||
+	    !(b->workload_path = strdup(workload_path ? workload_path : "")) ||
+	    !(b->hash = strdup(hash)) ||
+	    !(b->loader_name = strdup(base_name(loader)))) {
+		err = -ENOMEM;
+		goto out;
+	}
+	b->dir = final;
+	final = NULL;
+	*out = b;
+	b = NULL;
+out:
+	if (b) {
+		free(b->agent_path);
+		free(b->workload_path);
+		free(b->hash);
+		free(b->loader_name);
+		free(b);
+	}
+	free(manifest);
+	free(final);
+	free(root);
+	free(libpath);
+	free(agent);
+	blist_free(&l);
+	return err;
+}
+
+static int bundle_lookup(struct vb_ctx *ctx, const struct bundle **out)
+{
+	const char *agent = vb_agent_path(ctx);
+	const char *wl = vb_workload_path(ctx);
+	struct bundle *b;
+	int err = 0;
+
+	if (!agent || !*agent)
+		return VB_ERROR(ctx, -ENOENT,
+				"no virtbench-agent known to the engine");
+	pthread_mutex_lock(&bundle_lock);
+	for (b = bundles; b; b = b->next)
+		if (strcmp(b->agent_path, agent) == 0 &&
+		    strcmp(b->workload_path, wl ? wl : "") == 0)
+			break;
+	if (!b) {
+		err = bundle_make(ctx, agent, wl, &b);
+		if (!err) {
+			b->next = bundles;
+			bundles = b;
+		}
+	}
+	pthread_mutex_unlock(&bundle_lock);
+	if (!err)
+		*out = b;
+	return err;
+}
+
+int vb_bundle_get(struct vb_ctx *ctx, const char **dir, const char **hash)
+{
+	const struct bundle *b;
+	int err = bundle_lookup(ctx, &b);
+
+	if (err < 0)
+		return err;
+	if (dir)
+		*dir = b->dir;
+	if (hash)
+		*hash = b->hash;
+	return 0;
+}
+
+int vb_bundle_argv(struct vb_ctx *ctx, const char *mount, const char **out,
+		   size_t n)
+{
+	const struct bundle *b;
+	struct bundle_argv *a;
+	int err;
+
+	if (!mount || mount[0] != '/')
+		return VB_ERROR(ctx, -EINVAL,
+				"bundle mount point must be an absolute path");
+	if (n < 6)
+		return -ENOSPC;
+	err = bundle_lookup(ctx, &b);
+	if (err < 0)
+		return err;
+	pthread_mutex_lock(&bundle_lock);
+	for (a = argvs; a; a = a->next)
+		if (a->b == b && strcmp(a->mount, mount) == 0)
+			break;
+	if (!a && (a = calloc(1, sizeof(*a)))) {
+		bool ok;
+
+		a->b = b;
+		a->mount = strdup(mount);
+		a->v[0] = join3(mount, "/lib/", b->loader_name);
+		a->v[1] = strdup("--library-path");
+		a->v[2] = join3(mount, "/lib", "");
+		a->v[3] = join3(mount, "/bin/virtbench-agent", "");
+		a->v[4] = strdup("--plugin-dir");
+		a->v[5] = join3(mount, "/plugins", "");
+		ok = a->mount != NULL;
+		for (size_t i = 0; i < 6; i++)
+			ok = ok && a->v[i] != NULL;
+		if (ok) {
+			a->next = argvs;
+			argvs = a;
+		} else {
+			free(a->mount);
+			for (size_t i = 0; i < 6; i++)
+				free(a->v[i]);
+			free(a);
+			a = NULL;
+		}
+	}
+	pthread_mutex_unlock(&bundle_lock);
+	if (!a)
+		return -ENOMEM;
+	for (size_t i = 0; i < 6; i++)
+		out[i] = a->v[i];
+	return 6;
+}

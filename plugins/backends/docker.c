@@ -1,0 +1,1026 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * docker backend: one container per cell, started once with the cell's CPU
+ * and memory limits; every agent request is a `docker exec` of the agent
+ * bundle, which is bind-mounted read-only at /opt/virtbench and started
+ * through its own dynamic loader, so any image works, whatever its libc.
+ *
+ * The container's first process is the bundle's own `sleep` (also started
+ * through the bundle's loader), so images without a shell or a sleep of
+ * their own stay alive too. See docs/docker.md.
+ *
+ * Everything goes through the engine's CLI (`docker`, or a CLI-compatible
+ * one such as podman) as argv vectors.
+ */
+#include "config.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "virtbench/plugin.h"
+
+#define DK_MOUNT "/opt/virtbench"
+#define DK_SCRATCH_TMP "/tmp/virtbench"
+#define DK_SCRATCH_HOST "/scratch"
+#define DK_INFO_TIMEOUT 10.0
+#define DK_RM_TIMEOUT 30.0
+#define DK_IMPORT_TIMEOUT 120.0
+#define DK_PULL_TIMEOUT 600.0
+#define DK_ARGV_MAX 96
+
+enum dk_cpu_mode { DK_CPU_QUOTA, DK_CPU_CPUSET, DK_CPU_BOTH };
+
+struct dk_opts {
+	char *image;
+	int cpu_mode;
+	char *engine;
+	char **extra_args;
+	char *workdir_host;
+	double start_timeout;
+};
+
+static const char *const dk_cpu_modes[] = { "quota", "cpuset", "both", NULL };
+
+static const struct vb_option dk_options[] = {
+	{ .name = "image", .type = VB_OPT_STRING,
+	  .offset = offsetof(struct dk_opts, image), .def = "auto",
+	  .help = "image to run in; \"auto\": a busybox image made locally "
+		  "with docker import (the agent bundle is always "
+		  "bind-mounted, so any image works)" },
+	{ .name = "cpu_mode", .type = VB_OPT_ENUM,
+	  .offset = offsetof(struct dk_opts, cpu_mode), .def = "quota",
+	  .choices = dk_cpu_modes,
+	  .help = "how CPUs are limited: quota (--cpus=N), cpuset "
+		  "(--cpuset-cpus=0..N-1) or both" },
+	{ .name = "engine", .type = VB_OPT_STRING,
+	  .offset = offsetof(struct dk_opts, engine), .def = "docker",
+	  .help = "container engine CLI: docker, or a compatible one "
+		  "(podman)" },
+	{ .name = "extra_args", .type = VB_OPT_LIST,
+	  .offset = offsetof(struct dk_opts, extra_args),
+	  .help = "more arguments for `docker run`, after virtbench's own "
+		  "(they can override the limits: the probe will tell)" },
+	{ .name = "workdir_host", .type = VB_OPT_STRING,
+	  .offset = offsetof(struct dk_opts, workdir_host), .def = "",
+	  .help = "host directory bind-mounted at /scratch as the "
+		  "workloads' working directory; \"\": /tmp/virtbench on "
+		  "the container's own filesystem" },
+	{ .name = "start_timeout", .type = VB_OPT_DURATION,
+	  .offset = offsetof(struct dk_opts, start_timeout), .def = "60s",
+	  .min = 1, .max = 3600,
+	  .help = "limit for `docker run` to start a container" },
+	{ .name = NULL },
+};
+
+struct dk_state {
+	const struct dk_opts *o;
+	bool podman;
+	char *image;          /* reference passed to docker run */
+	char *image_id;       /* sha256:..., for the results */
+	char *engine_version; /* "docker 20.10.24" */
+	const char *bundle_dir;
+	const char *bundle_hash;
+	const char *bargv[8]; /* agent argv prefix inside the container */
+	int nbargv;
+	char ulimit_nofile[64], ulimit_nproc[64];
+	unsigned serial;
+	char name[128];       /* current container; "" when none */
+	char scratch[32];
+};
+
+/* ------------------------------------------------------------------ */
+/* Running the engine's CLI                                             */
+/* ------------------------------------------------------------------ */
+
+struct dk_buf {
+	char *p;
+	size_t len, cap;
+};
+
+static int dk_buf_add(struct dk_buf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+		char *p;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		p = realloc(b->p, cap);
+		if (!p)
+			return -ENOMEM;
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+	return 0;
+}
+
+static int dk_collect_line(void *u, const char *line)
+{
+	struct dk_buf *b = u;
+
+	if (dk_buf_add(b, line, strlen(line)) < 0 || dk_buf_add(b, "\n", 1) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+/* Reads back what a command wrote to its stderr memfd: the last
+ * non-empty line, which is where docker puts its reason. */
+static char *dk_read_err(int fd)
+{
+	struct dk_buf b = { 0 };
+	char chunk[4096], *last, *end;
+	ssize_t r;
+
+	if (fd < 0 || lseek(fd, 0, SEEK_SET) < 0)
+		return strdup("");
+	while ((r = read(fd, chunk, sizeof(chunk))) > 0)
+		if (dk_buf_add(&b, chunk, (size_t)r) < 0)
+			break;
+	if (!b.p)
+		return strdup("");
+	end = b.p + b.len;
+	while (end > b.p && (end[-1] == '\n' || end[-1] == '\r' ||
+			     end[-1] == ' '))
+		*--end = '\0';
+	last = strrchr(b.p, '\n');
+	last = last ? last + 1 : b.p;
+	memmove(b.p, last, strlen(last) + 1);
+	return b.p;
+}
+
+/*
+ * Runs an engine command through the engine's vb_proc_run (interruptible,
+ * with a timeout) and returns its stdout and the last line of its stderr.
+ */
+static int dk_cmd(const char *const *argv, double timeout, char **out,
+		  char **err_line, int *status)
+{
+	struct dk_buf b = { 0 };
+	int efd = memfd_create("vb-docker-stderr", MFD_CLOEXEC);
+	int err;
+
+	*status = -1;
+	err = vb_proc_run(argv, timeout, dk_collect_line, &b, efd, NULL, NULL,
+			  status);
+	if (err_line)
+		*err_line = dk_read_err(efd);
+	if (efd >= 0)
+		close(efd);
+	if (out && err == 0) {
+		*out = b.p ? b.p : strdup("");
+		b.p = NULL;
+	}
+	free(b.p);
+	return err;
+}
+
+/*
+ * Runs a command to its end even when the user asked to stop: creating
+ * (`docker run -d`) and removing (`docker rm -f`) a container must not be
+ * cut short by Ctrl-C, or the daemon would finish creating a container
+ * nobody removes. Bounded by `timeout` all the same. stdout is kept when
+ * `out` is given, the last stderr line when `err_line` is.
+ */
+static int dk_cmd_sure(const char *const *argv, double timeout, char **out,
+		       char **err_line, int *status)
+{
+	int opipe[2] = { -1, -1 };
+	int efd = memfd_create("vb-docker-stderr", MFD_CLOEXEC);
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	struct dk_buf b = { 0 };
+	uint64_t deadline = vb_now_ns() + (uint64_t)(timeout * 1e9);
+	bool killed = false;
+	pid_t pid;
+	int err, st = 0;
+
+	*status = -1;
+	if (efd < 0)
+		return -errno;
+	if (pipe2(opipe, O_CLOEXEC) < 0) {
+		err = -errno;
+		close(efd);
+		return err;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawnattr_init(&at);
+	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null",
+					 O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, opipe[1], STDOUT_FILENO);
+	posix_spawn_file_actions_adddup2(&fa, efd, STDERR_FILENO);
+	/* Own process group: a terminal's Ctrl-C must not reach it. */
+	posix_spawnattr_setpgroup(&at, 0);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP);
+	err = posix_spawnp(&pid, argv[0], &fa, &at, (char *const *)argv,
+			   environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
+	close(opipe[1]);
+	if (err) {
+		close(opipe[0]);
+		close(efd);
+		return -err;
+	}
+	for (;;) {
+		struct pollfd p = { .fd = opipe[0], .events = POLLIN };
+		int64_t left = (int64_t)(deadline - vb_now_ns());
+		char chunk[4096];
+		ssize_t r;
+
+		if (!killed && left <= 0) {
+			kill(-pid, SIGKILL);
+			killed = true;
+		}
+		if (poll(&p, 1, killed ? 1000 : 100) <= 0)
+			continue;
+		r = read(opipe[0], chunk, sizeof(chunk));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		if (out)
+			dk_buf_add(&b, chunk, (size_t)r);
+	}
+	close(opipe[0]);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (err_line)
+		*err_line = dk_read_err(efd);
+	close(efd);
+	if (killed) {
+		free(b.p);
+		return -ETIMEDOUT;
+	}
+	*status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	if (out)
+		*out = b.p ? b.p : strdup("");
+	else
+		free(b.p);
+	return 0;
+}
+
+static void dk_chomp(char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	while (n && (s[n - 1] == '\n' || s[n - 1] == ' '))
+		s[--n] = '\0';
+}
+
+/* ------------------------------------------------------------------ */
+/* The default image: busybox, made with `docker import`                */
+/* ------------------------------------------------------------------ */
+
+/* A static busybox has no program interpreter, so it runs in an image
+ * that has no libc at all. */
+static bool dk_is_static_elf(const char *path)
+{
+	Elf64_Ehdr eh;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	bool ok = false;
+
+	if (fd < 0)
+		return false;
+	if (pread(fd, &eh, sizeof(eh), 0) == (ssize_t)sizeof(eh) &&
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) == 0 &&
+	    eh.e_ident[EI_CLASS] == ELFCLASS64 &&
+	    eh.e_phentsize == sizeof(Elf64_Phdr)) {
+		ok = true;
+		for (unsigned i = 0; i < eh.e_phnum; i++) {
+			Elf64_Phdr ph;
+			off_t o = (off_t)eh.e_phoff + (off_t)i * eh.e_phentsize;
+
+			if (pread(fd, &ph, sizeof(ph), o) != (ssize_t)sizeof(ph) ||
+			    ph.p_type == PT_INTERP) {
+				ok = false;
+				break;
+			}
+		}
+	}
+	close(fd);
+	return ok;
+}
+
+static const char *dk_find_busybox(void)
+{
+	static const char *const c[] = { "/bin/busybox", "/usr/bin/busybox",
+					 "/usr/lib/initramfs-tools/bin/busybox" };
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+		if (dk_is_static_elf(c[i]))
+			return c[i];
+	return NULL;
+}
+
+static int dk_tar_add(struct archive *a, const char *path, mode_t type,
+		      mode_t perm, const char *link, const void *data,
+		      size_t size)
+{
+	struct archive_entry *e = archive_entry_new();
+	int r;
+
+	if (!e)
+		return -ENOMEM;
+	archive_entry_set_pathname(e, path);
+	archive_entry_set_filetype(e, type);
+	archive_entry_set_perm(e, perm);
+	archive_entry_set_mtime(e, 0, 0);
+	if (link)
+		archive_entry_set_symlink(e, link);
+	if (type == AE_IFREG)
+		archive_entry_set_size(e, (la_int64_t)size);
+	r = archive_write_header(a, e);
+	if (r == ARCHIVE_OK && size &&
+	    archive_write_data(a, data, size) != (la_ssize_t)size)
+		r = ARCHIVE_FATAL;
+	archive_entry_free(e);
+	return r == ARCHIVE_OK ? 0 : -EIO;
+}
+
+static int dk_slurp(const char *path, char **data, size_t *size)
+{
+	struct dk_buf b = { 0 };
+	char chunk[65536];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t r;
+
+	if (fd < 0)
+		return -errno;
+	while ((r = read(fd, chunk, sizeof(chunk))) > 0)
+		if (dk_buf_add(&b, chunk, (size_t)r) < 0) {
+			r = -1;
+			errno = ENOMEM;
+			break;
+		}
+	close(fd);
+	if (r < 0) {
+		int err = -errno;
+
+		free(b.p);
+		return err;
+	}
+	*data = b.p;
+	*size = b.len;
+	return 0;
+}
+
+/* Writes the rootfs tar: busybox with a link per applet, the directories
+ * a container runtime and the agent expect, and an /etc/passwd. */
+static int dk_write_rootfs(struct vb_ctx *ctx, const char *busybox,
+			   const char *tar)
+{
+	static const char *const dirs[] = {
+		"bin", "dev", "etc", "proc", "sys", "root", "var", "opt",
+		"opt/virtbench", "scratch",
+	};
+	static const char passwd[] = "root:x:0:0:root:/root:/bin/sh\n";
+	static const char group[] = "root:x:0:\n";
+	const char *argv[] = { busybox, "--list", NULL };
+	char *list = NULL, *data = NULL, *save = NULL, *errl = NULL;
+	size_t size = 0;
+	struct archive *a;
+	int err, status;
+
+	err = dk_cmd(argv, 10, &list, &errl, &status);
+	if (err == 0 && status != 0)
+		err = -ENOEXEC;
+	if (err < 0) {
+		err = VB_ERROR(ctx, err, "%s --list failed: %s", busybox,
+			       errl && *errl ? errl : strerror(-err));
+		goto out;
+	}
+	err = dk_slurp(busybox, &data, &size);
+	if (err < 0) {
+		err = VB_ERROR(ctx, err, "read %s: %s", busybox, strerror(-err));
+		goto out;
+	}
+	a = archive_write_new();
+	if (!a) {
+		err = -ENOMEM;
+		goto out;
+	}
+	archive_write_set_format_pax_restricted(a);
+	if (archive_write_open_filename(a, tar) != ARCHIVE_OK) {
+		err = VB_ERROR(ctx, -EIO, "write %s: %s", tar,
+			       archive_error_string(a));
+		archive_write_free(a);
+		goto out;
+	}
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]) && !err; i++)
+		err = dk_tar_add(a, dirs[i], AE_IFDIR, 0755, NULL, NULL, 0);
+	if (!err)
+		err = dk_tar_add(a, "tmp", AE_IFDIR, 01777, NULL, NULL, 0);
+	if (!err)
+		err = dk_tar_add(a, "bin/busybox", AE_IFREG, 0755, NULL, data,
+				 size);
+	for (char *ap = strtok_r(list, "\n", &save); ap && !err;
+	     ap = strtok_r(NULL, "\n", &save)) {
+		char path[256];
+
+		if (!*ap || strchr(ap, '/') || strcmp(ap, "busybox") == 0)
+			continue;
+		snprintf(path, sizeof(path), "bin/%s", ap);
+		err = dk_tar_add(a, path, AE_IFLNK, 0777, "busybox", NULL, 0);
+	}
+	if (!err)
+		err = dk_tar_add(a, "etc/passwd", AE_IFREG, 0644, NULL, passwd,
+				 sizeof(passwd) - 1);
+	if (!err)
+		err = dk_tar_add(a, "etc/group", AE_IFREG, 0644, NULL, group,
+				 sizeof(group) - 1);
+	if (archive_write_close(a) != ARCHIVE_OK && !err)
+		err = -EIO;
+	if (err)
+		err = VB_ERROR(ctx, err, "write %s: %s", tar,
+			       archive_error_string(a) ? archive_error_string(a)
+						       : strerror(-err));
+	archive_write_free(a);
+out:
+	free(list);
+	free(errl);
+	free(data);
+	return err;
+}
+
+/* `docker image inspect` → the image's id, or -ENOENT. */
+static int dk_image_id(struct dk_state *s, const char *ref, char **id)
+{
+	const char *argv[] = { s->o->engine, "image", "inspect", "--format",
+			       "{{.Id}}", ref, NULL };
+	int status, err = dk_cmd(argv, DK_INFO_TIMEOUT, id, NULL, &status);
+
+	if (err < 0)
+		return err;
+	if (status != 0 || !**id) {
+		free(*id);
+		*id = NULL;
+		return -ENOENT;
+	}
+	dk_chomp(*id);
+	return 0;
+}
+
+static int dk_make_auto_image(struct dk_state *s, struct vb_ctx *ctx)
+{
+	const char *busybox = dk_find_busybox();
+	const char *tmpdir = getenv("TMPDIR");
+	char tar[4096], label[128], *errl = NULL, *out = NULL;
+	int fd, err, status;
+
+	if (asprintf(&s->image, "virtbench/agent:%.32s", s->bundle_hash) < 0) {
+		s->image = NULL;
+		return -ENOMEM;
+	}
+	if (dk_image_id(s, s->image, &s->image_id) == 0)
+		return 0;
+	if (!busybox)
+		return VB_ERROR(ctx, -ENOENT,
+				"image = \"auto\" is built from a static "
+				"busybox, and none was found (/bin/busybox): "
+				"apt-get install busybox-static, or set image "
+				"to an existing image");
+	snprintf(tar, sizeof(tar), "%s/virtbench-rootfs-XXXXXX.tar",
+		 tmpdir && *tmpdir ? tmpdir : "/tmp");
+	fd = mkstemps(tar, 4);
+	if (fd < 0)
+		return VB_ERROR(ctx, -errno, "mkstemps %s: %s", tar,
+				strerror(errno));
+	close(fd);
+	err = dk_write_rootfs(ctx, busybox, tar);
+	if (!err) {
+		const char *argv[] = { s->o->engine, "import", "--change",
+				       label, "--message",
+				       "virtbench agent image (busybox)", tar,
+				       s->image, NULL };
+
+		snprintf(label, sizeof(label), "LABEL org.virtbench.bundle=%s",
+			 s->bundle_hash);
+		err = dk_cmd(argv, DK_IMPORT_TIMEOUT, &out, &errl, &status);
+		if (err == 0 && status != 0)
+			err = -EIO;
+		if (err < 0)
+			err = VB_ERROR(ctx, err, "%s import %s failed: %s",
+				       s->o->engine, tar,
+				       errl && *errl ? errl : strerror(-err));
+	}
+	unlink(tar);
+	free(out);
+	free(errl);
+	if (!err && dk_image_id(s, s->image, &s->image_id) < 0)
+		err = VB_ERROR(ctx, -ENOENT, "%s import reported success but "
+			       "image %s is not there", s->o->engine, s->image);
+	if (!err)
+		vb_log(ctx, VB_LOG_INFO, "made image %s (busybox from %s)",
+		       s->image, busybox);
+	return err;
+}
+
+static int dk_user_image(struct dk_state *s, struct vb_ctx *ctx)
+{
+	char *errl = NULL, *out = NULL;
+	int err, status;
+
+	s->image = strdup(s->o->image);
+	if (!s->image)
+		return -ENOMEM;
+	if (dk_image_id(s, s->image, &s->image_id) == 0)
+		return 0;
+	vb_log(ctx, VB_LOG_INFO, "image %s not found locally, pulling it",
+	       s->image);
+	{
+		const char *argv[] = { s->o->engine, "pull", "--quiet",
+				       s->image, NULL };
+
+		err = dk_cmd(argv, DK_PULL_TIMEOUT, &out, &errl, &status);
+	}
+	free(out);
+	if (err == -EINTR || err == -ETIMEDOUT) {
+		free(errl);
+		return VB_ERROR(ctx, err, "%s pull %s: %s", s->o->engine,
+				s->image, strerror(-err));
+	}
+	if (err < 0 || status != 0 ||
+	    dk_image_id(s, s->image, &s->image_id) < 0) {
+		err = VB_ERROR(ctx, -ENOENT,
+			       "image %s is not on this host and could not "
+			       "be pulled (%s); docker pull or docker import "
+			       "it, or use image = \"auto\"",
+			       s->image, errl && *errl ? errl : "no reason given");
+		free(errl);
+		return err;
+	}
+	free(errl);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Hooks                                                                */
+/* ------------------------------------------------------------------ */
+
+static int dk_validate(const void *opts, char *msg, size_t msglen)
+{
+	const struct dk_opts *o = opts;
+
+	if (!o->image || !*o->image) {
+		snprintf(msg, msglen, "image must not be empty (use \"auto\")");
+		return -EINVAL;
+	}
+	if (!o->engine || !*o->engine) {
+		snprintf(msg, msglen, "engine must name a docker-compatible "
+			 "CLI, e.g. \"docker\" or \"podman\"");
+		return -EINVAL;
+	}
+	if (o->workdir_host && *o->workdir_host && o->workdir_host[0] != '/') {
+		snprintf(msg, msglen, "workdir_host \"%s\" must be an "
+			 "absolute path (or \"\" for the container's own "
+			 "filesystem)", o->workdir_host);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void dk_free(struct dk_state *s)
+{
+	if (!s)
+		return;
+	free(s->image);
+	free(s->image_id);
+	free(s->engine_version);
+	free(s);
+}
+
+/* podman asks for rlimits above a hard limit that a process without
+ * CAP_SYS_RESOURCE cannot raise (research/engines.md); ask for the
+ * caller's own hard limits instead (nproc at most 32768: conmon's). */
+static void dk_podman_ulimits(struct dk_state *s)
+{
+	struct rlimit nf = { 1024, 1024 }, np = { 4096, 4096 };
+
+	getrlimit(RLIMIT_NOFILE, &nf);
+	getrlimit(RLIMIT_NPROC, &np);
+	if (nf.rlim_max == RLIM_INFINITY || nf.rlim_max > 1048576)
+		nf.rlim_max = 1048576;
+	if (np.rlim_max == RLIM_INFINITY || np.rlim_max > 32768)
+		np.rlim_max = 32768;
+	snprintf(s->ulimit_nofile, sizeof(s->ulimit_nofile),
+		 "--ulimit=nofile=%llu:%llu", (unsigned long long)nf.rlim_max,
+		 (unsigned long long)nf.rlim_max);
+	snprintf(s->ulimit_nproc, sizeof(s->ulimit_nproc),
+		 "--ulimit=nproc=%llu:%llu", (unsigned long long)np.rlim_max,
+		 (unsigned long long)np.rlim_max);
+}
+
+static int dk_create(struct vb_ctx *ctx, const void *opts, void **state)
+{
+	const struct dk_opts *o = opts;
+	struct dk_state *s = calloc(1, sizeof(*s));
+	const char *base;
+	char *out = NULL, *errl = NULL;
+	int err, status, n;
+
+	if (!s)
+		return -ENOMEM;
+	s->o = o;
+	base = strrchr(o->engine, '/');
+	base = base ? base + 1 : o->engine;
+	s->podman = strstr(base, "podman") != NULL;
+	if (s->podman)
+		dk_podman_ulimits(s);
+
+	/* Is an engine answering? `docker version` fails fast without one. */
+	{
+		const char *argv[] = { o->engine, "version", "--format",
+				       s->podman ? "{{.Client.Version}}"
+						 : "{{.Server.Version}}",
+				       NULL };
+
+		err = dk_cmd(argv, DK_INFO_TIMEOUT, &out, &errl, &status);
+	}
+	if (err == -EINTR) {
+		err = VB_ERROR(ctx, err, "interrupted");
+		goto fail;
+	}
+	if (err < 0 || status != 0 || !out || !*out) {
+		const char *why = errl && *errl ? errl
+				  : err == -ETIMEDOUT ? "no answer within 10 s"
+				  : status == 127 ? "command not found"
+				  : "no reason given";
+
+		if (status == 127 || err == -ENOENT)
+			err = VB_ERROR(ctx, -EHOSTDOWN,
+				       "container engine CLI \"%s\" not found: "
+				       "apt-get install docker.io, or set "
+				       "engine to the path of docker or "
+				       "podman", o->engine);
+		else
+			err = VB_ERROR(ctx, -EHOSTDOWN,
+				       "the container engine is not running "
+				       "(%s version: %s). Start it, e.g. "
+				       "`dockerd --iptables=false "
+				       "--bridge=none &` or "
+				       "scripts/ensure-dockerd PIDFILE, and "
+				       "check DOCKER_HOST",
+				       o->engine, why);
+		goto fail;
+	}
+	dk_chomp(out);
+	if (asprintf(&s->engine_version, "%s %s", base, out) < 0) {
+		s->engine_version = NULL;
+		err = -ENOMEM;
+		goto fail;
+	}
+
+	err = vb_bundle_get(ctx, &s->bundle_dir, &s->bundle_hash);
+	if (err < 0)
+		goto fail;
+	n = vb_bundle_argv(ctx, DK_MOUNT, s->bargv,
+			   sizeof(s->bargv) / sizeof(s->bargv[0]));
+	if (n < 0) {
+		err = n;
+		goto fail;
+	}
+	s->nbargv = n;
+
+	err = strcmp(o->image, "auto") == 0 ? dk_make_auto_image(s, ctx)
+					     : dk_user_image(s, ctx);
+	if (err < 0)
+		goto fail;
+	snprintf(s->scratch, sizeof(s->scratch), "%s",
+		 o->workdir_host && *o->workdir_host ? DK_SCRATCH_HOST
+						     : DK_SCRATCH_TMP);
+	free(out);
+	free(errl);
+	*state = s;
+	return 0;
+fail:
+	free(out);
+	free(errl);
+	dk_free(s);
+	return err;
+}
+
+/* Container names allow [a-zA-Z0-9][a-zA-Z0-9_.-]*. */
+static void dk_make_name(struct dk_state *s, const char *label)
+{
+	char clean[48];
+	size_t i;
+
+	for (i = 0; label && label[i] && i < sizeof(clean) - 1; i++) {
+		char c = label[i];
+
+		clean[i] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+				   (c >= '0' && c <= '9') || c == '_' ||
+				   c == '.' || c == '-' ? c : '-';
+	}
+	clean[i] = '\0';
+	snprintf(s->name, sizeof(s->name), "vb-%ld-%s-%u", (long)getpid(),
+		 i ? clean : "env", ++s->serial);
+}
+
+static void dk_remove(struct dk_state *s, const char *name)
+{
+	const char *argv[] = { s->o->engine, "rm", "-f", "--volumes", name,
+			       NULL };
+	int status;
+
+	dk_cmd_sure(argv, DK_RM_TIMEOUT, NULL, NULL, &status);
+}
+
+static int dk_open(void *state, struct vb_ctx *ctx,
+		   const struct vb_env_spec *spec,
+		   struct vb_env_granted *granted)
+{
+	struct dk_state *s = state;
+	const struct dk_opts *o = s->o;
+	const char *argv[DK_ARGV_MAX];
+	char cpus[32], cpuset[32], mem[64], swap[64], bundle[4200];
+	char scratch_env[64], workdir[4200], pidlabel[64], *id = NULL;
+	char *errl = NULL;
+	size_t n = 0, nextra = 0;
+	int err, status;
+
+	if (s->name[0])
+		dk_remove(s, s->name); /* a previous cell's, if never closed */
+	dk_make_name(s, spec->label);
+	for (char **e = o->extra_args; e && *e; e++)
+		nextra++;
+	if (nextra > DK_ARGV_MAX - 48)
+		return VB_ERROR(ctx, -E2BIG, "extra_args: too many (%zu)",
+				nextra);
+
+	snprintf(cpus, sizeof(cpus), "--cpus=%d", spec->cpus);
+	if (spec->cpus > 1)
+		snprintf(cpuset, sizeof(cpuset), "--cpuset-cpus=0-%d",
+			 spec->cpus - 1);
+	else
+		snprintf(cpuset, sizeof(cpuset), "--cpuset-cpus=0");
+	snprintf(mem, sizeof(mem), "--memory=%lld", (long long)spec->memory);
+	/* Swap equal to memory: no swap, so the limit is a real limit. */
+	snprintf(swap, sizeof(swap), "--memory-swap=%lld",
+		 (long long)spec->memory);
+	snprintf(bundle, sizeof(bundle), "%s:%s:ro", s->bundle_dir, DK_MOUNT);
+	snprintf(scratch_env, sizeof(scratch_env), "VIRTBENCH_SCRATCH=%s",
+		 s->scratch);
+	snprintf(pidlabel, sizeof(pidlabel), "virtbench.pid=%ld",
+		 (long)getpid());
+
+	argv[n++] = o->engine;
+	argv[n++] = "run";
+	argv[n++] = "-d";
+	argv[n++] = "--name";
+	argv[n++] = s->name;
+	argv[n++] = "--label";
+	argv[n++] = "virtbench=1";
+	argv[n++] = "--label";
+	argv[n++] = pidlabel;
+	argv[n++] = "--network";
+	argv[n++] = "none";
+	if (o->cpu_mode == DK_CPU_QUOTA || o->cpu_mode == DK_CPU_BOTH)
+		argv[n++] = cpus;
+	if (o->cpu_mode == DK_CPU_CPUSET || o->cpu_mode == DK_CPU_BOTH)
+		argv[n++] = cpuset;
+	if (spec->memory > 0) {
+		argv[n++] = mem;
+		argv[n++] = swap;
+	}
+	argv[n++] = "-v";
+	argv[n++] = bundle;
+	if (o->workdir_host && *o->workdir_host) {
+		snprintf(workdir, sizeof(workdir), "%s:%s", o->workdir_host,
+			 DK_SCRATCH_HOST);
+		argv[n++] = "-v";
+		argv[n++] = workdir;
+	}
+	/* -w makes the runtime create the directory in any image. */
+	argv[n++] = "-w";
+	argv[n++] = s->scratch;
+	argv[n++] = "-e";
+	argv[n++] = scratch_env;
+	if (s->podman) {
+		argv[n++] = s->ulimit_nofile;
+		argv[n++] = s->ulimit_nproc;
+	}
+	for (char **e = o->extra_args; e && *e; e++)
+		argv[n++] = *e;
+	/* The bundle's loader starts the bundle's sleep: no shell, no
+	 * sleep and no libc of the image needed. */
+	argv[n++] = "--entrypoint";
+	argv[n++] = s->bargv[0];
+	argv[n++] = s->image;
+	argv[n++] = s->bargv[1];
+	argv[n++] = s->bargv[2];
+	argv[n++] = DK_MOUNT "/bin/sleep";
+	argv[n++] = "2147483647";
+	argv[n] = NULL;
+
+	err = dk_cmd_sure(argv, o->start_timeout, &id, &errl, &status);
+	if (err == 0 && status != 0)
+		err = -EIO;
+	if (err < 0) {
+		err = VB_ERROR(ctx, err, "%s run (container %s) failed: %s",
+			       o->engine, s->name,
+			       err == -ETIMEDOUT ? "no container within "
+						   "start_timeout"
+			       : errl && *errl ? errl : strerror(-err));
+		free(id);
+		free(errl);
+		dk_remove(s, s->name); /* it may exist, created not started */
+		s->name[0] = '\0';
+		return err;
+	}
+	free(errl);
+	free(id);
+
+	granted->cpus_enforced = true;
+	granted->memory_enforced = spec->memory > 0;
+	granted->vm = false;
+	snprintf(granted->note, sizeof(granted->note), "%s%s%s",
+		 o->cpu_mode == DK_CPU_CPUSET ? "" : cpus + 2,
+		 o->cpu_mode == DK_CPU_BOTH ? " " : "",
+		 o->cpu_mode == DK_CPU_QUOTA ? "" : cpuset + 2);
+	vb_env_fact(ctx, "engine", s->engine_version);
+	vb_env_fact(ctx, "image", s->image_id);
+	vb_env_fact(ctx, "container", s->name);
+	vb_env_fact(ctx, "cpu_mode", dk_cpu_modes[o->cpu_mode]);
+	return 0;
+}
+
+struct dk_lines {
+	const struct vb_exec *ex;
+	bool done;
+};
+
+static int dk_on_line(void *u, const char *line)
+{
+	struct dk_lines *l = u;
+
+	if (strncmp(line, VB_PROTO_TAG " done ", sizeof(VB_PROTO_TAG " done ") - 1) == 0)
+		l->done = true;
+	return l->ex->on_line ? l->ex->on_line(l->ex->user, line) : 0;
+}
+
+/* "running", "exited (137, OOMKilled=true)", or "" when gone. */
+static void dk_container_state(struct dk_state *s, char *buf, size_t n)
+{
+	const char *argv[] = { s->o->engine, "inspect", "--format",
+			       "{{.State.Status}} {{.State.ExitCode}} "
+			       "{{.State.OOMKilled}}",
+			       s->name, NULL };
+	char *out = NULL;
+	int status;
+
+	buf[0] = '\0';
+	if (dk_cmd_sure(argv, DK_INFO_TIMEOUT, &out, NULL, &status) == 0 &&
+	    status == 0 && out) {
+		dk_chomp(out);
+		snprintf(buf, n, "%s", out);
+	}
+	free(out);
+}
+
+static int dk_exec(void *state, struct vb_ctx *ctx, const struct vb_exec *ex,
+		   int *exit_status)
+{
+	struct dk_state *s = state;
+	const char *argv[DK_ARGV_MAX];
+	char scratch_env[64], cstate[128];
+	struct dk_lines lines = { .ex = ex };
+	size_t n = 0;
+	int err;
+
+	if (!s->name[0])
+		return VB_ERROR(ctx, -EPIPE, "no container is open");
+	snprintf(scratch_env, sizeof(scratch_env), "VIRTBENCH_SCRATCH=%s",
+		 s->scratch);
+	argv[n++] = s->o->engine;
+	argv[n++] = "exec";
+	argv[n++] = "-e";
+	argv[n++] = scratch_env;
+	argv[n++] = s->name;
+	for (int i = 0; i < s->nbargv; i++)
+		argv[n++] = s->bargv[i];
+	for (size_t i = 0; ex->argv && ex->argv[i]; i++) {
+		if (n >= DK_ARGV_MAX - 1)
+			return VB_ERROR(ctx, -E2BIG, "agent request too long");
+		argv[n++] = ex->argv[i];
+	}
+	argv[n] = NULL;
+
+	err = vb_proc_run(argv, ex->timeout, dk_on_line, &lines, ex->log_fd,
+			  NULL, NULL, exit_status);
+	if (err == -ETIMEDOUT) {
+		/*
+		 * Killing `docker exec` leaves the agent running inside; a
+		 * restart stops every process in the container and keeps the
+		 * container (and its limits) for the cell's next request.
+		 */
+		const char *rargv[] = { s->o->engine, "restart", "-t", "0",
+					s->name, NULL };
+		int st;
+
+		if (dk_cmd_sure(rargv, s->o->start_timeout, NULL, NULL, &st) < 0 ||
+		    st != 0) {
+			dk_remove(s, s->name);
+			s->name[0] = '\0';
+		}
+		return err;
+	}
+	if (err == -EINTR) {
+		/* The engine closes the environment next; stop the agent
+		 * now all the same, so nothing runs on after Ctrl-C. */
+		dk_remove(s, s->name);
+		s->name[0] = '\0';
+		return err;
+	}
+	if (err < 0)
+		return VB_ERROR(ctx, err, "%s exec in %s: %s", s->o->engine,
+				s->name, strerror(-err));
+	if (lines.done)
+		return 0;
+	/* No answer: did the agent fail, or is the container gone? */
+	dk_container_state(s, cstate, sizeof(cstate));
+	if (strncmp(cstate, "running", 7) != 0) {
+		err = VB_ERROR(ctx, -EPIPE,
+			       "container %s stopped during the request (%s)",
+			       s->name, cstate[0] ? cstate : "removed");
+		dk_remove(s, s->name);
+		s->name[0] = '\0';
+		return err;
+	}
+	return 0;
+}
+
+static int dk_drop_caches(void *state, struct vb_ctx *ctx)
+{
+	int err = vb_drop_host_caches();
+
+	(void)state;
+	if (err < 0)
+		return VB_ERROR(ctx, err,
+				"cannot drop the host page cache (the "
+				"container shares the host kernel): %s; run "
+				"as root", strerror(-err));
+	return 0;
+}
+
+static int dk_close(void *state, struct vb_ctx *ctx)
+{
+	struct dk_state *s = state;
+
+	(void)ctx;
+	if (!s || !s->name[0])
+		return 0;
+	dk_remove(s, s->name);
+	s->name[0] = '\0';
+	return 0;
+}
+
+static void dk_destroy(void *state)
+{
+	dk_free(state);
+}
+
+static const struct vb_backend_ops dk_ops = {
+	.size = sizeof(dk_ops),
+	.validate = dk_validate,
+	.create = dk_create,
+	.open = dk_open,
+	.exec = dk_exec,
+	.drop_caches = dk_drop_caches,
+	.close = dk_close,
+	.destroy = dk_destroy,
+};
+
+static const struct vb_plugin_info dk_info = {
+	.abi_major = VB_PLUGIN_ABI_MAJOR,
+	.abi_minor = VB_PLUGIN_ABI_MINOR,
+	.kind = VB_PLUGIN_BACKEND,
+	.name = "docker",
+	.version = "1.0.0",
+	.summary = "Docker (or podman) containers with --cpus/--cpuset-cpus "
+		   "and --memory; the agent bundle is bind-mounted",
+	.options = dk_options,
+	.options_size = sizeof(struct dk_opts),
+	.ops = &dk_ops,
+};
+
+VB_PLUGIN_DEFINE(docker, &dk_info)

@@ -1,0 +1,51 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Ctrl-C in the middle of a docker run: virtbench stops, and none of its
+# containers survives (docker ps -a --filter label=virtbench=1).
+. "${VIRTBENCH_SRCDIR:?run through make check}/tests/integration/docker-lib.sh"
+
+start_engine
+cat >"$T/long.cfg" <<'CFG'
+name = "docker-interrupt";
+repetitions = 50;
+backends = ( { plugin = "docker"; } );
+configs = ( { name = "1cpu-256m"; cpus = 1; memory = "256M"; } );
+workloads = ( { plugin = "cpu-prime"; max_prime = 20000; events = 0; time = "5s"; } );
+CFG
+
+before=$(docker ps -aq --filter label=virtbench=1 | wc -l)
+vb_start interrupt run "$T/long.cfg" -o "$T/out"
+# Wait until the container runs and a repetition is under way.
+i=0
+until [ -n "$(docker ps -q --filter "label=virtbench.pid=$VB_PID")" ]; do
+	i=$((i + 1))
+	[ "$i" -le 300 ] || fail "no container after 60 s"
+	kill -0 "$VB_PID" 2>/dev/null || { cat "$T/interrupt.err"; fail "virtbench exited early"; }
+	sleep 0.2
+done
+sleep 2
+kill -INT "$VB_PID"
+i=0
+while kill -0 "$VB_PID" 2>/dev/null; do
+	i=$((i + 1))
+	[ "$i" -le 150 ] || fail "virtbench still running 30 s after SIGINT"
+	sleep 0.2
+done
+wait "$VB_PID"
+rc=$?
+echo "virtbench exit status after SIGINT: $rc"
+cat "$T/interrupt.err"
+[ "$rc" -ne 0 ] || fail "an interrupted run exited 0"
+left=$(run_containers "$VB_PID")
+[ -z "$left" ] || { docker ps -a --filter "label=virtbench.pid=$VB_PID"; fail "containers survived Ctrl-C"; }
+after=$(docker ps -aq --filter label=virtbench=1 | wc -l)
+[ "$after" -le "$before" ] || fail "docker ps -a --filter label=virtbench=1 shows new containers"
+
+# The same with SIGTERM, this time while the container is being opened.
+vb_start interrupt2 run "$T/long.cfg" -o "$T/out2"
+sleep 0.3
+kill -TERM "$VB_PID"
+wait "$VB_PID"
+sleep 1
+[ -z "$(run_containers "$VB_PID")" ] || fail "containers survived SIGTERM during open"
+echo "PASS"

@@ -1,0 +1,97 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Sourced by tests/integration/docker-*.sh: finds the build, skips (77)
+# only when docker is not installed at all, starts dockerd when none
+# answers and stops it at exit if (and only if) it started it.
+
+set -u
+: "${VIRTBENCH_BUILDDIR:?run through make check}"
+: "${VIRTBENCH_SRCDIR:?run through make check}"
+VB=$VIRTBENCH_BUILDDIR/engine/virtbench
+
+if ! command -v docker >/dev/null 2>&1; then
+	echo "SKIP: docker CLI not installed"
+	exit 77
+fi
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/vb-docker-test.XXXXXX")
+# A private bundle cache: the test must not depend on (or fill) $HOME.
+export XDG_CACHE_HOME="$T/cache"
+DOCKERD_PIDFILE="$T/dockerd.pid"
+VB_PID=
+VB_PIDS=
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+cleanup() {
+	rc=$?
+	if [ -n "$VB_PID" ] && kill -0 "$VB_PID" 2>/dev/null; then
+		kill -TERM "$VB_PID" 2>/dev/null
+		wait "$VB_PID" 2>/dev/null
+	fi
+	# Only containers of the runs this test started (another run on the
+	# same engine may be busy); the tests themselves check there are none.
+	if [ -z "${DOCKER_HOST:-}" ]; then
+		for p in $VB_PIDS; do
+			left=$(docker ps -aq --filter "label=virtbench.pid=$p" 2>/dev/null)
+			[ -n "$left" ] && docker rm -f $left >/dev/null 2>&1
+		done
+	fi
+	"$VIRTBENCH_SRCDIR/scripts/stop-dockerd" "$DOCKERD_PIDFILE" >/dev/null
+	if [ "$rc" -eq 0 ]; then
+		rm -rf "$T"
+	else
+		echo "kept $T for inspection" >&2
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+start_engine() {
+	"$VIRTBENCH_SRCDIR/scripts/ensure-dockerd" "$DOCKERD_PIDFILE" ||
+		fail "no Docker engine and none could be started"
+}
+
+# Containers of the virtbench run with pid $1, any state.
+run_containers() {
+	docker ps -aq --filter "label=virtbench.pid=$1"
+}
+
+# Runs virtbench in the background (pid in VB_PID); stdout/stderr to
+# $T/NAME.out and $T/NAME.err.
+vb_start() {
+	name=$1
+	shift
+	"$VB" "$@" >"$T/$name.out" 2>"$T/$name.err" &
+	VB_PID=$!
+	VB_PIDS="$VB_PIDS $VB_PID"
+}
+
+# Runs virtbench to its end; its exit status in VB_RC.
+vb_run() {
+	vb_start "$@"
+	wait "$VB_PID"
+	VB_RC=$?
+	echo "--- virtbench $2: exit $VB_RC; stderr:"
+	cat "$T/$1.err"
+}
+
+# Field N (1-based) of the rows of a CSV file whose first field is $2,
+# for the leading columns, which never hold quotes or commas.
+csv_rows() {
+	awk -F, -v b="$2" 'NR > 1 && $1 == b' "$1"
+}
+
+# A second busybox image, made without the bundle: a "user image".
+make_user_image() {
+	tag=$1
+	docker image inspect "$tag" >/dev/null 2>&1 && return 0
+	mkdir -p "$T/rootfs/bin" "$T/rootfs/tmp" "$T/rootfs/etc"
+	cp /bin/busybox "$T/rootfs/bin/busybox"
+	ln -s busybox "$T/rootfs/bin/sh"
+	tar -C "$T/rootfs" -cf "$T/user.tar" . || fail "tar"
+	docker import "$T/user.tar" "$tag" >/dev/null || fail "docker import $tag"
+}
