@@ -1,0 +1,494 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Experiment files: one case per kind of mistake, each pinned to the line
+ * it must be reported at, plus one valid file that uses every key.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <libconfig.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "fake-plugins.h"
+
+static char tmpdir[64];
+
+static void make_tmpdir(void)
+{
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/vb-check-config-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+}
+
+static void remove_tmpdir(void)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/t.cfg", tmpdir);
+	unlink(path);
+	rmdir(tmpdir);
+}
+
+static const char *write_cfg(const char *text)
+{
+	static char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/t.cfg", tmpdir);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+static const char *srcdir(void)
+{
+	const char *s = getenv("VIRTBENCH_SRCDIR");
+
+	return s ? s : ABS_SRCDIR;
+}
+
+/* Skeleton lines most cases build on. */
+#define B "backends = ( { plugin = \"bare-metal\"; } );\n"
+#define C "configs = ( { name = \"c1\"; cpus = 1; memory = \"64M\"; } );\n"
+#define W "workloads = ( { plugin = \"cpu-prime\"; } );\n"
+
+static const struct {
+	const char *kind;
+	const char *text;
+	int line;           /* 0: the message carries no line */
+	const char *msg;    /* substring of the message at that line */
+} err_cases[] = {
+	{ "syntax error",
+	  B C "workloads = ( { plugin = \"cpu-prime\"; threads = ; } );\n", 3,
+	  "syntax error; check this line" },
+	{ "unknown top-level key",
+	  B C W "repetitons = 3;\n", 4,
+	  "repetitons: unknown key; did you mean 'repetitions'?" },
+	{ "unknown option",
+	  B C "workloads = (\n  { plugin = \"cpu-prime\"; max_prim = 5; } );\n", 4,
+	  "workloads[0] (cpu-prime): max_prim: unknown option; did you mean 'max_prime'? (see 'virtbench plugins cpu-prime')" },
+	{ "wrong type",
+	  B C "workloads = ( { plugin = \"cpu-prime\"; threads = \"4\"; } );\n", 3,
+	  "workloads[0] (cpu-prime): threads: wrong type: expected an integer, got a string \"4\"; write the number without quotes" },
+	{ "wrong type (string option)",
+	  "backends = ( { plugin = \"qemu\"; kernel = 5; } );\n" C W, 1,
+	  "backends[0] (qemu): kernel: wrong type: expected a string in double quotes, got 5; put the value in double quotes" },
+	{ "out of range",
+	  B C "workloads = ( { plugin = \"cpu-prime\"; threads = 0; } );\n", 3,
+	  "threads: out of range: expected 1..1024, got '0'" },
+	{ "out of range (size shown with unit)",
+	  B C "workloads = ( { plugin = \"fileio-rndrw\"; total_size = \"2T\"; } );\n", 3,
+	  "total_size: out of range: expected 16K..1T, got '2T'" },
+	{ "bad unit",
+	  B C "workloads = ( { plugin = \"fileio-rndrw\"; total_size = \"2Q\"; } );\n", 3,
+	  "total_size: bad size: expected a number with an optional unit K, M, G or T" },
+	{ "bad duration unit",
+	  B C "workloads = ( { plugin = \"cpu-prime\"; time = \"10 minutes\"; } );\n", 3,
+	  "time: bad duration" },
+	{ "bad enum value",
+	  "backends = ( { plugin = \"qemu\"; accel = \"kvmm\"; } );\n" C W, 1,
+	  "accel: bad value: expected one of 'auto', 'kvm', 'tcg', got 'kvmm'; did you mean 'kvm'?" },
+	{ "bad top-level enum",
+	  B C W "order = \"random\";\n", 4,
+	  "order: bad value: expected one of 'sequential', 'shuffled', got 'random'" },
+	{ "missing plugin",
+	  "backends = ( { name = \"x\"; } );\n" C W, 1,
+	  "backends[0]: plugin: missing required key; add plugin = \"NAME\"" },
+	{ "missing config cpus",
+	  B "configs = ( { name = \"c1\"; memory = \"1G\"; } );\n" W, 2,
+	  "configs[0]: cpus: missing required key" },
+	{ "missing config name",
+	  B "configs = ( { cpus = 1; memory = \"1G\"; } );\n" W, 2,
+	  "configs[0]: name: missing required key" },
+	{ "missing required option",
+	  B C "workloads = ( { plugin = \"cpu-prime\"; },\n  { plugin = \"all-types\"; } );\n", 4,
+	  "workloads[1] (all-types): level: missing required option; add level = ...; (see 'virtbench plugins all-types')" },
+	{ "duplicate config names",
+	  B "configs = ( { name = \"c1\"; cpus = 1; memory = \"1G\"; },\n"
+	  "  { name = \"c1\"; cpus = 2; memory = \"1G\"; } );\n" W, 3,
+	  "configs[1]: duplicate config name 'c1' (configs[0] at line 2 has it too)" },
+	{ "duplicate backend labels",
+	  "backends = ( { plugin = \"bare-metal\"; },\n  { plugin = \"bare-metal\"; } );\n" C W, 2,
+	  "backends[1]: duplicate backend label 'bare-metal' (backends[0] at line 1 has it too); give one of them a different name" },
+	{ "duplicate workload labels",
+	  B C "workloads = ( { plugin = \"cpu-prime\"; },\n  { plugin = \"all-types\"; level = 1; name = \"cpu-prime\"; } );\n", 4,
+	  "workloads[1]: duplicate workload label 'cpu-prime'" },
+	{ "unknown plugin",
+	  "backends = ( { plugin = \"qemuu\"; } );\n" C W, 1,
+	  "backends[0] (qemuu): plugin: unknown backend plugin 'qemuu'; did you mean 'qemu'? (run 'virtbench plugins' to list the backends found)" },
+	{ "unknown workload plugin",
+	  B C "workloads = ( { plugin = \"cpu_prime\"; } );\n", 3,
+	  "unknown workload plugin 'cpu_prime'; did you mean 'cpu-prime'?" },
+	{ "plugin of the other kind",
+	  "backends = ( { plugin = \"cpu-prime\"; } );\n" C W, 1,
+	  "plugin: 'cpu-prime' is a workload plugin, expected a backend plugin" },
+	{ "empty backends",
+	  "backends = ( );\n" C W, 1,
+	  "backends: empty list: at least one entry is needed" },
+	{ "empty configs",
+	  B "configs = ( );\n" W, 2,
+	  "configs: empty list" },
+	{ "missing workloads",
+	  B C, 0,
+	  "workloads: missing required key; add workloads = (" },
+	{ "backends not a list",
+	  "backends = { plugin = \"qemu\"; };\n" C W, 1,
+	  "backends: wrong type: expected a list ( { plugin = \"bare-metal\"; } ), got a group { ... }" },
+	{ "bad exclude key",
+	  B C "workloads = ( { plugin = \"fileio-rndrw\"; total_size = [\"2G\", \"4G\"]; } );\n"
+	  "exclude = (\n  { totl_size = \"4G\"; } );\n", 5,
+	  "exclude[0]: totl_size: unknown filter key; did you mean 'total_size'?" },
+	{ "exclude unknown label",
+	  B C W "exclude = ( { backend = \"bare-metl\"; } );\n", 4,
+	  "exclude[0]: backend: unknown backend label 'bare-metl'; did you mean 'bare-metal'?" },
+	{ "exclude matches nothing",
+	  B C "workloads = ( { plugin = \"fileio-rndrw\"; total_size = [\"2G\", \"4G\"]; } );\n"
+	  "exclude = ( { total_size = \"8G\"; } );\n", 4,
+	  "exclude[0]: matches no cell of the matrix" },
+	{ "exclude drops everything",
+	  B C W "exclude = ( { config = \"c1\"; } );\n", 4,
+	  "exclude: the filters drop every cell of the matrix" },
+	{ "bad threshold syntax",
+	  B C W "thresholds = ( \"bare-metal total_time <= 1.5\" );\n", 4,
+	  "thresholds[0]: bad threshold \"bare-metal total_time <= 1.5\": expected \"BACKEND/BASELINE METRIC OP LIMIT\"" },
+	{ "bad threshold operator",
+	  B C W "thresholds = ( \"bare-metal/bare-metal total_time =< 1.5\" );\n", 4,
+	  "comparison '=<' unknown" },
+	{ "threshold unknown backend",
+	  B C W "thresholds = ( \"qemu/bare-metal total_time <= 1.5\" );\n", 4,
+	  "thresholds[0]: unknown backend label 'qemu' in \"qemu/bare-metal total_time <= 1.5\"" },
+	{ "threshold unknown metric",
+	  B C W "thresholds = ( \"bare-metal/bare-metal totl_time <= 1.5\" );\n", 4,
+	  "unknown metric 'totl_time' in \"bare-metal/bare-metal totl_time <= 1.5\"; did you mean 'total_time'?" },
+	{ "memory below 16M",
+	  B "configs = ( { name = \"c1\"; cpus = 1; memory = \"8M\"; } );\n" W, 2,
+	  "configs[0]: memory: out of range: expected 16M..64T, got '8M'" },
+	{ "cpus below 1",
+	  B "configs = ( { name = \"c1\"; cpus = 0; memory = \"1G\"; } );\n" W, 2,
+	  "configs[0]: cpus: out of range: expected 1..4096, got '0'" },
+	{ "workload validate fails for a cell",
+	  B C "workloads = (\n  { plugin = \"fileio-rndrw\"; total_size = [\"16K\", \"2G\"]; threads = [1, 2]; } );\n", 4,
+	  "workloads[0] (fileio-rndrw): total_size=16384;threads=1: options rejected by the plugin: total_size / file_num is smaller than block_size" },
+	{ "workload validate fails without axes",
+	  B C "workloads = ( { plugin = \"cpu-prime\"; time = 0; } );\n", 3,
+	  "workloads[0] (cpu-prime): options rejected by the plugin: events = 0 and time = 0 would run forever" },
+	{ "backend validate fails",
+	  "backends = ( { plugin = \"qemu\"; accel = \"kvm\"; tcg_thread = \"single\"; } );\n" C W, 1,
+	  "backends[0] (qemu): options rejected by the plugin: tcg_thread applies to accel = \"tcg\" only" },
+	{ "integer beyond 32 bits without L",
+	  B C "workloads = ( { plugin = \"fileio-rndrw\";\n  total_size = 10000000000; } );\n", 4,
+	  "integer 10000000000 does not fit in 32 bits and libconfig would silently truncate it; write 10000000000L" },
+	{ "backend option as an axis",
+	  "backends = ( { plugin = \"qemu\"; accel = [\"kvm\", \"tcg\"]; } );\n" C W, 1,
+	  "backends[0] (qemu): accel: a list here would be a matrix axis, but only workload options can be axes" },
+	{ "bad label",
+	  "backends = ( { plugin = \"qemu\"; name = \"my qemu\"; } );\n" C W, 1,
+	  "backends[0] (qemu): name: bad name 'my qemu'" },
+	{ "unknown baseline",
+	  B C W "baseline = \"bare_metal\";\n", 4,
+	  "baseline: unknown backend label 'bare_metal'; did you mean 'bare-metal'?" },
+	{ "mixed array (libconfig's own error)",
+	  B C "workloads = ( { plugin = \"fileio-rndrw\"; total_size = [\"2G\", 2147483648L]; } );\n", 3,
+	  "syntax error: mismatched element type in array" },
+	{ "duplicate axis value (list)",
+	  B C "workloads = ( { plugin = \"fileio-rndrw\"; total_size = (\"2G\", 2147483648L); } );\n", 3,
+	  "total_size[1]: duplicate value '2147483648' (same as element [0])" },
+	{ "empty axis",
+	  B C "workloads = ( { plugin = \"cpu-prime\"; max_prime = []; } );\n", 3,
+	  "max_prime: empty list: a matrix axis needs at least one value" },
+	{ "retries out of range",
+	  "backends = ( { plugin = \"bare-metal\"; retries = 11; } );\n" C W, 1,
+	  "backends[0] (bare-metal): retries: out of range: expected 0..10, got '11'" },
+	{ "repetitions out of range",
+	  B C W "repetitions = 0;\n", 4,
+	  "repetitions: out of range: expected 1..1000000, got '0'" },
+	{ "list option element of wrong type",
+	  "backends = ( { plugin = \"qemu\"; extra_args = (\"-m\", 5); } );\n" C W, 1,
+	  "extra_args[1]: wrong type: expected a string or an array of strings" },
+	{ "entry not a group",
+	  B C "workloads = ( \"cpu-prime\" );\n", 3,
+	  "workloads[0]: wrong type: expected a group { plugin = \"NAME\"; ... }, got a string \"cpu-prime\"" },
+	{ "unknown config key",
+	  B "configs = ( { name = \"c1\"; cpu = 1; memory = \"1G\"; } );\n" W, 2,
+	  "configs[0]: cpu: unknown key; did you mean 'cpus'?" },
+};
+
+START_TEST(test_error_kind)
+{
+	struct vb_experiment *ex = (void *)1;
+	struct vb_diag d = { 0 };
+	const char *path;
+	char prefix[256];
+	size_t i;
+	bool found = false;
+	int rc;
+
+	make_tmpdir();
+	path = write_cfg(err_cases[_i].text);
+	rc = vb_experiment_load(path, &fake_registry, &ex, &d);
+	ck_assert_int_eq(rc, -EINVAL);
+	ck_assert_ptr_null(ex);
+	ck_assert_uint_ge(d.count, 1);
+	if (err_cases[_i].line)
+		snprintf(prefix, sizeof(prefix), "%s:%d: ", path,
+			 err_cases[_i].line);
+	else
+		snprintf(prefix, sizeof(prefix), "%s: ", path);
+	for (i = 0; i < d.count; i++)
+		if (!strncmp(d.msgs[i], prefix, strlen(prefix)) &&
+		    strstr(d.msgs[i], err_cases[_i].msg))
+			found = true;
+	if (getenv("VB_SHOW_DIAG"))
+		vb_diag_print(&d, stderr);
+	if (!found) {
+		fprintf(stderr, "case '%s': want '%s' + '%s', got:\n",
+			err_cases[_i].kind, prefix, err_cases[_i].msg);
+		vb_diag_print(&d, stderr);
+	}
+	ck_assert_msg(found, "case '%s'", err_cases[_i].kind);
+	vb_diag_free(&d);
+	remove_tmpdir();
+}
+END_TEST
+
+/* Errors are collected, not stopped at the first. */
+START_TEST(test_collects_all)
+{
+	static const char text[] =
+		"repetitons = 3;\n"
+		"backends = ( { plugin = \"qemuu\"; } );\n"
+		"configs = ( { name = \"c1\"; cpus = 0; memory = \"1Q\"; } );\n"
+		"workloads = ( { plugin = \"cpu-prime\"; max_prim = 1; threads = -1; } );\n";
+	struct vb_experiment *ex = NULL;
+	struct vb_diag d = { 0 };
+
+	make_tmpdir();
+	ck_assert_int_eq(vb_experiment_load(write_cfg(text), &fake_registry,
+					    &ex, &d), -EINVAL);
+	ck_assert_uint_eq(d.count, 6);
+	ck_assert_ptr_nonnull(strstr(d.msgs[0], ":1: repetitons"));
+	ck_assert_ptr_nonnull(strstr(d.msgs[1], ":2: backends[0] (qemuu)"));
+	ck_assert_ptr_nonnull(strstr(d.msgs[2], ":3: configs[0]: cpus"));
+	ck_assert_ptr_nonnull(strstr(d.msgs[3], ":3: configs[0]: memory"));
+	ck_assert_ptr_nonnull(strstr(d.msgs[4], ":4: workloads[0] (cpu-prime): max_prim"));
+	ck_assert_ptr_nonnull(strstr(d.msgs[5], ":4: workloads[0] (cpu-prime): threads"));
+	vb_diag_free(&d);
+	remove_tmpdir();
+}
+END_TEST
+
+START_TEST(test_missing_file)
+{
+	struct vb_experiment *ex = NULL;
+	struct vb_diag d = { 0 };
+
+	ck_assert_int_eq(vb_experiment_load("/nonexistent/x.cfg", &fake_registry,
+					    &ex, &d), -EINVAL);
+	ck_assert_uint_eq(d.count, 1);
+	ck_assert_ptr_nonnull(strstr(d.msgs[0], "/nonexistent/x.cfg: cannot read the experiment file: No such file or directory"));
+	vb_diag_free(&d);
+}
+END_TEST
+
+/* The trap itself, pinned (if libconfig ever stops truncating, the scan
+ * in config.c can go), and the two ways around it. */
+START_TEST(test_wide_integers)
+{
+	struct vb_experiment *ex = NULL;
+	struct vb_diag d = { 0 };
+	config_t cfg;
+	long long v = 0;
+
+	config_init(&cfg);
+	ck_assert_int_eq(config_read_string(&cfg, "x = 10000000000;"), CONFIG_TRUE);
+	ck_assert_int_eq(config_lookup_int64(&cfg, "x", &v), CONFIG_TRUE);
+	ck_assert(v == 1410065408LL);
+	config_destroy(&cfg);
+
+	static const char text[] =
+		B "configs = ( { name = \"c1\"; cpus = 1; memory = 4294967296L; },\n"
+		"  { name = \"c2\"; cpus = 1; memory = \"4G\"; } );\n" W;
+
+	make_tmpdir();
+	ck_assert_int_eq(vb_experiment_load(write_cfg(text), &fake_registry,
+					    &ex, &d), 0);
+	ck_assert(ex->configs[0].memory == 4294967296LL);
+	ck_assert(ex->configs[1].memory == 4294967296LL);
+	vb_experiment_free(ex);
+	remove_tmpdir();
+}
+END_TEST
+
+START_TEST(test_minimal_defaults)
+{
+	struct vb_experiment *ex = NULL;
+	struct vb_diag d = { 0 };
+	char path[1024];
+	const struct fake_cpu_opts *co;
+
+	snprintf(path, sizeof(path), "%s/tests/data/minimal.cfg", srcdir());
+	ck_assert_int_eq(vb_experiment_load(path, &fake_registry, &ex, &d), 0);
+	ck_assert_uint_eq(d.count, 0);
+	ck_assert_str_eq(ex->name, "minimal");
+	ck_assert_int_eq(ex->repetitions, 5);
+	ck_assert_int_eq(ex->warmup, 0);
+	ck_assert_int_eq(ex->order, VB_ORDER_SEQUENTIAL);
+	ck_assert(ex->seed == 1);
+	ck_assert(!ex->seed_given);
+	ck_assert(ex->timeout == 3600);
+	ck_assert_int_eq(ex->verify, VB_VERIFY_STRICT);
+	ck_assert_str_eq(ex->baseline, "bare-metal");
+	ck_assert_uint_eq(ex->nbackends, 1);
+	ck_assert_str_eq(ex->backends[0].label, "bare-metal");
+	ck_assert_int_eq(ex->backends[0].retries, 1);
+	ck_assert_int_eq(ex->backends[0].verify, VB_VERIFY_STRICT);
+	ck_assert(((struct fake_bm_opts *)ex->backends[0].opts)->cgroup);
+	ck_assert_uint_eq(ex->nconfigs, 1);
+	ck_assert_uint_eq(ex->nworkloads, 1);
+	ck_assert_uint_eq(ex->workloads[0].naxes, 0);
+	co = ex->workloads[0].opts;
+	ck_assert(co->max_prime == 10000);
+	ck_assert(co->time == 10);
+	ck_assert_uint_eq(ex->nexcludes, 0);
+	ck_assert_uint_eq(ex->nthresholds, 0);
+	vb_experiment_free(ex);
+}
+END_TEST
+
+START_TEST(test_full_file)
+{
+	struct vb_experiment *ex = NULL;
+	struct vb_diag d = { 0 };
+	char path[1024];
+	const struct fake_qemu_opts *qo;
+	const struct fake_fio_opts *fo;
+	const struct fake_all_opts *ao;
+	const struct vb_workload_entry *w;
+
+	snprintf(path, sizeof(path), "%s/tests/data/full.cfg", srcdir());
+	if (vb_experiment_load(path, &fake_registry, &ex, &d))
+		vb_diag_print(&d, stderr);
+	ck_assert_uint_eq(d.count, 0);
+	ck_assert_ptr_nonnull(ex);
+	ck_assert_str_eq(ex->path, path);
+	ck_assert_str_eq(ex->name, "full-test");
+	ck_assert_int_eq(ex->repetitions, 3);
+	ck_assert_int_eq(ex->warmup, 1);
+	ck_assert_int_eq(ex->order, VB_ORDER_SHUFFLED);
+	ck_assert(ex->seed == 42);
+	ck_assert(ex->seed_given);
+	ck_assert(ex->timeout == 5400);
+	ck_assert_int_eq(ex->verify, VB_VERIFY_WARN);
+	ck_assert_str_eq(ex->baseline, "bm");
+
+	ck_assert_uint_eq(ex->nbackends, 3);
+	ck_assert_str_eq(ex->backends[0].label, "qemu-single");
+	ck_assert_str_eq(ex->backends[0].plugin->info->name, "qemu");
+	ck_assert_int_eq(ex->backends[0].verify, VB_VERIFY_STRICT);
+	ck_assert_int_eq(ex->backends[0].retries, 2);
+	ck_assert_int_eq(ex->backends[0].line, 13);
+	qo = ex->backends[0].opts;
+	ck_assert_int_eq(qo->accel, 2);
+	ck_assert_int_eq(qo->tcg_thread, 0);
+	ck_assert(qo->boot_timeout == 60);
+	ck_assert_str_eq(qo->kernel, "");
+	ck_assert_str_eq(qo->extra_args[0], "-device");
+	ck_assert_str_eq(qo->extra_args[1], "virtio-rng-pci,max-bytes=1024");
+	ck_assert_ptr_null(qo->extra_args[2]);
+	ck_assert_str_eq(ex->backends[1].label, "bm");
+	ck_assert_int_eq(ex->backends[1].verify, VB_VERIFY_WARN); /* inherited */
+	ck_assert(!((struct fake_bm_opts *)ex->backends[1].opts)->cgroup);
+	ck_assert_str_eq(ex->backends[2].label, "docker");
+	ck_assert_int_eq(ex->backends[2].retries, 1);
+
+	ck_assert_uint_eq(ex->nconfigs, 2);
+	ck_assert_str_eq(ex->configs[0].name, "1cpu-2g");
+	ck_assert_int_eq(ex->configs[0].cpus, 1);
+	ck_assert(ex->configs[0].memory == 2147483648LL);
+	ck_assert(ex->configs[1].memory == 4294967296LL);
+	ck_assert_int_eq(ex->configs[1].line, 21);
+
+	ck_assert_uint_eq(ex->nworkloads, 3);
+	w = &ex->workloads[0];
+	ck_assert_str_eq(w->label, "cpu-prime");
+	ck_assert_uint_eq(w->naxes, 1);
+	ck_assert_str_eq(w->axes[0].opt->name, "max_prime");
+	ck_assert_uint_eq(w->axes[0].nvalues, 3);
+	ck_assert_str_eq(w->axes[0].values[0], "5000");
+	ck_assert_str_eq(w->axes[0].values[2], "20000");
+	ck_assert(((struct fake_cpu_opts *)w->opts)->time == 30);
+	w = &ex->workloads[1];
+	ck_assert_str_eq(w->label, "fio");
+	ck_assert_str_eq(w->axes[0].values[0], "2147483648");
+	ck_assert_str_eq(w->axes[0].values[1], "4294967296");
+	fo = w->opts;
+	ck_assert(fo->threads == 16);
+	ck_assert(fo->rw_ratio == 2.0);
+	ck_assert(fo->direct);
+	w = &ex->workloads[2];
+	ao = w->opts;
+	ck_assert(ao->level == 3);
+	ck_assert(ao->size == 1048576);
+	ck_assert(ao->wait == 1.5);
+	ck_assert(ao->loud);
+	ck_assert_str_eq(ao->label, "hello");
+	ck_assert_str_eq(ao->args[0], "-q");   /* replaced the default */
+	ck_assert_ptr_null(ao->args[1]);
+	ck_assert_str_eq(w->axes[0].opt->name, "color");
+	ck_assert_str_eq(w->axes[0].values[1], "blue");
+
+	ck_assert_uint_eq(ex->nexcludes, 2);
+	ck_assert_uint_eq(ex->excludes[0].n, 3);
+	ck_assert_str_eq(ex->excludes[0].keys[2], "total_size");
+	ck_assert_str_eq(ex->excludes[0].values[2], "4294967296");
+	ck_assert_str_eq(ex->excludes[1].keys[0], "workload");
+	ck_assert_str_eq(ex->excludes[1].values[1], "blue");
+
+	ck_assert_uint_eq(ex->nthresholds, 2);
+	ck_assert_str_eq(ex->thresholds[0].backend, "qemu-single");
+	ck_assert_str_eq(ex->thresholds[0].baseline, "bm");
+	ck_assert_str_eq(ex->thresholds[0].metric, "total_time");
+	ck_assert_str_eq(ex->thresholds[0].op, "<=");
+	ck_assert(ex->thresholds[0].limit == 1.5);
+	ck_assert_str_eq(ex->thresholds[1].op, ">=");
+	ck_assert_int_eq(ex->thresholds[1].line, 38);
+	vb_experiment_free(ex);
+}
+END_TEST
+
+#define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+static Suite *config_suite(void)
+{
+	Suite *s = suite_create("config");
+	TCase *tc = tcase_create("errors");
+
+	tcase_add_loop_test(tc, test_error_kind, 0, N(err_cases));
+	tcase_add_test(tc, test_collects_all);
+	tcase_add_test(tc, test_missing_file);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("valid");
+	tcase_add_test(tc, test_wide_integers);
+	tcase_add_test(tc, test_minimal_defaults);
+	tcase_add_test(tc, test_full_file);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(config_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
