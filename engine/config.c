@@ -1608,7 +1608,7 @@ int vb_experiment_load(const char *path, const struct vb_registry *reg,
 		report(&L, config_setting_get_member(root, "baseline"),
 		       "baseline: expected a backend label, got an empty string; remove the key or name a backend");
 	} else {
-		for (i = 0; i < ex->nbackends; i++)
+		for (i = 0; i < ex->nbackends && !ex->baseline; i++)
 			if (ex->backends[i].label &&
 			    !strcmp(ex->backends[i].label, "bare-metal"))
 				ex->baseline = strdup("bare-metal");
