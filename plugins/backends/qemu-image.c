@@ -456,13 +456,6 @@ static int add_tree(struct vb_ctx *ctx, struct plan *p, const char *src,
 	return err;
 }
 
-static bool has(char **v, size_t n, const char *s)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(v[i], s))
-			return true;
-	return false;
-}
 
 /* modules.dep line "kernel/fs/ext4/ext4.ko: kernel/lib/crc16.ko ..." for a
  * module name (e.g. "ext4"); NULL when absent. */
@@ -500,6 +493,19 @@ static void mod_name(const char *path, char *out, size_t n)
 	char *dot = strstr(out, ".ko");
 	if (dot)
 		*dot = '\0';
+}
+
+/* Is module `name` already in order (a list of modules.dep paths)? */
+static bool has(char **order, size_t n, const char *name)
+{
+	char b[256];
+
+	for (size_t i = 0; i < n; i++) {
+		mod_name(order[i], b, sizeof(b));
+		if (!strcmp(b, name))
+			return true;
+	}
+	return false;
 }
 
 /* Depth-first: dependencies land in `order` before the module itself. */
