@@ -135,6 +135,11 @@ struct qemu_state {
 	char console[PATH_MAX];
 	char qlog[PATH_MAX];
 	unsigned long nonce, next_id;
+	/* The open cell, to boot its VM again after a timeout killed it. */
+	bool opened;
+	struct vb_env_spec spec;
+	char label[256];
+	char log_dir[PATH_MAX];
 	char rbuf[VBQ_LINE_MAX];
 	size_t rlen;
 };
@@ -643,7 +648,7 @@ static int boot(struct qemu_state *s, struct vb_ctx *ctx,
 	av(a, "none");
 	av(a, "-no-reboot");
 	av(a, "-chardev");
-	avf(a, "file,id=con,path=%s", s->console);
+	avf(a, "file,id=con,path=%s,append=on", s->console);
 	av(a, "-serial");
 	av(a, "chardev:con");
 	av(a, "-chardev");
@@ -710,6 +715,66 @@ static int boot(struct qemu_state *s, struct vb_ctx *ctx,
 	return 0;
 }
 
+/* Boot with the fallbacks: KVM → TCG when accel=auto, PVH → bzImage
+ * when boot_path=auto. Decisions stick for the backend's later cells. */
+static int vm_start(struct qemu_state *s, struct vb_ctx *ctx,
+		    const struct vb_env_spec *spec, bool *pvh_out, double *secs)
+{
+	const struct qemu_opts *o = s->o;
+	int err = -EIO;
+
+	bool pvh = s->vmlinux[0] && o->boot_path != BOOT_BZIMAGE && s->pvh_ok != 0;
+	int accel = s->accel;
+	for (int attempt = 0; attempt < 3; attempt++) {
+		bool probing = accel == ACCEL_AUTO;
+		int use = probing ? ACCEL_KVM : accel;
+		if (use == ACCEL_KVM && access("/dev/kvm", R_OK | W_OK) != 0) {
+			if (!probing)
+				return VB_ERROR(ctx, -EHOSTDOWN,
+						"accel = \"kvm\" but /dev/kvm is not usable: %s",
+						strerror(errno));
+			vb_log(ctx, VB_LOG_WARN,
+			       "/dev/kvm is not usable (%s): falling back to TCG",
+			       strerror(errno));
+			accel = s->accel = ACCEL_TCG;
+			continue;
+		}
+		double limit = probing && o->kvm_probe_timeout < o->boot_timeout
+				       ? o->kvm_probe_timeout : o->boot_timeout;
+		vb_ctx_clear_error(ctx);
+		err = boot(s, ctx, spec, use, pvh, limit, secs);
+		if (err == 0) {
+			if (pvh)
+				s->pvh_ok = 1;
+			s->accel = accel = use;
+			break;
+		}
+		vm_kill(s);
+		if (err == -EINTR || vb_interrupted(ctx))
+			return -EINTR;
+		if (probing) {
+			vb_log(ctx, VB_LOG_WARN,
+			       "KVM did not boot the guest within %.0f s (%s): falling back to TCG, which is much slower",
+			       limit, vb_ctx_error(ctx));
+			accel = s->accel = ACCEL_TCG;
+			continue;
+		}
+		if (pvh && o->boot_path == BOOT_AUTO && s->pvh_ok != 1) {
+			vb_log(ctx, VB_LOG_WARN,
+			       "PVH boot of %s failed (%s): falling back to the bzImage",
+			       s->vmlinux, vb_ctx_error(ctx));
+			s->pvh_ok = 0;
+			pvh = false;
+			continue;
+		}
+		return err;
+	}
+	if (s->pid <= 0)
+		return err < 0 ? err : VB_ERROR(ctx, -EIO, "the VM did not boot");
+	*pvh_out = pvh;
+	return 0;
+}
+
 static int qemu_close(void *state, struct vb_ctx *ctx);
 
 static int qemu_open(void *state, struct vb_ctx *ctx,
@@ -752,54 +817,17 @@ static int qemu_open(void *state, struct vb_ctx *ctx,
 			return err;
 	}
 
-	bool pvh = s->vmlinux[0] && o->boot_path != BOOT_BZIMAGE && s->pvh_ok != 0;
-	int accel = s->accel;
-	for (int attempt = 0; attempt < 3; attempt++) {
-		bool probing = accel == ACCEL_AUTO;
-		int use = probing ? ACCEL_KVM : accel;
-		if (use == ACCEL_KVM && access("/dev/kvm", R_OK | W_OK) != 0) {
-			if (!probing)
-				return VB_ERROR(ctx, -EHOSTDOWN,
-						"accel = \"kvm\" but /dev/kvm is not usable: %s",
-						strerror(errno));
-			vb_log(ctx, VB_LOG_WARN,
-			       "/dev/kvm is not usable (%s): falling back to TCG",
-			       strerror(errno));
-			accel = s->accel = ACCEL_TCG;
-			continue;
-		}
-		double limit = probing && o->kvm_probe_timeout < o->boot_timeout
-				       ? o->kvm_probe_timeout : o->boot_timeout;
-		vb_ctx_clear_error(ctx);
-		err = boot(s, ctx, spec, use, pvh, limit, &secs);
-		if (err == 0) {
-			if (pvh)
-				s->pvh_ok = 1;
-			s->accel = accel = use;
-			break;
-		}
-		vm_kill(s);
-		if (err == -EINTR || vb_interrupted(ctx))
-			return -EINTR;
-		if (probing) {
-			vb_log(ctx, VB_LOG_WARN,
-			       "KVM did not boot the guest within %.0f s (%s): falling back to TCG, which is much slower",
-			       limit, vb_ctx_error(ctx));
-			accel = s->accel = ACCEL_TCG;
-			continue;
-		}
-		if (pvh && o->boot_path == BOOT_AUTO && s->pvh_ok != 1) {
-			vb_log(ctx, VB_LOG_WARN,
-			       "PVH boot of %s failed (%s): falling back to the bzImage",
-			       s->vmlinux, vb_ctx_error(ctx));
-			s->pvh_ok = 0;
-			pvh = false;
-			continue;
-		}
+	bool pvh;
+	err = vm_start(s, ctx, spec, &pvh, &secs);
+	if (err < 0)
 		return err;
-	}
-	if (s->pid <= 0)
-		return err < 0 ? err : VB_ERROR(ctx, -EIO, "the VM did not boot");
+	int accel = s->accel;
+	s->spec = *spec;
+	snprintf(s->label, sizeof(s->label), "%s", spec->label);
+	snprintf(s->log_dir, sizeof(s->log_dir), "%s", spec->log_dir);
+	s->spec.label = s->label;
+	s->spec.log_dir = s->log_dir;
+	s->opened = true;
 
 	char buf[64];
 	vb_env_fact(ctx, "accel", accel == ACCEL_KVM ? "kvm" : "tcg");
@@ -841,6 +869,18 @@ static int request(struct qemu_state *s, struct vb_ctx *ctx,
 	size_t len = 0;
 	int status;
 
+	if ((s->pid <= 0 || s->sock < 0) && s->opened) {
+		/* A timeout killed it; the engine may go on with the next
+		 * repetition without reopening, so the cell gets a new VM. */
+		bool pvh;
+		double secs;
+		vb_log(ctx, VB_LOG_WARN, "%s: the VM was stopped; booting it again",
+		       s->label);
+		vm_kill(s);
+		int e = vm_start(s, ctx, &s->spec, &pvh, &secs);
+		if (e < 0)
+			return e;
+	}
 	if (s->pid <= 0 || s->sock < 0)
 		return VB_ERROR(ctx, -EIO, "no VM is running (open failed?)");
 	for (size_t i = 0; argv[i]; i++)
@@ -985,6 +1025,7 @@ static int qemu_close(void *state, struct vb_ctx *ctx)
 	}
 	vm_kill(s);
 	vm_cleanup_files(s);
+	s->opened = false;
 	return 0;
 }
 
