@@ -23,8 +23,11 @@ check "8 repetitions ok" \
 	test "$(rows "$T/r/runs.csv" '$9 == "host_time" && $12 == "ok"')" -eq 8
 check "cpu-prime events exact in the VM" \
 	test "$(rows "$T/r/runs.csv" '$6 == "cpu-prime" && $9 == "events" && $10 != 100')" -eq 0
-check "fileio-rndrw ran on the scratch disk" \
+check "fileio-rndrw ran" \
 	test "$(rows "$T/r/runs.csv" '$6 == "fileio-rndrw" && $12 == "ok"')" -gt 0
+check "...on the ext4 scratch disk" grep -q 'workdir_fs=ext4' "$T/r/runs.csv"
+check "...with the guest page cache dropped" \
+	test "$(rows "$T/r/runs.csv" '$6 == "fileio-rndrw" && $9 == "page_cache_dropped" && $10 != 1')" -eq 0
 check "verify.csv: both VMs ok" test "$(rows "$T/r/verify.csv" '$9 == "ok"')" -eq 2
 check "observed vCPUs equal requested" test "$(rows "$T/r/verify.csv" '$3 != $4')" -eq 0
 check "guest MemTotal within the VM tolerance" \
