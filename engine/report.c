@@ -383,8 +383,8 @@ static void section_verify(FILE *f, const struct vb_analysis *a, struct vb_table
 		fprintf(f, " | ");
 		md(f, COL(3));
 		fprintf(f, " | %s | %s | %s / %s | **", m1, m2,
-			atoi(COL(6)) || !strcmp(COL(6), "true") ? "yes" : "no",
-			atoi(COL(7)) || !strcmp(COL(7), "true") ? "yes" : "no");
+			atoi(COL(6)) || !strcmp(COL(6), "true") || !strcmp(COL(6), "yes") ? "yes" : "no",
+			atoi(COL(7)) || !strcmp(COL(7), "true") || !strcmp(COL(7), "yes") ? "yes" : "no");
 		md(f, COL(8));
 		fprintf(f, "** | ");
 		md(f, *COL(9) ? COL(9) : "-");
