@@ -1140,6 +1140,13 @@ static char *filter_value(struct ld *L, const struct vb_workload_entry *w,
 	if (o->type == VB_OPT_LIST && config_setting_is_aggregate(m)) {
 		if (!parse_list_value(L, o, block, m, where, see))
 			text = vb_opt_to_text(o, block);
+	} else if (config_setting_is_aggregate(m)) {
+		char got[600];
+
+		describe(m, got, sizeof(got));
+		report(L, m,
+		       "%s: wrong type: expected one value, got %s; a filter matches single values, so write one filter per value",
+		       where, got);
 	} else {
 		if (o->type == VB_OPT_LIST)
 			list_clear(o, block);

@@ -144,6 +144,10 @@ static const struct {
 	  B C "workloads = ( { plugin = \"fileio-rndrw\"; total_size = [\"2G\", \"4G\"]; } );\n"
 	  "exclude = (\n  { totl_size = \"4G\"; } );\n", 5,
 	  "exclude[0]: totl_size: unknown filter key; did you mean 'total_size'?" },
+	{ "exclude value that is a list",
+	  B C "workloads = ( { plugin = \"fileio-rndrw\"; total_size = [\"2G\", \"4G\"]; } );\n"
+	  "exclude = (\n  { total_size = [\"2G\", \"4G\"]; } );\n", 5,
+	  "exclude[0]: total_size: wrong type: expected one value, got an array [ ... ]; a filter matches single values, so write one filter per value" },
 	{ "exclude unknown label",
 	  B C W "exclude = ( { backend = \"bare-metl\"; } );\n", 4,
 	  "exclude[0]: backend: unknown backend label 'bare-metl'; did you mean 'bare-metal'?" },
