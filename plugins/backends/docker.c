@@ -37,6 +37,7 @@
 
 #define DK_MOUNT "/opt/virtbench"
 #define DK_SCRATCH_TMP "/tmp/virtbench"
+#define DK_SCRATCH_PODMAN "/tmp"
 #define DK_SCRATCH_HOST "/scratch"
 #define DK_INFO_TIMEOUT 10.0
 #define DK_RM_TIMEOUT 30.0
@@ -704,8 +705,14 @@ static int dk_create(struct vb_ctx *ctx, const void *opts, void **state)
 					     : dk_user_image(s, ctx);
 	if (err < 0)
 		goto fail;
+	/*
+	 * docker creates a missing -w directory, podman 4 refuses to start
+	 * ("workdir does not exist"), and no image is sure to have a mkdir:
+	 * with podman the scratch is the image's own /tmp.
+	 */
 	snprintf(s->scratch, sizeof(s->scratch), "%s",
 		 o->workdir_host && *o->workdir_host ? DK_SCRATCH_HOST
+		 : s->podman			     ? DK_SCRATCH_PODMAN
 						     : DK_SCRATCH_TMP);
 	free(out);
 	free(errl);
