@@ -324,10 +324,25 @@ static int qemu_create(struct vb_ctx *ctx, const void *opts, void **state)
 	const char *argv[32];
 	int na = o->bundle && *o->bundle ? -ENOSYS
 		 : vb_bundle_argv(ctx, "/opt/virtbench", argv, 31);
+	char loader[PATH_MAX] = "/opt/virtbench/lib/ld-linux-x86-64.so.2";
 	if (na < 0) {
-		/* The layout vb_bundle_get documents, for a given bundle. */
+		/* The layout vb_bundle_get documents, for a given bundle; its
+		 * manifest names the loader ("# loader lib/ld-...so.2"). */
+		char mf[PATH_MAX], line[512];
+		snprintf(mf, sizeof(mf), "%s/manifest", bundle);
+		FILE *f = fopen(mf, "r");
+		while (f && fgets(line, sizeof(line), f)) {
+			if (strncmp(line, "# loader ", 9) != 0)
+				continue;
+			line[strcspn(line, "\r\n")] = '\0';
+			snprintf(loader, sizeof(loader), "/opt/virtbench/%s",
+				 line + 9);
+			break;
+		}
+		if (f)
+			fclose(f);
 		na = 0;
-		argv[na++] = "/opt/virtbench/lib/ld-linux-x86-64.so.2";
+		argv[na++] = loader;
 		argv[na++] = "--library-path";
 		argv[na++] = "/opt/virtbench/lib";
 		argv[na++] = "/opt/virtbench/bin/virtbench-agent";

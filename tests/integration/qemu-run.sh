@@ -9,7 +9,8 @@ cat > "$T/vm.cfg" <<'CFG'
 name = "vm";
 repetitions = 2;
 timeout = "120s";
-backends = ( { plugin = "qemu"; accel = "auto"; kvm_probe_timeout = "8s"; } );
+backends = ( { plugin = "qemu"; accel = "auto"; kvm_probe_timeout = "8s";
+               boot_timeout = "180s"; } );
 configs = ( { name = "1cpu-384m"; cpus = 1; memory = "384M"; },
             { name = "2cpu-512m"; cpus = 2; memory = "512M"; } );
 workloads = ( { plugin = "cpu-prime"; max_prime = 2000; events = 100; threads = 2; },
