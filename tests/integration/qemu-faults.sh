@@ -10,7 +10,7 @@
 cat > "$T/hang.cfg" <<'CFG'
 name = "hang";
 repetitions = 1;
-timeout = "8s";
+timeout = "12s";
 backends = ( { plugin = "qemu"; accel = "tcg"; retries = 0; boot_timeout = "180s"; } );
 configs = ( { name = "1cpu-384m"; cpus = 1; memory = "384M"; } );
 workloads = ( { plugin = "hang"; },
