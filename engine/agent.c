@@ -221,6 +221,7 @@ int main(int argc, char **argv)
 	int c, status;
 
 	LTDL_SET_PRELOADED_SYMBOLS();
+	vb_set_preloaded(lt_preloaded_symbols);
 	vb_install_signal_handlers();
 	/* '+': stop at the command, its arguments are key=value pairs. */
 	while ((c = getopt_long(argc, argv, "+P:s:S:hV", longopts, NULL)) != -1) {

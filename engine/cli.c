@@ -97,7 +97,7 @@ static int cmd_run(int argc, char **argv)
 	struct vb_run_opts o = { .plugin_dirs = plugin_dirs };
 	int c;
 
-	optind = 1;
+	optind = 0;
 	while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
 		if (c == 'o')
 			o.outdir = optarg;
@@ -282,8 +282,8 @@ static int cmd_probe(int argc, char **argv)
 	int cpus = 1, c;
 	int64_t mem = 512LL << 20;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+c:m:", longopts, NULL)) != -1) {
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "c:m:", longopts, NULL)) != -1) {
 		char *end;
 
 		if (c == 'c') {
@@ -341,6 +341,7 @@ int main(int argc, char **argv)
 	char **sub_argv;
 
 	LTDL_SET_PRELOADED_SYMBOLS();
+	vb_set_preloaded(lt_preloaded_symbols);
 	vb_install_signal_handlers();
 	while ((c = getopt_long(argc, argv, "+hV", longopts, NULL)) != -1) {
 		switch (c) {

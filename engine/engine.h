@@ -115,6 +115,9 @@ VB_INTERNAL const struct vb_plugin *
 vb_registry_find(const struct vb_registry *reg, enum vb_plugin_kind kind,
 		 const char *name);
 VB_INTERNAL void vb_registry_free(struct vb_registry *reg);
+/* main() hands over libtool's preload table (lt_preloaded_symbols) so a
+ * static build finds its linked-in plugins. */
+VB_INTERNAL void vb_set_preloaded(const void *symlist);
 /* True when the running program is the one in this build tree. */
 VB_INTERNAL bool vb_in_build_tree(void);
 /* VIRTBENCH_PLUGIN_PATH, else the build tree's or the installed dirs. */

@@ -354,41 +354,43 @@ static void load_dir(struct vb_registry *reg, const char *dir, unsigned kinds)
 	free(names);
 }
 
-struct preload_arg {
-	struct vb_registry *reg;
-	unsigned kinds;
-};
+static const lt_dlsymlist *preloaded;
 
-static int preload_cb(lt_dlhandle h, void *data)
+void vb_set_preloaded(const void *symlist)
 {
-	struct preload_arg *a = data;
-	const lt_dlinfo *li = lt_dlgetinfo(h);
-	vb_plugin_entry_fn entry;
-	const struct vb_plugin_info *info;
-	char err[512];
-
-	if (!li || !li->name)
-		return 0;
-	entry = (vb_plugin_entry_fn)(uintptr_t)lt_dlsym(h, "vb_plugin_entry");
-	if (!entry)
-		return 0;
-	info = entry();
-	if (!info || !(a->kinds & (1u << info->kind)) ||
-	    vb_registry_find(a->reg, info->kind, info->name))
-		return 0;
-	if (vb_plugin_check(info, NULL, err, sizeof(err)) != 0) {
-		fprintf(stderr, "virtbench: built-in plugin %s refused: %s\n",
-			li->name, err);
-		return 0;
-	}
-	add(a->reg, info, "(preloaded)", NULL);
-	return 0;
+	preloaded = symlist;
 }
 
-static int preload_open_cb(lt_dlhandle h)
+/*
+ * A static build links the in-tree plugins in with -dlopen; libtool lists
+ * their symbols in the program's preload table. Walking that table is
+ * simpler and safer than libltdl's handle iteration.
+ */
+static void load_preloaded(struct vb_registry *reg, unsigned kinds)
 {
-	(void)h;
-	return 0;
+	static const char suffix[] = "_LTX_vb_plugin_entry";
+	const lt_dlsymlist *s;
+
+	for (s = preloaded; s && s->name; s++) {
+		size_t len = strlen(s->name);
+		const struct vb_plugin_info *info;
+		char err[512];
+
+		if (!s->address || len <= sizeof(suffix) - 1 ||
+		    strcmp(s->name + len - (sizeof(suffix) - 1), suffix) != 0)
+			continue;
+		info = ((vb_plugin_entry_fn)(uintptr_t)s->address)();
+		if (!info || !(kinds & (1u << info->kind)) ||
+		    vb_registry_find(reg, info->kind, info->name))
+			continue;
+		if (vb_plugin_check(info, NULL, err, sizeof(err)) != 0) {
+			fprintf(stderr, "virtbench: built-in plugin %s refused: %s\n",
+				info->name ? info->name : s->name, err);
+			reg->nfailed++;
+			continue;
+		}
+		add(reg, info, "(preloaded)", NULL);
+	}
 }
 
 int vb_registry_load(struct vb_registry *reg, const char *dirs, unsigned kinds)
@@ -412,19 +414,8 @@ int vb_registry_load(struct vb_registry *reg, const char *dirs, unsigned kinds)
 		if (*dir)
 			load_dir(reg, dir, kinds);
 	free(path);
-	/* In a static build the in-tree plugins are linked in with -dlopen;
-	 * files found on the path above take precedence over them. */
-	{
-		struct preload_arg a = { .reg = reg, .kinds = kinds };
-
-		lt_dlinterface_id iface;
-
-		if (lt_dlpreload_open("@PROGRAM@", preload_open_cb) == 0 &&
-		    (iface = lt_dlinterface_register("virtbench", NULL))) {
-			lt_dlhandle_map(iface, preload_cb, &a);
-			lt_dlinterface_free(iface);
-		}
-	}
+	/* Files found on the path take precedence over preloaded ones. */
+	load_preloaded(reg, kinds);
 	return 0;
 }
 

@@ -24,6 +24,29 @@ static void kill_group(pid_t pid)
 	kill(pid, SIGKILL);
 }
 
+/* SIGTERM the group, give it `grace` seconds, then SIGKILL. Returns 0
+ * when the child is still to be reaped by the caller, 1 when reaped. */
+static int stop_group(pid_t pid, double grace)
+{
+	uint64_t until = vb_now_ns() + (uint64_t)(grace * 1e9);
+
+	kill(-pid, SIGTERM);
+	while (vb_now_ns() < until) {
+		int st;
+		pid_t r = waitpid(pid, &st, WNOHANG);
+
+		if (r == pid) {
+			kill(-pid, SIGKILL); /* stragglers in the group */
+			return 1;
+		}
+		if (r < 0 && errno != EINTR)
+			return 1;
+		usleep(20000);
+	}
+	kill_group(pid);
+	return 0;
+}
+
 static int wait_child(pid_t pid, int *status)
 {
 	int st;
@@ -178,6 +201,13 @@ int vb_proc_run(const char *const *argv, double timeout,
 		rc = flush_lines(buf, &len, on_line, user, true);
 	free(buf);
 	close(out[0]);
+	if (rc == -EINTR) {
+		/* Let the agent clean up (it removes its files on SIGTERM),
+		 * but do not wait for ever. */
+		if (stop_group(pid, 10.0) == 0)
+			wait_child(pid, status);
+		return rc;
+	}
 	if (rc) {
 		kill_group(pid);
 		wait_child(pid, status);

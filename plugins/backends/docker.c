@@ -878,11 +878,13 @@ static int dk_on_line(void *u, const char *line)
 	return l->ex->on_line ? l->ex->on_line(l->ex->user, line) : 0;
 }
 
-/* "running", "exited (137, OOMKilled=true)", or "" when gone. */
+/* "running, exit code 0, ...", "exited, exit code 137, OOM-killed true",
+ * or "" when the container is gone. */
 static void dk_container_state(struct dk_state *s, char *buf, size_t n)
 {
 	const char *argv[] = { s->o->engine, "inspect", "--format",
-			       "{{.State.Status}} {{.State.ExitCode}} "
+			       "{{.State.Status}}, exit code "
+			       "{{.State.ExitCode}}, OOM-killed "
 			       "{{.State.OOMKilled}}",
 			       s->name, NULL };
 	char *out = NULL;

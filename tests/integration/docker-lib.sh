@@ -13,6 +13,11 @@ if ! command -v docker >/dev/null 2>&1; then
 	exit 77
 fi
 
+# One docker test at a time (make -j check): a test that started dockerd
+# stops it at its end, which must not pull the engine from under another.
+exec 9>"${TMPDIR:-/tmp}/virtbench-docker-tests.lock"
+flock 9
+
 T=$(mktemp -d "${TMPDIR:-/tmp}/vb-docker-test.XXXXXX")
 # A private bundle cache: the test must not depend on (or fill) $HOME.
 export XDG_CACHE_HOME="$T/cache"

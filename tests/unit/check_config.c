@@ -283,6 +283,60 @@ START_TEST(test_collects_all)
 }
 END_TEST
 
+/* One typo in a plugin name gives one message, not one per reference. */
+START_TEST(test_no_cascade)
+{
+	static const char text[] =
+		"backends = ( { plugin = \"qemuu\"; }, { plugin = \"bare-metal\"; } );\n"
+		"configs = ( { name = \"c1\"; cpus = 1; memory = \"1G\"; } );\n"
+		"workloads = ( { plugin = \"cpu_prime\"; max_prime = [5, 7]; } );\n"
+		"exclude = ( { backend = \"qemu\"; workload = \"cpu-prime\"; max_prime = 5; } );\n"
+		"thresholds = ( \"qemu/bare-metal events_per_second >= 0.5\" );\n"
+		"baseline = \"qemu\";\n";
+	struct vb_experiment *ex = NULL;
+	struct vb_diag d = { 0 };
+
+	make_tmpdir();
+	ck_assert_int_eq(vb_experiment_load(write_cfg(text), &fake_registry,
+					    &ex, &d), -EINVAL);
+	if (d.count != 2)
+		vb_diag_print(&d, stderr);
+	ck_assert_uint_eq(d.count, 2);
+	ck_assert_ptr_nonnull(strstr(d.msgs[0], ":1: backends[0] (qemuu): plugin: unknown backend plugin"));
+	ck_assert_ptr_nonnull(strstr(d.msgs[1], ":3: workloads[0] (cpu_prime): plugin: unknown workload plugin"));
+	vb_diag_free(&d);
+	remove_tmpdir();
+}
+END_TEST
+
+/* @include is found next to the file; errors point into the included file. */
+START_TEST(test_include)
+{
+	struct vb_experiment *ex = NULL;
+	struct vb_diag d = { 0 };
+	char inc[128];
+	FILE *f;
+
+	make_tmpdir();
+	snprintf(inc, sizeof(inc), "%s/inc.cfg", tmpdir);
+	f = fopen(inc, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("# shared configs\n"
+	      "configs = ( { name = \"c1\"; cpus = 1; memory = \"1G\"; },\n"
+	      "  { name = \"c2\"; cpus = 1; memory = \"1X\"; } );\n", f);
+	fclose(f);
+	ck_assert_int_eq(vb_experiment_load(write_cfg(B "@include \"inc.cfg\"\n" W),
+					    &fake_registry, &ex, &d), -EINVAL);
+	ck_assert_uint_eq(d.count, 1);
+	ck_assert_msg(!strncmp(d.msgs[0], inc, strlen(inc)) &&
+		      strstr(d.msgs[0], "inc.cfg:3: configs[1]: memory: bad size"),
+		      "%s", d.msgs[0]);
+	vb_diag_free(&d);
+	unlink(inc);
+	remove_tmpdir();
+}
+END_TEST
+
 START_TEST(test_missing_file)
 {
 	struct vb_experiment *ex = NULL;
@@ -472,6 +526,8 @@ static Suite *config_suite(void)
 	tcase_add_loop_test(tc, test_error_kind, 0, N(err_cases));
 	tcase_add_test(tc, test_collects_all);
 	tcase_add_test(tc, test_missing_file);
+	tcase_add_test(tc, test_no_cascade);
+	tcase_add_test(tc, test_include);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("valid");
