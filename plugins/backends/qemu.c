@@ -112,9 +112,11 @@ static const struct vb_option qemu_options[] = {
 	{ .name = NULL },
 };
 
-/* Fast, quiet boot; none of these changes what a workload measures. */
+/* Fast, quiet boot; none of these changes what a workload measures.
+ * Not rodata=off: it would save ~0.2 s but keeps ~3 MiB of kernel image
+ * gaps unfreed, which puts a 256M guest's MemTotal under 80 %. */
 #define BASE_APPEND \
-	"console=ttyS0 panic=-1 quiet rodata=off cryptomgr.notests " \
+	"console=ttyS0 panic=-1 quiet cryptomgr.notests " \
 	"tsc=reliable no_timer_check i8042.noaux i8042.nopnp i8042.nokbd"
 
 struct qemu_state {
