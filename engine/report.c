@@ -535,7 +535,9 @@ static void section_warnings(FILE *f, const struct vb_analysis *a, struct vb_tab
 			     !strcmp(c->metric, "host_time")))
 				nl += (size_t)snprintf(noisy + nl, sizeof(noisy) - nl, "%s%s %.1f %%",
 						       nl ? ", " : "", c->metric, c->st.cv * 100);
-			if (c->st.noutliers && ol < sizeof(outl)) {
+			if (c->st.noutliers && ol < sizeof(outl) &&
+			    (vb_analysis_primary(a, g->workload, c->metric) ||
+			     !strcmp(c->metric, "host_time"))) {
 				ol += (size_t)snprintf(outl + ol, sizeof(outl) - ol, "%s%s (rep",
 						       ol ? ", " : "", c->metric);
 				for (size_t r = 0; r < c->n && ol < sizeof(outl); r++)
