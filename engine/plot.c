@@ -919,6 +919,35 @@ static void plot_size(int *w, int *h)
 	}
 }
 
+/* Charts of an earlier `plot` (listed in its index) that this one may not
+ * draw again, e.g. after a metric was dropped; files a user added stay. */
+static void remove_old_charts(const char *dir, const char *index)
+{
+	static const char *const ext[] = { "png", "gp", "dat" };
+	struct vb_table t;
+	int cn;
+
+	if (access(index, F_OK) < 0 || vb_table_read(index, &t) < 0)
+		return;
+	cn = vb_table_col(&t, "name");
+	for (size_t i = 0; cn >= 0 && i < t.nrows; i++) {
+		const char *name = t.rows[i][cn];
+
+		/* Only plain names: an edited index must not reach outside. */
+		if (!*name || strchr(name, '/') || name[0] == '.')
+			continue;
+		for (size_t k = 0; k < 3; k++) {
+			char file[300], *path;
+
+			bfmt(file, sizeof(file), "%s.%s", name, ext[k]);
+			path = vb_path_join(dir, file);
+			unlink(path);
+			free(path);
+		}
+	}
+	vb_table_free(&t);
+}
+
 int vb_plot(const char *dir)
 {
 	struct vb_analysis *a;
@@ -941,6 +970,7 @@ int vb_plot(const char *dir)
 		goto out;
 	}
 	p = vb_path_join(pc.dir, "index.csv");
+	remove_old_charts(pc.dir, p);
 	pc.index = fopen(p, "w");
 	if (!pc.index) {
 		rc = -errno;

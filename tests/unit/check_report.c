@@ -252,6 +252,24 @@ START_TEST(charts_size_configurable)
 	ck_assert_int_eq(vb_plot(dir), 0);
 	unsetenv("VIRTBENCH_PLOT_SIZE");
 	ck_assert_uint_eq(check_pngs(dir, 800, 600), 22);
+	/* Charts of an earlier plot that are not drawn again are removed,
+	 * files of the user's are not. */
+	{
+		char path[4096];
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/plots/mine.gp", dir);
+		f = fopen(path, "w");
+		fclose(f);
+		setenv("VIRTBENCH_PLOT_METRICS", "total_time", 1);
+		ck_assert_int_eq(vb_plot(dir), 0);
+		unsetenv("VIRTBENCH_PLOT_METRICS");
+		ck_assert_uint_eq(check_pngs(dir, 1200, 800), 9);
+		ck_assert(!exists(dir, "plots/line-cpu-prime-events_per_second-vs-max_prime.png"));
+		ck_assert(!exists(dir, "plots/line-cpu-prime-events_per_second-vs-max_prime.gp"));
+		ck_assert(exists(dir, "plots/line-cpu-prime-total_time-vs-max_prime.png"));
+		ck_assert(exists(dir, "plots/mine.gp"));
+	}
 	rm_tree(dir);
 }
 END_TEST
