@@ -1013,8 +1013,21 @@ static int dk_exec(void *state, struct vb_ctx *ctx, const struct vb_exec *ex,
 				s->name, strerror(-err));
 	if (lines.done)
 		return 0;
-	/* No answer: did the agent fail, or is the container gone? */
-	dk_container_state(s, cstate, sizeof(cstate));
+	/*
+	 * No answer: did the agent fail, or is the container gone? A killed
+	 * container's exec ends (status 137) a moment before the daemon
+	 * marks the container exited, so a signal death is looked at a few
+	 * times over a second.
+	 */
+	for (int i = 0; i < 6; i++) {
+		struct timespec ts = { .tv_nsec = 200 * 1000 * 1000 };
+
+		dk_container_state(s, cstate, sizeof(cstate));
+		if (strncmp(cstate, "running", 7) != 0 || *exit_status < 128 ||
+		    i == 5)
+			break;
+		nanosleep(&ts, NULL);
+	}
 	if (strncmp(cstate, "running", 7) != 0) {
 		err = VB_ERROR(ctx, -EPIPE,
 			       "container %s stopped during the request (%s)",
