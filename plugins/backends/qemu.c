@@ -112,9 +112,11 @@ static const struct vb_option qemu_options[] = {
 	{ .name = NULL },
 };
 
-/* Fast, quiet boot; none of these changes what a workload measures. */
+/* Fast, quiet boot; none of these changes what a workload measures.
+ * Not rodata=off: it would save ~0.2 s but keeps ~3 MiB of kernel image
+ * gaps unfreed, which puts a 256M guest's MemTotal under 80 %. */
 #define BASE_APPEND \
-	"console=ttyS0 panic=-1 quiet rodata=off cryptomgr.notests " \
+	"console=ttyS0 panic=-1 quiet cryptomgr.notests " \
 	"tsc=reliable no_timer_check i8042.noaux i8042.nopnp i8042.nokbd"
 
 struct qemu_state {
@@ -324,10 +326,25 @@ static int qemu_create(struct vb_ctx *ctx, const void *opts, void **state)
 	const char *argv[32];
 	int na = o->bundle && *o->bundle ? -ENOSYS
 		 : vb_bundle_argv(ctx, "/opt/virtbench", argv, 31);
+	char loader[PATH_MAX] = "/opt/virtbench/lib/ld-linux-x86-64.so.2";
 	if (na < 0) {
-		/* The layout vb_bundle_get documents, for a given bundle. */
+		/* The layout vb_bundle_get documents, for a given bundle; its
+		 * manifest names the loader ("# loader lib/ld-...so.2"). */
+		char mf[PATH_MAX], line[512];
+		snprintf(mf, sizeof(mf), "%s/manifest", bundle);
+		FILE *f = fopen(mf, "r");
+		while (f && fgets(line, sizeof(line), f)) {
+			if (strncmp(line, "# loader ", 9) != 0)
+				continue;
+			line[strcspn(line, "\r\n")] = '\0';
+			snprintf(loader, sizeof(loader), "/opt/virtbench/%s",
+				 line + 9);
+			break;
+		}
+		if (f)
+			fclose(f);
 		na = 0;
-		argv[na++] = "/opt/virtbench/lib/ld-linux-x86-64.so.2";
+		argv[na++] = loader;
 		argv[na++] = "--library-path";
 		argv[na++] = "/opt/virtbench/lib";
 		argv[na++] = "/opt/virtbench/bin/virtbench-agent";

@@ -10,8 +10,8 @@
 cat > "$T/hang.cfg" <<'CFG'
 name = "hang";
 repetitions = 1;
-timeout = "8s";
-backends = ( { plugin = "qemu"; accel = "tcg"; retries = 0; } );
+timeout = "12s";
+backends = ( { plugin = "qemu"; accel = "tcg"; retries = 0; boot_timeout = "180s"; } );
 configs = ( { name = "1cpu-384m"; cpus = 1; memory = "384M"; } );
 workloads = ( { plugin = "hang"; },
               { plugin = "cpu-prime"; max_prime = 1000; events = 50; } );
@@ -45,7 +45,7 @@ check "no qemu of ours left after the boot timeout" no_qemu
 cat > "$T/long.cfg" <<'CFG'
 name = "long";
 repetitions = 20;
-backends = ( { plugin = "qemu"; accel = "tcg"; } );
+backends = ( { plugin = "qemu"; accel = "tcg"; boot_timeout = "180s"; } );
 configs = ( { name = "1cpu-384m"; cpus = 1; memory = "384M"; } );
 workloads = ( { plugin = "cpu-prime"; max_prime = 20000; events = 2000; } );
 CFG

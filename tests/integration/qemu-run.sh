@@ -9,8 +9,9 @@ cat > "$T/vm.cfg" <<'CFG'
 name = "vm";
 repetitions = 2;
 timeout = "120s";
-backends = ( { plugin = "qemu"; accel = "auto"; kvm_probe_timeout = "8s"; } );
-configs = ( { name = "1cpu-384m"; cpus = 1; memory = "384M"; },
+backends = ( { plugin = "qemu"; accel = "auto"; kvm_probe_timeout = "8s";
+               boot_timeout = "180s"; } );
+configs = ( { name = "1cpu-256m"; cpus = 1; memory = "256M"; },
             { name = "2cpu-512m"; cpus = 2; memory = "512M"; } );
 workloads = ( { plugin = "cpu-prime"; max_prime = 2000; events = 100; threads = 2; },
               { plugin = "fileio-rndrw"; files = 4; total_size = "4M"; block_size = "4K";
@@ -40,7 +41,7 @@ fi
 check "boot path recorded" grep -q 'boot_path=pvh' "$T/r/verify.csv"
 check "boot time recorded" grep -q 'boot_seconds=' "$T/r/verify.csv"
 check "a console log per cell" test "$(ls "$T/r/logs/"*.console.log | wc -l)" -eq 2
-check "the guest booted our init" grep -q "vb-init: starting agent" "$T/r/logs/qemu-1cpu-384m.console.log"
+check "the guest booted our init" grep -q "vb-init: starting agent" "$T/r/logs/qemu-1cpu-256m.console.log"
 check "no module failed to load" bash -c "! grep -q 'insmod.*failed' '$T'/r/logs/*.console.log"
 check "scratch disk mounted" bash -c "! grep -q 'cannot mount the scratch' '$T'/r/logs/*.console.log"
 check "no qemu of ours left" no_qemu
