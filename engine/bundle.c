@@ -714,6 +714,15 @@ static int build(struct vb_ctx *ctx, const char *root, const char *final,
 		return err;
 	}
 	chmod(tmp, 0755); /* mkdtemp makes 0700; guests may run as others */
+	/* plugins/ even when empty (a static agent has its workloads built
+	 * in): the agent is always started with --plugin-dir pointing there. */
+	for (size_t i = 0; i < 3 && !err; i++) {
+		static const char *const sub[] = { "bin", "lib", "plugins" };
+		char *d = path_join(tmp, sub[i]);
+
+		err = !d ? -ENOMEM : mkdir(d, 0755) < 0 ? -errno : 0;
+		free(d);
+	}
 	for (size_t i = 0; i < l->n && !err; i++) {
 		struct bfile f = l->v[i];
 		char *dst = path_join(tmp, f.rel);
@@ -753,12 +762,20 @@ static int build(struct vb_ctx *ctx, const char *root, const char *final,
 				       strerror(-err));
 	}
 	if (!err && rename(tmp, final) < 0) {
-		/* Another run finished the same bundle first: use theirs. */
+		char *m = path_join(final, "manifest");
+
+		/* Another run finished the same bundle first: use theirs,
+		 * unless what is there is not a bundle (a hand-made mess). */
 		if (errno != EEXIST && errno != ENOTEMPTY) {
 			err = -errno;
 			err = VB_ERROR(ctx, err, "rename %s to %s: %s", tmp,
 				       final, strerror(-err));
+		} else if (!m || access(m, R_OK) != 0) {
+			err = VB_ERROR(ctx, -EEXIST,
+				       "%s exists but is not a complete agent "
+				       "bundle (no manifest); remove it", final);
 		}
+		free(m);
 		rm_tree(tmp);
 	} else if (err) {
 		rm_tree(tmp);

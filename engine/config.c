@@ -32,6 +32,7 @@ struct ld {
 	struct vb_diag *d;
 	const struct vb_registry *reg;
 	struct vb_experiment *ex;
+	char incdir[PATH_MAX];    /* directory of the file, "" if none */
 };
 
 static void report(struct ld *L, const config_setting_t *s, const char *fmt,
@@ -52,10 +53,26 @@ static void report(struct ld *L, const config_setting_t *s, const char *fmt,
 	char buf[2048];
 	va_list ap;
 
+	const char *file = NULL;
+	const config_setting_t *p;
+
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	vb_diag_add(L->d, L->file, line_of(s), "%s", buf);
+	/* A setting from an @include'd file is reported in that file. */
+	for (p = s; p && !file; p = config_setting_parent(p))
+		if (config_setting_source_line(p))
+			file = config_setting_source_file(p);
+	if (file && strcmp(file, L->file) && file[0] != '/' && L->incdir[0]) {
+		/* libconfig names it as written in @include, relative to
+		 * the include dir: give the path the user can open. */
+		char full[2 * PATH_MAX + 2];
+
+		snprintf(full, sizeof(full), "%s/%s", L->incdir, file);
+		vb_diag_add(L->d, full, line_of(s), "%s", buf);
+		return;
+	}
+	vb_diag_add(L->d, file ? file : L->file, line_of(s), "%s", buf);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1076,6 +1093,36 @@ static bool in_names(const struct names *nm, const char *s)
 	return false;
 }
 
+/*
+ * A reference to a backend label that is the name of a loaded backend
+ * plugin, while some backend entry named an unknown plugin: the entry's
+ * typo (reported already) is the cause, so don't send the user to "fix"
+ * the reference towards the typo.
+ */
+static bool backend_cascade(struct ld *L, const char *label)
+{
+	size_t i;
+
+	if (!find_plugin(L->reg, VB_PLUGIN_BACKEND, label))
+		return false;
+	for (i = 0; i < L->ex->nbackends; i++)
+		if (!L->ex->backends[i].plugin)
+			return true;
+	return false;
+}
+
+/* Some workload entry named an unknown plugin: its options and metrics
+ * are unknown too, so references to them cannot be judged. */
+static bool workload_unresolved(struct ld *L)
+{
+	size_t i;
+
+	for (i = 0; i < L->ex->nworkloads; i++)
+		if (!L->ex->workloads[i].plugin)
+			return true;
+	return false;
+}
+
 /* Canonical text of an option value given in a filter. */
 static char *filter_value(struct ld *L, const struct vb_workload_entry *w,
 			  const struct vb_option *o, const config_setting_t *m,
@@ -1093,6 +1140,13 @@ static char *filter_value(struct ld *L, const struct vb_workload_entry *w,
 	if (o->type == VB_OPT_LIST && config_setting_is_aggregate(m)) {
 		if (!parse_list_value(L, o, block, m, where, see))
 			text = vb_opt_to_text(o, block);
+	} else if (config_setting_is_aggregate(m)) {
+		char got[600];
+
+		describe(m, got, sizeof(got));
+		report(L, m,
+		       "%s: wrong type: expected one value, got %s; a filter matches single values, so write one filter per value",
+		       where, got);
 	} else {
 		if (o->type == VB_OPT_LIST)
 			list_clear(o, block);
@@ -1178,6 +1232,13 @@ static void parse_excludes(struct ld *L, const config_setting_t *root)
 					       "%s: wrong type: expected a %s in double quotes, got %s",
 					       w, what, got);
 				} else if (!in_names(&nm, config_setting_get_string(ms))) {
+					if ((!strcmp(key, "backend") &&
+					     backend_cascade(L, config_setting_get_string(ms))) ||
+					    (!strcmp(key, "workload") &&
+					     workload_unresolved(L))) {
+						free(nm.v);
+						continue;
+					}
 					report(L, ms,
 					       "%s: unknown %s '%s'%s (it must name an entry of `%ss`)",
 					       w, what, config_setting_get_string(ms),
@@ -1204,7 +1265,9 @@ static void parse_excludes(struct ld *L, const config_setting_t *root)
 					if (fw)
 						break;
 				}
-				if (!o) {
+				if (!o && workload_unresolved(L)) {
+					continue;
+				} else if (!o) {
 					struct names nm = { 0 };
 					const struct vb_option *p;
 
@@ -1277,6 +1340,11 @@ static bool parse_threshold(struct ld *L, const config_setting_t *ts,
 	}
 	snprintf(b, sizeof(b), "%s", slash + 1);
 	a[slash - a] = '\0';
+	/* The analysis also reads the mathematical signs; store ASCII. */
+	if (!strcmp(op, "\xe2\x89\xa4"))
+		snprintf(op, sizeof(op), "<=");
+	else if (!strcmp(op, "\xe2\x89\xa5"))
+		snprintf(op, sizeof(op), ">=");
 	for (i = 0; ops[i] && strcmp(ops[i], op); i++)
 		;
 	if (!ops[i]) {
@@ -1294,20 +1362,20 @@ static bool parse_threshold(struct ld *L, const config_setting_t *ts,
 		ok = false;
 	}
 	label_kind_list(L, "backend", &bl);
-	if (!in_names(&bl, a)) {
+	if (!in_names(&bl, a) && !backend_cascade(L, a)) {
 		report(L, ts,
 		       "%s: unknown backend label '%s' in \"%s\"%s (use a backend's name, or its plugin name when it has none)",
 		       where, a, text, did_you_mean(a, names_get(&bl), dym, sizeof(dym)));
 		ok = false;
 	}
-	if (!in_names(&bl, b)) {
+	if (!in_names(&bl, b) && !backend_cascade(L, b)) {
 		report(L, ts,
 		       "%s: unknown backend label '%s' in \"%s\"%s (use a backend's name, or its plugin name when it has none)",
 		       where, b, text, did_you_mean(b, names_get(&bl), dym, sizeof(dym)));
 		ok = false;
 	}
 	metric_names(L, &mn);
-	if (!in_names(&mn, metric)) {
+	if (!in_names(&mn, metric) && !workload_unresolved(L)) {
 		report(L, ts,
 		       "%s: unknown metric '%s' in \"%s\"%s (use a metric of one of the workloads; 'virtbench plugins NAME' lists them)",
 		       where, metric, text,
@@ -1410,12 +1478,12 @@ out:
 /*
  * libconfig 1.5 silently truncates an integer literal beyond 32 bits that
  * lacks the L suffix (10000000000 reads as 1410065408). The parsed tree
- * cannot tell, so scan the text for such literals, skipping strings and
- * comments the way libconfig's scanner does.
+ * cannot tell, so scan the text (and what it includes) for such literals,
+ * skipping strings and comments the way libconfig's scanner does.
  */
-static void scan_wide_literals(struct ld *L)
+static void scan_wide_literals(struct ld *L, const char *file, int depth)
 {
-	FILE *f = fopen(L->file, "r");
+	FILE *f = fopen(file, "r");
 	char *text = NULL;
 	size_t len = 0, i;
 	int line = 1;
@@ -1450,6 +1518,31 @@ static void scan_wide_literals(struct ld *L)
 				if (text[i] == '\n')
 					line++;
 			i += 2;
+		} else if (c == '@' && !strncmp(text + i, "@include", 8) &&
+			   depth < 10) {
+			/* Follow the include, as libconfig will (it stops at
+			 * depth 10 too). */
+			size_t q = i + 8, e;
+
+			while (q < len && (text[q] == ' ' || text[q] == '\t'))
+				q++;
+			i += 8;
+			if (q >= len || text[q] != '"')
+				continue;
+			for (e = q + 1; e < len && text[e] != '"' && text[e] != '\n'; e++)
+				;
+			if (e < len && text[e] == '"') {
+				char inc[2 * PATH_MAX + 2];
+				int n = (int)(e - q - 1);
+
+				if (text[q + 1] == '/' || !L->incdir[0])
+					snprintf(inc, sizeof(inc), "%.*s", n, text + q + 1);
+				else
+					snprintf(inc, sizeof(inc), "%s/%.*s", L->incdir, n,
+						 text + q + 1);
+				scan_wide_literals(L, inc, depth + 1);
+				i = e + 1;
+			}
 		} else if (c == '"') {
 			for (i++; i < len && text[i] != '"'; i++) {
 				if (text[i] == '\\')
@@ -1490,7 +1583,7 @@ static void scan_wide_literals(struct ld *L)
 				errno = 0;
 				v = strtoull(lit, NULL, 0);
 				if (errno || v > (neg ? 2147483648ULL : (hex ? 4294967295ULL : 2147483647ULL)))
-					vb_diag_add(L->d, L->file, line,
+					vb_diag_add(L->d, file, line,
 						    "integer %s%s does not fit in 32 bits and libconfig would silently truncate it; write %s%sL, or a string with a unit such as \"10G\"",
 						    neg ? "-" : "", lit, neg ? "-" : "", lit);
 			}
@@ -1537,6 +1630,18 @@ int vb_experiment_load(const char *path, const struct vb_registry *reg,
 	ex->path = strdup(path);
 	config_init(&cfg);
 	config_set_auto_convert(&cfg, CONFIG_TRUE);
+	/* @include "common.cfg" is relative to the experiment file, not to
+	 * wherever virtbench was started. */
+	{
+		char *dir = strdup(path), *slash = dir ? strrchr(dir, '/') : NULL;
+
+		if (slash) {
+			*slash = '\0';
+			snprintf(L.incdir, sizeof(L.incdir), "%s", *dir ? dir : "/");
+			config_set_include_dir(&cfg, L.incdir);
+		}
+		free(dir);
+	}
 	if (!config_read_file(&cfg, path)) {
 		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
 			vb_diag_add(diag, path, 0,
@@ -1551,7 +1656,7 @@ int vb_experiment_load(const char *path, const struct vb_registry *reg,
 				    config_error_text(&cfg));
 		goto fail;
 	}
-	scan_wide_literals(&L);
+	scan_wide_literals(&L, path, 0);
 
 	if (vb_opts_defaults(top_opts, &top, err, sizeof(err)))
 		goto fail;
@@ -1577,6 +1682,10 @@ int vb_experiment_load(const char *path, const struct vb_registry *reg,
 	ex->name = top.name && *top.name ? strdup(top.name) : default_name(path);
 	if (ex->name && top.name && *top.name)
 		check_label(&L, config_setting_get_member(root, "name"), "name", ex->name);
+	else if (ex->name && !label_ok(ex->name))
+		vb_diag_add(diag, path, 0,
+			    "name: the file name gives the experiment name '%s', which is not usable (letters, digits, '.', '_' or '-' only); add name = \"...\"; or rename the file",
+			    ex->name);
 	ex->repetitions = (int)top.repetitions;
 	ex->warmup = (int)top.warmup;
 	ex->order = (enum vb_order)top.order;
@@ -1596,7 +1705,7 @@ int vb_experiment_load(const char *path, const struct vb_registry *reg,
 		const config_setting_t *bs = config_setting_get_member(root, "baseline");
 
 		label_kind_list(&L, "backend", &bl);
-		if (!in_names(&bl, top.baseline))
+		if (!in_names(&bl, top.baseline) && !backend_cascade(&L, top.baseline))
 			report(&L, bs,
 			       "baseline: unknown backend label '%s'%s (use a backend's name, or its plugin name when it has none)",
 			       top.baseline,

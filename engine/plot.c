@@ -438,20 +438,39 @@ static void emit(struct plot_ctx *pc, struct chart *c)
 		pc->err = rc;
 		return;
 	}
+	/* An image from an earlier run must not outlive its script. */
+	bfmt(file, sizeof(file), "%s.png", c->name);
+	free(path);
+	path = vb_path_join(pc->dir, file);
+	unlink(path);
+	bfmt(file, sizeof(file), "%s.gp", c->name);
 	pc->ncharts++;
-	fprintf(pc->index, "%s,%s,%s,%s,%s,\"%s\"\n", c->name, c->tmpl, c->workload,
-		c->metric, c->params ? c->params : "", c->title);
+	{
+		const char *fields[] = { c->name, c->tmpl, c->workload, c->metric,
+					 c->params ? c->params : "", c->title };
+
+		for (size_t i = 0; i < 6; i++) {
+			fputs(i ? ",\"" : "\"", pc->index);
+			for (const char *q = fields[i]; *q; q++) {
+				if (*q == '"')
+					fputc('"', pc->index);
+				fputc(*q, pc->index);
+			}
+			fputc('"', pc->index);
+		}
+		fputc('\n', pc->index);
+	}
 	if (pc->have_gnuplot) {
 		rc = run_gnuplot(pc->prog, pc->dir, file, pc->log_fd);
 		if (rc != 0) {
-			fprintf(stderr, "%s: gnuplot failed (%s %d); its messages are in "
-				"%s/gnuplot.log\n", path, rc < 0 ? "error" : "exit status",
-				rc < 0 ? -rc : rc, pc->dir);
+			/* One message for the first; the count comes at the end. */
+			if (!pc->nfailed)
+				fprintf(stderr, "%s/%s: gnuplot failed (%s %d); its messages "
+					"are in %s/gnuplot.log\n", pc->dir, file,
+					rc < 0 ? "error" : "exit status", rc < 0 ? -rc : rc,
+					pc->dir);
 			pc->nfailed++;
 			/* No half-written image for the report to link. */
-			bfmt(file, sizeof(file), "%s.png", c->name);
-			free(path);
-			path = vb_path_join(pc->dir, file);
 			unlink(path);
 		}
 	}
@@ -954,6 +973,8 @@ int vb_plot(const char *dir)
 			strchr(pc.prog, '/') ? "" : " in PATH", pc.ncharts, pc.dir, dir);
 		rc = -ENOENT;
 	} else if (rc == 0 && pc.nfailed) {
+		fprintf(stderr, "virtbench: gnuplot failed on %zu of %zu charts; their "
+			"scripts and data are in %s\n", pc.nfailed, pc.ncharts, pc.dir);
 		rc = -EIO;
 	}
 out:

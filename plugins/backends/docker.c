@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -37,6 +38,7 @@
 
 #define DK_MOUNT "/opt/virtbench"
 #define DK_SCRATCH_TMP "/tmp/virtbench"
+#define DK_SCRATCH_PODMAN "/tmp"
 #define DK_SCRATCH_HOST "/scratch"
 #define DK_INFO_TIMEOUT 10.0
 #define DK_RM_TIMEOUT 30.0
@@ -479,19 +481,13 @@ static int dk_image_id(struct dk_state *s, const char *ref, char **id)
 	return 0;
 }
 
-static int dk_make_auto_image(struct dk_state *s, struct vb_ctx *ctx)
+static int dk_import_auto_image(struct dk_state *s, struct vb_ctx *ctx)
 {
 	const char *busybox = dk_find_busybox();
 	const char *tmpdir = getenv("TMPDIR");
 	char tar[4096], label[128], *errl = NULL, *out = NULL;
 	int fd, err, status;
 
-	if (asprintf(&s->image, "virtbench/agent:%.32s", s->bundle_hash) < 0) {
-		s->image = NULL;
-		return -ENOMEM;
-	}
-	if (dk_image_id(s, s->image, &s->image_id) == 0)
-		return 0;
 	if (!busybox)
 		return VB_ERROR(ctx, -ENOENT,
 				"image = \"auto\" is built from a static "
@@ -531,6 +527,42 @@ static int dk_make_auto_image(struct dk_state *s, struct vb_ctx *ctx)
 	if (!err)
 		vb_log(ctx, VB_LOG_INFO, "made image %s (busybox from %s)",
 		       s->image, busybox);
+	return err;
+}
+
+static int dk_make_auto_image(struct dk_state *s, struct vb_ctx *ctx)
+{
+	char lock[4200];
+	int lfd, err;
+
+	if (asprintf(&s->image, "virtbench/agent:%.32s", s->bundle_hash) < 0) {
+		s->image = NULL;
+		return -ENOMEM;
+	}
+	if (dk_image_id(s, s->image, &s->image_id) == 0)
+		return 0;
+	/*
+	 * One import at a time on this host: concurrent first runs would each
+	 * import, and all but the last image would be left untagged.
+	 */
+	snprintf(lock, sizeof(lock), "%s/../.auto-image.lock", s->bundle_dir);
+	lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	while (lfd >= 0 && flock(lfd, LOCK_EX | LOCK_NB) < 0) {
+		struct timespec ts = { .tv_nsec = 100 * 1000 * 1000 };
+
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			break; /* no locking here: import regardless */
+		if (vb_interrupted(ctx)) {
+			close(lfd);
+			return VB_ERROR(ctx, -EINTR, "interrupted");
+		}
+		nanosleep(&ts, NULL);
+	}
+	err = dk_image_id(s, s->image, &s->image_id) == 0
+		      ? 0
+		      : dk_import_auto_image(s, ctx);
+	if (lfd >= 0)
+		close(lfd);
 	return err;
 }
 
@@ -629,6 +661,52 @@ static void dk_podman_ulimits(struct dk_state *s)
 		 (unsigned long long)np.rlim_max);
 }
 
+/*
+ * Containers that a virtbench run left behind when it could not clean up
+ * (killed with SIGKILL, power loss): ours by label, named vb-PID-..., and
+ * that PID no longer exists on this host. Removed, and said so.
+ */
+static void dk_sweep_stale(struct dk_state *s, struct vb_ctx *ctx)
+{
+	const char *argv[] = { s->o->engine, "ps", "-a", "--filter",
+			       "label=virtbench=1", "--format", "{{.Names}}",
+			       NULL };
+	const char *rm[40] = { s->o->engine, "rm", "-f", "--volumes" };
+	char *out = NULL, *save = NULL;
+	size_t n = 4;
+	int status;
+
+	if (dk_cmd(argv, DK_INFO_TIMEOUT, &out, NULL, &status) < 0 ||
+	    status != 0 || !out) {
+		free(out);
+		return;
+	}
+	for (char *name = strtok_r(out, "\n", &save);
+	     name && n < sizeof(rm) / sizeof(rm[0]) - 1;
+	     name = strtok_r(NULL, "\n", &save)) {
+		char *end;
+		long pid;
+
+		if (strncmp(name, "vb-", 3) != 0)
+			continue;
+		pid = strtol(name + 3, &end, 10);
+		if (pid <= 0 || *end != '-' || pid == (long)getpid())
+			continue;
+		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		rm[n++] = name;
+	}
+	rm[n] = NULL;
+	if (n > 4) {
+		vb_log(ctx, VB_LOG_WARN,
+		       "removing %zu container(s) left by virtbench runs that "
+		       "no longer exist (%s%s)", n - 4, rm[4],
+		       n > 5 ? ", ..." : "");
+		dk_cmd_sure(rm, DK_RM_TIMEOUT, NULL, NULL, &status);
+	}
+	free(out);
+}
+
 static int dk_create(struct vb_ctx *ctx, const void *opts, void **state)
 {
 	const struct dk_opts *o = opts;
@@ -689,6 +767,8 @@ static int dk_create(struct vb_ctx *ctx, const void *opts, void **state)
 		goto fail;
 	}
 
+	dk_sweep_stale(s, ctx);
+
 	err = vb_bundle_get(ctx, &s->bundle_dir, &s->bundle_hash);
 	if (err < 0)
 		goto fail;
@@ -704,8 +784,14 @@ static int dk_create(struct vb_ctx *ctx, const void *opts, void **state)
 					     : dk_user_image(s, ctx);
 	if (err < 0)
 		goto fail;
+	/*
+	 * docker creates a missing -w directory, podman 4 refuses to start
+	 * ("workdir does not exist"), and no image is sure to have a mkdir:
+	 * with podman the scratch is the image's own /tmp.
+	 */
 	snprintf(s->scratch, sizeof(s->scratch), "%s",
 		 o->workdir_host && *o->workdir_host ? DK_SCRATCH_HOST
+		 : s->podman			     ? DK_SCRATCH_PODMAN
 						     : DK_SCRATCH_TMP);
 	free(out);
 	free(errl);
@@ -878,11 +964,13 @@ static int dk_on_line(void *u, const char *line)
 	return l->ex->on_line ? l->ex->on_line(l->ex->user, line) : 0;
 }
 
-/* "running", "exited (137, OOMKilled=true)", or "" when gone. */
+/* "running, exit code 0, ...", "exited, exit code 137, OOM-killed true",
+ * or "" when the container is gone. */
 static void dk_container_state(struct dk_state *s, char *buf, size_t n)
 {
 	const char *argv[] = { s->o->engine, "inspect", "--format",
-			       "{{.State.Status}} {{.State.ExitCode}} "
+			       "{{.State.Status}}, exit code "
+			       "{{.State.ExitCode}}, OOM-killed "
 			       "{{.State.OOMKilled}}",
 			       s->name, NULL };
 	char *out = NULL;
@@ -956,8 +1044,21 @@ static int dk_exec(void *state, struct vb_ctx *ctx, const struct vb_exec *ex,
 				s->name, strerror(-err));
 	if (lines.done)
 		return 0;
-	/* No answer: did the agent fail, or is the container gone? */
-	dk_container_state(s, cstate, sizeof(cstate));
+	/*
+	 * No answer: did the agent fail, or is the container gone? A killed
+	 * container's exec ends (status 137) a moment before the daemon
+	 * marks the container exited, so a signal death is looked at a few
+	 * times over a second.
+	 */
+	for (int i = 0; i < 6; i++) {
+		struct timespec ts = { .tv_nsec = 200 * 1000 * 1000 };
+
+		dk_container_state(s, cstate, sizeof(cstate));
+		if (strncmp(cstate, "running", 7) != 0 || *exit_status < 128 ||
+		    i == 5)
+			break;
+		nanosleep(&ts, NULL);
+	}
 	if (strncmp(cstate, "running", 7) != 0) {
 		err = VB_ERROR(ctx, -EPIPE,
 			       "container %s stopped during the request (%s)",

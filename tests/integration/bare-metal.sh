@@ -62,7 +62,7 @@ done
 kill -INT "$pid"
 wait "$pid"; rc=$?
 check "interrupted run exits non-zero (got $rc)" test "$rc" -ne 0
-check "no agent left behind" bash -c "! pgrep -f 'virtbench-agen[t].*cpu-prime' >/dev/null"
+check "no agent left behind" bash -c "! pgrep -f 'virtbench-agen[t].*max_prime=20000' >/dev/null"
 check "journal rows are whole" \
 	test "$(awk -F, 'NR > 1 && NF != 17' "$T/l/runs.csv" | wc -l)" -eq 0
 done1=$(rows "$T/l/runs.csv" '$9 == "total_time"')

@@ -14,7 +14,7 @@ workloads = ( { plugin = "cpu-prime"; max_prime = 20000; events = 0; time = "5s"
 CFG
 
 before=$(docker ps -aq --filter label=virtbench=1 | wc -l)
-vb_start interrupt run "$T/long.cfg" -o "$T/out"
+vb_start interrupt run -o "$T/out" "$T/long.cfg"
 # Wait until the container runs and a repetition is under way.
 i=0
 until [ -n "$(docker ps -q --filter "label=virtbench.pid=$VB_PID")" ]; do
@@ -42,7 +42,7 @@ after=$(docker ps -aq --filter label=virtbench=1 | wc -l)
 [ "$after" -le "$before" ] || fail "docker ps -a --filter label=virtbench=1 shows new containers"
 
 # The same with SIGTERM, this time while the container is being opened.
-vb_start interrupt2 run "$T/long.cfg" -o "$T/out2"
+vb_start interrupt2 run -o "$T/out2" "$T/long.cfg"
 sleep 0.3
 kill -TERM "$VB_PID"
 wait "$VB_PID"

@@ -4,6 +4,12 @@
 # answers and stops it at exit if (and only if) it started it.
 
 set -u
+# The sanitizer, static and distcheck stages of scripts/run-tests set this:
+# the main `make check` already ran these against real engines.
+if [ "${VIRTBENCH_SKIP_HEAVY:-}" = 1 ]; then
+	echo "SKIP: VIRTBENCH_SKIP_HEAVY=1"
+	exit 77
+fi
 : "${VIRTBENCH_BUILDDIR:?run through make check}"
 : "${VIRTBENCH_SRCDIR:?run through make check}"
 VB=$VIRTBENCH_BUILDDIR/engine/virtbench
@@ -12,6 +18,11 @@ if ! command -v docker >/dev/null 2>&1; then
 	echo "SKIP: docker CLI not installed"
 	exit 77
 fi
+
+# One docker test at a time (make -j check): a test that started dockerd
+# stops it at its end, which must not pull the engine from under another.
+exec 9>"${TMPDIR:-/tmp}/virtbench-docker-tests.lock"
+flock 9
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/vb-docker-test.XXXXXX")
 # A private bundle cache: the test must not depend on (or fill) $HOME.

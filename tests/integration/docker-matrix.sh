@@ -21,7 +21,7 @@ configs = ( { name = "1cpu-256m"; cpus = 1; memory = "256M"; },
 workloads = ( { plugin = "cpu-prime"; max_prime = 2000; events = 500; } );
 CFG
 
-vb_run matrix run "$T/matrix.cfg" -o "$T/out"
+vb_run matrix run -o "$T/out" "$T/matrix.cfg"
 [ "$VB_RC" -eq 0 ] || fail "virtbench run exited $VB_RC, expected 0"
 [ -z "$(run_containers "$VB_PID")" ] || fail "containers left behind"
 

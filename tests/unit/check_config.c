@@ -144,6 +144,10 @@ static const struct {
 	  B C "workloads = ( { plugin = \"fileio-rndrw\"; total_size = [\"2G\", \"4G\"]; } );\n"
 	  "exclude = (\n  { totl_size = \"4G\"; } );\n", 5,
 	  "exclude[0]: totl_size: unknown filter key; did you mean 'total_size'?" },
+	{ "exclude value that is a list",
+	  B C "workloads = ( { plugin = \"fileio-rndrw\"; total_size = [\"2G\", \"4G\"]; } );\n"
+	  "exclude = (\n  { total_size = [\"2G\", \"4G\"]; } );\n", 5,
+	  "exclude[0]: total_size: wrong type: expected one value, got an array [ ... ]; a filter matches single values, so write one filter per value" },
 	{ "exclude unknown label",
 	  B C W "exclude = ( { backend = \"bare-metl\"; } );\n", 4,
 	  "exclude[0]: backend: unknown backend label 'bare-metl'; did you mean 'bare-metal'?" },
@@ -279,6 +283,68 @@ START_TEST(test_collects_all)
 	ck_assert_ptr_nonnull(strstr(d.msgs[4], ":4: workloads[0] (cpu-prime): max_prim"));
 	ck_assert_ptr_nonnull(strstr(d.msgs[5], ":4: workloads[0] (cpu-prime): threads"));
 	vb_diag_free(&d);
+	remove_tmpdir();
+}
+END_TEST
+
+/* One typo in a plugin name gives one message, not one per reference. */
+START_TEST(test_no_cascade)
+{
+	static const char text[] =
+		"backends = ( { plugin = \"qemuu\"; }, { plugin = \"bare-metal\"; } );\n"
+		"configs = ( { name = \"c1\"; cpus = 1; memory = \"1G\"; } );\n"
+		"workloads = ( { plugin = \"cpu_prime\"; max_prime = [5, 7]; } );\n"
+		"exclude = ( { backend = \"qemu\"; workload = \"cpu-prime\"; max_prime = 5; } );\n"
+		"thresholds = ( \"qemu/bare-metal events_per_second >= 0.5\" );\n"
+		"baseline = \"qemu\";\n";
+	struct vb_experiment *ex = NULL;
+	struct vb_diag d = { 0 };
+
+	make_tmpdir();
+	ck_assert_int_eq(vb_experiment_load(write_cfg(text), &fake_registry,
+					    &ex, &d), -EINVAL);
+	if (d.count != 2)
+		vb_diag_print(&d, stderr);
+	ck_assert_uint_eq(d.count, 2);
+	ck_assert_ptr_nonnull(strstr(d.msgs[0], ":1: backends[0] (qemuu): plugin: unknown backend plugin"));
+	ck_assert_ptr_nonnull(strstr(d.msgs[1], ":3: workloads[0] (cpu_prime): plugin: unknown workload plugin"));
+	vb_diag_free(&d);
+	remove_tmpdir();
+}
+END_TEST
+
+/* @include is found next to the file; errors point into the included file. */
+START_TEST(test_include)
+{
+	struct vb_experiment *ex = NULL;
+	struct vb_diag d = { 0 };
+	char inc[128];
+	FILE *f;
+
+	make_tmpdir();
+	snprintf(inc, sizeof(inc), "%s/inc.cfg", tmpdir);
+	f = fopen(inc, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("# shared configs\n"
+	      "configs = ( { name = \"c1\"; cpus = 1; memory = \"1G\"; },\n"
+	      "  { name = \"c2\"; cpus = 1; memory = \"1X\"; },\n"
+	      "  { name = \"c3\"; cpus = 1; memory = 8589934592; } );\n", f);
+	fclose(f);
+	ck_assert_int_eq(vb_experiment_load(write_cfg(B "@include \"inc.cfg\"\n" W),
+					    &fake_registry, &ex, &d), -EINVAL);
+	ck_assert_uint_eq(d.count, 3);
+	/* the scan for wide literals comes first, then the parsed tree */
+	ck_assert_msg(!strncmp(d.msgs[0], inc, strlen(inc)) &&
+		      strstr(d.msgs[0], "inc.cfg:4: integer 8589934592 does not fit in 32 bits"),
+		      "%s", d.msgs[0]);
+	ck_assert_msg(!strncmp(d.msgs[1], inc, strlen(inc)) &&
+		      strstr(d.msgs[1], "inc.cfg:3: configs[1]: memory: bad size"),
+		      "%s", d.msgs[1]);
+	/* 8589934592 truncates to 0 */
+	ck_assert_msg(strstr(d.msgs[2], "inc.cfg:4: configs[2]: memory: out of range: expected 16M..64T, got '0'"),
+		      "%s", d.msgs[2]);
+	vb_diag_free(&d);
+	unlink(inc);
 	remove_tmpdir();
 }
 END_TEST
@@ -472,6 +538,8 @@ static Suite *config_suite(void)
 	tcase_add_loop_test(tc, test_error_kind, 0, N(err_cases));
 	tcase_add_test(tc, test_collects_all);
 	tcase_add_test(tc, test_missing_file);
+	tcase_add_test(tc, test_no_cascade);
+	tcase_add_test(tc, test_include);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("valid");
