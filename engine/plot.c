@@ -561,7 +561,8 @@ static void axis_values(const struct vb_analysis *a, const char *wl,
 		if (*v && !*end)
 			strs_add(out, v);
 	}
-	qsort(out->v, out->n, sizeof(*out->v), cmp_num_str);
+	if (out->n > 1)
+		qsort(out->v, out->n, sizeof(*out->v), cmp_num_str);
 }
 
 /* (a) metric against a numeric axis, a line per backend × config (× the
@@ -633,7 +634,8 @@ static void line_chart(struct plot_ctx *pc, const char *wl, const char *key,
 				}
 				if (!np)
 					continue;
-				qsort(pts, np, sizeof(*pts), cmp_point);
+				if (np > 1)
+					qsort(pts, np, sizeof(*pts), cmp_point);
 				vb_params_display(rest, rd, sizeof(rd));
 				bfmt(label, sizeof(label), "%s %s%s%s", backends.v[b],
 					 configs.v[k], *rest ? " " : "", *rest ? rd : "");

@@ -737,7 +737,8 @@ static void section_comparisons(FILE *f, const struct vb_analysis *a)
 		abort();
 	for (size_t i = 0; i < a->ncmp; i++)
 		order[i] = &a->cmp[i];
-	qsort(order, a->ncmp, sizeof(*order), cmp_display);
+	if (a->ncmp > 1)
+		qsort(order, a->ncmp, sizeof(*order), cmp_display);
 	fprintf(f, "Ratio of means (backend / %s) in the same config and parameters, "
 		"with its 95 %% Fieller interval, and the two-sided Welch t-test p-value "
 		"for a difference of means. A ratio whose interval excludes 1 with a small "

@@ -633,7 +633,7 @@ static void record_failed(struct run *r, size_t cell, int rep,
 		return;
 	iso_now(finished, sizeof(finished));
 	row_prefix(r, cell, rep);
-	fputs(",,,", r->runs);
+	fputs(",,", r->runs);
 	row_suffix(r, "failed", verdict, started, finished, env_facts, error);
 	fflush(r->runs);
 	fsync(fileno(r->runs));

@@ -991,7 +991,8 @@ int vb_analysis_load(const char *dir, struct vb_analysis **out)
 	}
 	count_ok_reps(a);
 	order_groups(a);
-	qsort(a->cells, a->ncells, sizeof(*a->cells), cmp_cells);
+	if (a->ncells > 1)
+		qsort(a->cells, a->ncells, sizeof(*a->cells), cmp_cells);
 	compare(a);
 	check_thresholds(a);
 	*out = a;

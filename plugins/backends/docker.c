@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -480,19 +481,13 @@ static int dk_image_id(struct dk_state *s, const char *ref, char **id)
 	return 0;
 }
 
-static int dk_make_auto_image(struct dk_state *s, struct vb_ctx *ctx)
+static int dk_import_auto_image(struct dk_state *s, struct vb_ctx *ctx)
 {
 	const char *busybox = dk_find_busybox();
 	const char *tmpdir = getenv("TMPDIR");
 	char tar[4096], label[128], *errl = NULL, *out = NULL;
 	int fd, err, status;
 
-	if (asprintf(&s->image, "virtbench/agent:%.32s", s->bundle_hash) < 0) {
-		s->image = NULL;
-		return -ENOMEM;
-	}
-	if (dk_image_id(s, s->image, &s->image_id) == 0)
-		return 0;
 	if (!busybox)
 		return VB_ERROR(ctx, -ENOENT,
 				"image = \"auto\" is built from a static "
@@ -532,6 +527,42 @@ static int dk_make_auto_image(struct dk_state *s, struct vb_ctx *ctx)
 	if (!err)
 		vb_log(ctx, VB_LOG_INFO, "made image %s (busybox from %s)",
 		       s->image, busybox);
+	return err;
+}
+
+static int dk_make_auto_image(struct dk_state *s, struct vb_ctx *ctx)
+{
+	char lock[4200];
+	int lfd, err;
+
+	if (asprintf(&s->image, "virtbench/agent:%.32s", s->bundle_hash) < 0) {
+		s->image = NULL;
+		return -ENOMEM;
+	}
+	if (dk_image_id(s, s->image, &s->image_id) == 0)
+		return 0;
+	/*
+	 * One import at a time on this host: concurrent first runs would each
+	 * import, and all but the last image would be left untagged.
+	 */
+	snprintf(lock, sizeof(lock), "%s/../.auto-image.lock", s->bundle_dir);
+	lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	while (lfd >= 0 && flock(lfd, LOCK_EX | LOCK_NB) < 0) {
+		struct timespec ts = { .tv_nsec = 100 * 1000 * 1000 };
+
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			break; /* no locking here: import regardless */
+		if (vb_interrupted(ctx)) {
+			close(lfd);
+			return VB_ERROR(ctx, -EINTR, "interrupted");
+		}
+		nanosleep(&ts, NULL);
+	}
+	err = dk_image_id(s, s->image, &s->image_id) == 0
+		      ? 0
+		      : dk_import_auto_image(s, ctx);
+	if (lfd >= 0)
+		close(lfd);
 	return err;
 }
 
@@ -1013,8 +1044,21 @@ static int dk_exec(void *state, struct vb_ctx *ctx, const struct vb_exec *ex,
 				s->name, strerror(-err));
 	if (lines.done)
 		return 0;
-	/* No answer: did the agent fail, or is the container gone? */
-	dk_container_state(s, cstate, sizeof(cstate));
+	/*
+	 * No answer: did the agent fail, or is the container gone? A killed
+	 * container's exec ends (status 137) a moment before the daemon
+	 * marks the container exited, so a signal death is looked at a few
+	 * times over a second.
+	 */
+	for (int i = 0; i < 6; i++) {
+		struct timespec ts = { .tv_nsec = 200 * 1000 * 1000 };
+
+		dk_container_state(s, cstate, sizeof(cstate));
+		if (strncmp(cstate, "running", 7) != 0 || *exit_status < 128 ||
+		    i == 5)
+			break;
+		nanosleep(&ts, NULL);
+	}
 	if (strncmp(cstate, "running", 7) != 0) {
 		err = VB_ERROR(ctx, -EPIPE,
 			       "container %s stopped during the request (%s)",

@@ -43,7 +43,8 @@ loader=$(sed -n 's|^# loader ||p' "$B/manifest")
 M=/opt/virtbench
 mkdir -p "$T/empty"
 tar -C "$T/empty" -cf "$T/empty.tar" .
-docker import "$T/empty.tar" virtbench-test/empty:1 >/dev/null || fail "import empty image"
+docker image inspect virtbench-test/empty:1 >/dev/null 2>&1 ||
+	docker import "$T/empty.tar" virtbench-test/empty:1 >/dev/null || fail "import empty image"
 make_user_image virtbench-test/busybox-user:1
 for img in virtbench-test/empty:1 virtbench-test/busybox-user:1; do
 	out=$(docker run --rm --network none --cpus=1 --memory=256m \

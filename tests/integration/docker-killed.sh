@@ -39,7 +39,9 @@ wait "$VB_PID"
 rc=$?
 cat "$T/killed.err"
 [ "$rc" -eq 0 ] || fail "exit $rc: the killed repetition was not retried"
-grep -q 'stopped during the request' "$T/killed.err" ||
+# Normally the backend sees the container gone; on a very slow daemon the
+# agent's death (137) may be all there is to see by then.
+grep -Eq 'stopped during the request|status 137' "$T/killed.err" ||
 	fail "the kill was not reported"
 n=$(awk -F, 'NR > 1 && $9 == "events_per_second" && $12 == "ok"' "$T/out/runs.csv" | wc -l)
 [ "$n" -eq 3 ] || fail "$n ok repetitions, expected 3"

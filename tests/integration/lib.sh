@@ -17,6 +17,9 @@ check() { # check DESCRIPTION COMMAND...
 }
 # rows FILE [AWK-CONDITION]: count data rows of a CSV (header excluded)
 rows() { awk -F, -v OFS=, "NR > 1 ${2:+&& ($2)}" "$1" | wc -l; }
+# unquote FILE: drop quoted CSV fields' contents, so commas in them do not
+# count as separators (none of our fields has an escaped quote)
+unquote() { sed -E 's/"[^"]*"//g' "$1"; }
 finish() {
 	if [ "$fails" -ne 0 ]; then echo "$fails check(s) failed" >&2; exit 1; fi
 	exit 0
