@@ -1253,7 +1253,7 @@ static int copy_file(const char *from, const char *to)
 
 int vb_rebuild_outputs(const char *dir, bool plots, bool report)
 {
-	int violations = 0, rc;
+	int violations = 0, rc, status = 0;
 
 	rc = vb_analyze(dir, &violations);
 	if (rc == -ENOSYS)
@@ -1265,9 +1265,11 @@ int vb_rebuild_outputs(const char *dir, bool plots, bool report)
 	}
 	if (plots) {
 		rc = vb_plot(dir);
-		if (rc < 0 && rc != -ENOSYS)
+		if (rc < 0 && rc != -ENOSYS) {
 			fprintf(stderr, "virtbench: charts not drawn: %s\n",
 				strerror(-rc));
+			status = VB_EXIT_FAILED;
+		}
 	}
 	if (report) {
 		rc = vb_report(dir);
@@ -1280,7 +1282,7 @@ int vb_rebuild_outputs(const char *dir, bool plots, bool report)
 			violations);
 		return VB_EXIT_FAILED;
 	}
-	return 0;
+	return status;
 }
 
 int vb_run(const struct vb_run_opts *o)

@@ -22,7 +22,8 @@ VB_INTERNAL int vb_probe_backend(const char *plugin_dirs, const char *backend,
 				 size_t nkv);
 
 /* Analysis at the end of a run and for `virtbench plot|report DIR`:
- * returns 0, 1 (thresholds violated) or 2 (DIR unusable). */
+ * returns 0, 1 (thresholds violated, or charts not drawn: gnuplot missing
+ * or failing; everything else is still written) or 2 (DIR unusable). */
 VB_INTERNAL int vb_rebuild_outputs(const char *dir, bool plots, bool report);
 
 #endif

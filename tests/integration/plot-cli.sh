@@ -52,6 +52,8 @@ check "plot exits non-zero on the violated threshold (got $rc)" test "$rc" -eq 1
 sed -i 's/"qemu\/bare-metal total_time <= 1.5",//' "$T/r/environment.json"
 "$VB" report "$T/r" >/dev/null 2>"$T/err"; rc=$?
 check "report exits 0 when thresholds hold (got $rc: $(tail -2 "$T/err"))" test "$rc" -eq 0
+VIRTBENCH_GNUPLOT=/nonexistent/gnuplot "$VB" plot "$T/r" >/dev/null 2>&1; rc=$?
+check "plot without gnuplot exits 1 even when thresholds hold (got $rc)" test "$rc" -eq 1
 
 # Not a results directory: usage error 2 with the path in the message.
 mkdir "$T/empty"
