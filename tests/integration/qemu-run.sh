@@ -44,6 +44,9 @@ check "a console log per cell" test "$(ls "$T/r/logs/"*.console.log | wc -l)" -e
 check "the guest booted our init" grep -q "vb-init: starting agent" "$T/r/logs/qemu-1cpu-256m.console.log"
 check "no module failed to load" bash -c "! grep -q 'insmod.*failed' '$T'/r/logs/*.console.log"
 check "scratch disk mounted" bash -c "! grep -q 'cannot mount the scratch' '$T'/r/logs/*.console.log"
+check "one cached vmlinux" test "$(ls "$XDG_CACHE_HOME"/virtbench/vmlinux-* | wc -l)" -ge 1
+check "cached images are complete (no temp files)" \
+	test -z "$(ls "$XDG_CACHE_HOME"/virtbench/ | grep '\.tmp\.')"
 check "no qemu of ours left" no_qemu
 check "sockets and disks removed" test -z "$(ls -d "$T"/vbq-* 2>/dev/null)"
 finish
