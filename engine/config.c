@@ -1140,6 +1140,13 @@ static char *filter_value(struct ld *L, const struct vb_workload_entry *w,
 	if (o->type == VB_OPT_LIST && config_setting_is_aggregate(m)) {
 		if (!parse_list_value(L, o, block, m, where, see))
 			text = vb_opt_to_text(o, block);
+	} else if (config_setting_is_aggregate(m)) {
+		char got[600];
+
+		describe(m, got, sizeof(got));
+		report(L, m,
+		       "%s: wrong type: expected one value, got %s; a filter matches single values, so write one filter per value",
+		       where, got);
 	} else {
 		if (o->type == VB_OPT_LIST)
 			list_clear(o, block);
@@ -1471,12 +1478,12 @@ out:
 /*
  * libconfig 1.5 silently truncates an integer literal beyond 32 bits that
  * lacks the L suffix (10000000000 reads as 1410065408). The parsed tree
- * cannot tell, so scan the text for such literals, skipping strings and
- * comments the way libconfig's scanner does.
+ * cannot tell, so scan the text (and what it includes) for such literals,
+ * skipping strings and comments the way libconfig's scanner does.
  */
-static void scan_wide_literals(struct ld *L)
+static void scan_wide_literals(struct ld *L, const char *file, int depth)
 {
-	FILE *f = fopen(L->file, "r");
+	FILE *f = fopen(file, "r");
 	char *text = NULL;
 	size_t len = 0, i;
 	int line = 1;
@@ -1511,6 +1518,31 @@ static void scan_wide_literals(struct ld *L)
 				if (text[i] == '\n')
 					line++;
 			i += 2;
+		} else if (c == '@' && !strncmp(text + i, "@include", 8) &&
+			   depth < 10) {
+			/* Follow the include, as libconfig will (it stops at
+			 * depth 10 too). */
+			size_t q = i + 8, e;
+
+			while (q < len && (text[q] == ' ' || text[q] == '\t'))
+				q++;
+			i += 8;
+			if (q >= len || text[q] != '"')
+				continue;
+			for (e = q + 1; e < len && text[e] != '"' && text[e] != '\n'; e++)
+				;
+			if (e < len && text[e] == '"') {
+				char inc[2 * PATH_MAX + 2];
+				int n = (int)(e - q - 1);
+
+				if (text[q + 1] == '/' || !L->incdir[0])
+					snprintf(inc, sizeof(inc), "%.*s", n, text + q + 1);
+				else
+					snprintf(inc, sizeof(inc), "%s/%.*s", L->incdir, n,
+						 text + q + 1);
+				scan_wide_literals(L, inc, depth + 1);
+				i = e + 1;
+			}
 		} else if (c == '"') {
 			for (i++; i < len && text[i] != '"'; i++) {
 				if (text[i] == '\\')
@@ -1551,7 +1583,7 @@ static void scan_wide_literals(struct ld *L)
 				errno = 0;
 				v = strtoull(lit, NULL, 0);
 				if (errno || v > (neg ? 2147483648ULL : (hex ? 4294967295ULL : 2147483647ULL)))
-					vb_diag_add(L->d, L->file, line,
+					vb_diag_add(L->d, file, line,
 						    "integer %s%s does not fit in 32 bits and libconfig would silently truncate it; write %s%sL, or a string with a unit such as \"10G\"",
 						    neg ? "-" : "", lit, neg ? "-" : "", lit);
 			}
@@ -1624,7 +1656,7 @@ int vb_experiment_load(const char *path, const struct vb_registry *reg,
 				    config_error_text(&cfg));
 		goto fail;
 	}
-	scan_wide_literals(&L);
+	scan_wide_literals(&L, path, 0);
 
 	if (vb_opts_defaults(top_opts, &top, err, sizeof(err)))
 		goto fail;

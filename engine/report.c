@@ -106,6 +106,11 @@ static char *jtext(json_t *v)
 	return json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
 }
 
+static bool truthy(const char *s)
+{
+	return !strcmp(s, "yes") || !strcmp(s, "1") || !strcmp(s, "true");
+}
+
 /* "k=v" in a ';'-joined facts string. */
 static bool has_fact(const char *facts, const char *kv)
 {
@@ -145,6 +150,14 @@ static void section_host(FILE *f, const struct vb_analysis *a)
 	md(f, jstr(host, "os"));
 	fprintf(f, " |\n| kernel | ");
 	md(f, jstr(host, "kernel"));
+	if (*jstr(host, "machine")) {
+		fprintf(f, " |\n| machine | ");
+		md(f, jstr(host, "machine"));
+	}
+	if (*jstr(host, "cpu_model")) {
+		fprintf(f, " |\n| CPU model | ");
+		md(f, jstr(host, "cpu_model"));
+	}
 	fprintf(f, " |\n| CPUs | %lld |\n| memory | %s |\n",
 		(long long)json_integer_value(json_object_get(host, "cpus")), mem);
 	fprintf(f, "| virtbench | ");
@@ -383,8 +396,7 @@ static void section_verify(FILE *f, const struct vb_analysis *a, struct vb_table
 		fprintf(f, " | ");
 		md(f, COL(3));
 		fprintf(f, " | %s | %s | %s / %s | **", m1, m2,
-			atoi(COL(6)) || !strcmp(COL(6), "true") ? "yes" : "no",
-			atoi(COL(7)) || !strcmp(COL(7), "true") ? "yes" : "no");
+			truthy(COL(6)) ? "yes" : "no", truthy(COL(7)) ? "yes" : "no");
 		md(f, COL(8));
 		fprintf(f, "** | ");
 		md(f, *COL(9) ? COL(9) : "-");
@@ -516,7 +528,11 @@ static void section_warnings(FILE *f, const struct vb_analysis *a, struct vb_tab
 				h = c;
 			if (!strcmp(c->metric, "total_time"))
 				tt = c;
-			if (isfinite(c->st.cv) && c->st.cv > VB_NOISY_CV && nl < sizeof(noisy))
+			/* Only the metrics a reader compares: a maximum latency is
+			 * noisy by nature and would bury the real cases. */
+			if (isfinite(c->st.cv) && c->st.cv > VB_NOISY_CV && nl < sizeof(noisy) &&
+			    (vb_analysis_primary(a, g->workload, c->metric) ||
+			     !strcmp(c->metric, "host_time")))
 				nl += (size_t)snprintf(noisy + nl, sizeof(noisy) - nl, "%s%s %.1f %%",
 						       nl ? ", " : "", c->metric, c->st.cv * 100);
 			if (c->st.noutliers && ol < sizeof(outl)) {

@@ -67,12 +67,17 @@ void vb_verify(const struct vb_env_spec *spec,
 	}
 
 	if (vm) {
+		int64_t slack = (int64_t)(VB_VM_MEM_SLACK_FRACTION * (double)spec->memory);
+
+		if (slack < VB_VM_MEM_SLACK_MIN)
+			slack = VB_VM_MEM_SLACK_MIN;
 		if (p->mem_total > spec->memory + MEM_SLACK ||
-		    p->mem_total < (int64_t)(VB_VM_MEM_MIN_FRACTION * spec->memory)) {
+		    p->mem_total < spec->memory - slack) {
 			snprintf(msg, sizeof(msg),
-				 "memory: requested %lld, guest MemTotal %lld (expected %.0f%%..100%%)",
+				 "memory: requested %lld, guest MemTotal %lld (expected %lld..%lld)",
 				 (long long)spec->memory, (long long)p->mem_total,
-				 VB_VM_MEM_MIN_FRACTION * 100);
+				 (long long)(spec->memory - slack),
+				 (long long)spec->memory);
 			append(out->reason, sizeof(out->reason), msg);
 			bad = true;
 		}

@@ -37,6 +37,7 @@
 
 #define DK_MOUNT "/opt/virtbench"
 #define DK_SCRATCH_TMP "/tmp/virtbench"
+#define DK_SCRATCH_PODMAN "/tmp"
 #define DK_SCRATCH_HOST "/scratch"
 #define DK_INFO_TIMEOUT 10.0
 #define DK_RM_TIMEOUT 30.0
@@ -629,6 +630,52 @@ static void dk_podman_ulimits(struct dk_state *s)
 		 (unsigned long long)np.rlim_max);
 }
 
+/*
+ * Containers that a virtbench run left behind when it could not clean up
+ * (killed with SIGKILL, power loss): ours by label, named vb-PID-..., and
+ * that PID no longer exists on this host. Removed, and said so.
+ */
+static void dk_sweep_stale(struct dk_state *s, struct vb_ctx *ctx)
+{
+	const char *argv[] = { s->o->engine, "ps", "-a", "--filter",
+			       "label=virtbench=1", "--format", "{{.Names}}",
+			       NULL };
+	const char *rm[40] = { s->o->engine, "rm", "-f", "--volumes" };
+	char *out = NULL, *save = NULL;
+	size_t n = 4;
+	int status;
+
+	if (dk_cmd(argv, DK_INFO_TIMEOUT, &out, NULL, &status) < 0 ||
+	    status != 0 || !out) {
+		free(out);
+		return;
+	}
+	for (char *name = strtok_r(out, "\n", &save);
+	     name && n < sizeof(rm) / sizeof(rm[0]) - 1;
+	     name = strtok_r(NULL, "\n", &save)) {
+		char *end;
+		long pid;
+
+		if (strncmp(name, "vb-", 3) != 0)
+			continue;
+		pid = strtol(name + 3, &end, 10);
+		if (pid <= 0 || *end != '-' || pid == (long)getpid())
+			continue;
+		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		rm[n++] = name;
+	}
+	rm[n] = NULL;
+	if (n > 4) {
+		vb_log(ctx, VB_LOG_WARN,
+		       "removing %zu container(s) left by virtbench runs that "
+		       "no longer exist (%s%s)", n - 4, rm[4],
+		       n > 5 ? ", ..." : "");
+		dk_cmd_sure(rm, DK_RM_TIMEOUT, NULL, NULL, &status);
+	}
+	free(out);
+}
+
 static int dk_create(struct vb_ctx *ctx, const void *opts, void **state)
 {
 	const struct dk_opts *o = opts;
@@ -689,6 +736,8 @@ static int dk_create(struct vb_ctx *ctx, const void *opts, void **state)
 		goto fail;
 	}
 
+	dk_sweep_stale(s, ctx);
+
 	err = vb_bundle_get(ctx, &s->bundle_dir, &s->bundle_hash);
 	if (err < 0)
 		goto fail;
@@ -704,8 +753,14 @@ static int dk_create(struct vb_ctx *ctx, const void *opts, void **state)
 					     : dk_user_image(s, ctx);
 	if (err < 0)
 		goto fail;
+	/*
+	 * docker creates a missing -w directory, podman 4 refuses to start
+	 * ("workdir does not exist"), and no image is sure to have a mkdir:
+	 * with podman the scratch is the image's own /tmp.
+	 */
 	snprintf(s->scratch, sizeof(s->scratch), "%s",
 		 o->workdir_host && *o->workdir_host ? DK_SCRATCH_HOST
+		 : s->podman			     ? DK_SCRATCH_PODMAN
 						     : DK_SCRATCH_TMP);
 	free(out);
 	free(errl);

@@ -87,6 +87,11 @@ static uint64_t fio_alloc_size(const struct fio_opts *o)
 static int fio_validate(const void *opts, char *msg, size_t msglen)
 {
 	const struct fio_opts *o = opts;
+	/* The engine range-checks first; this only guards the division. */
+	if (o->files < 1 || o->block_size < 1) {
+		snprintf(msg, msglen, "files and block_size must be positive");
+		return -EINVAL;
+	}
 	if (o->total_size / o->files < o->block_size) {
 		snprintf(msg, msglen,
 			 "total_size (%" PRId64 " bytes) is smaller than files "

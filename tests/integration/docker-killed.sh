@@ -3,6 +3,8 @@
 # A container killed in the middle of a repetition (docker kill): the
 # backend reports the environment gone, the engine reopens it and retries
 # (retries = 1), every repetition ends ok and nothing is left behind.
+# Also: a container left by a run that no longer exists (SIGKILLed) is
+# removed by the next run.
 . "${VIRTBENCH_SRCDIR:?run through make check}/tests/integration/docker-lib.sh"
 
 start_engine
@@ -13,6 +15,15 @@ backends = ( { plugin = "docker"; } );
 configs = ( { name = "1cpu-256m"; cpus = 1; memory = "256M"; } );
 workloads = ( { plugin = "cpu-prime"; max_prime = 20000; events = 0; time = "2s"; } );
 CFG
+
+# A leftover of a dead run: our label, named after a pid that is gone.
+sh -c 'exit 0' &
+dead=$!
+wait "$dead"
+make_user_image virtbench-test/busybox-user:1
+docker run -d --name "vb-$dead-stale-1" --label virtbench=1 \
+	virtbench-test/busybox-user:1 sh -c 'while :; do sleep 1; done' >/dev/null ||
+	fail "cannot make the stale container"
 
 vb_start killed run -o "$T/out" "$T/kill.cfg"
 i=0
@@ -35,4 +46,10 @@ n=$(awk -F, 'NR > 1 && $9 == "events_per_second" && $12 == "ok"' "$T/out/runs.cs
 [ "$(csv_rows "$T/out/verify.csv" docker | wc -l)" -eq 2 ] ||
 	fail "expected two environments (the first and the reopened one)"
 [ -z "$(run_containers "$VB_PID")" ] || fail "containers left behind"
+grep -q "removing 1 container(s) left by virtbench runs that no longer exist (vb-$dead-stale-1)" \
+	"$T/killed.err" || fail "the stale container was not reported"
+if docker ps -a --format '{{.Names}}' | grep -qx "vb-$dead-stale-1"; then
+	docker rm -f "vb-$dead-stale-1" >/dev/null
+	fail "the stale container of a dead run was not removed"
+fi
 echo "PASS"

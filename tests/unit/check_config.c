@@ -144,6 +144,10 @@ static const struct {
 	  B C "workloads = ( { plugin = \"fileio-rndrw\"; total_size = [\"2G\", \"4G\"]; } );\n"
 	  "exclude = (\n  { totl_size = \"4G\"; } );\n", 5,
 	  "exclude[0]: totl_size: unknown filter key; did you mean 'total_size'?" },
+	{ "exclude value that is a list",
+	  B C "workloads = ( { plugin = \"fileio-rndrw\"; total_size = [\"2G\", \"4G\"]; } );\n"
+	  "exclude = (\n  { total_size = [\"2G\", \"4G\"]; } );\n", 5,
+	  "exclude[0]: total_size: wrong type: expected one value, got an array [ ... ]; a filter matches single values, so write one filter per value" },
 	{ "exclude unknown label",
 	  B C W "exclude = ( { backend = \"bare-metl\"; } );\n", 4,
 	  "exclude[0]: backend: unknown backend label 'bare-metl'; did you mean 'bare-metal'?" },
@@ -323,14 +327,22 @@ START_TEST(test_include)
 	ck_assert_ptr_nonnull(f);
 	fputs("# shared configs\n"
 	      "configs = ( { name = \"c1\"; cpus = 1; memory = \"1G\"; },\n"
-	      "  { name = \"c2\"; cpus = 1; memory = \"1X\"; } );\n", f);
+	      "  { name = \"c2\"; cpus = 1; memory = \"1X\"; },\n"
+	      "  { name = \"c3\"; cpus = 1; memory = 8589934592; } );\n", f);
 	fclose(f);
 	ck_assert_int_eq(vb_experiment_load(write_cfg(B "@include \"inc.cfg\"\n" W),
 					    &fake_registry, &ex, &d), -EINVAL);
-	ck_assert_uint_eq(d.count, 1);
+	ck_assert_uint_eq(d.count, 3);
+	/* the scan for wide literals comes first, then the parsed tree */
 	ck_assert_msg(!strncmp(d.msgs[0], inc, strlen(inc)) &&
-		      strstr(d.msgs[0], "inc.cfg:3: configs[1]: memory: bad size"),
+		      strstr(d.msgs[0], "inc.cfg:4: integer 8589934592 does not fit in 32 bits"),
 		      "%s", d.msgs[0]);
+	ck_assert_msg(!strncmp(d.msgs[1], inc, strlen(inc)) &&
+		      strstr(d.msgs[1], "inc.cfg:3: configs[1]: memory: bad size"),
+		      "%s", d.msgs[1]);
+	/* 8589934592 truncates to 0 */
+	ck_assert_msg(strstr(d.msgs[2], "inc.cfg:4: configs[2]: memory: out of range: expected 16M..64T, got '0'"),
+		      "%s", d.msgs[2]);
 	vb_diag_free(&d);
 	unlink(inc);
 	remove_tmpdir();

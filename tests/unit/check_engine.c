@@ -83,6 +83,16 @@ START_TEST(test_verify)
 	p = probe(1, 0, 230LL << 20, 0);
 	vb_verify(&spec, &vm, &p, true, VB_VERIFY_STRICT, &v);
 	ck_assert_int_eq(v.verdict, VB_VERDICT_OK);
+	/* measured: -m 256M gives MemTotal 212574208 with Debian's 6.1 */
+	p = probe(1, 0, 212574208LL, 0);
+	vb_verify(&spec, &vm, &p, true, VB_VERIFY_STRICT, &v);
+	ck_assert_int_eq(v.verdict, VB_VERDICT_OK);
+	/* a 4G VM that only got 3G is caught */
+	spec.memory = 4LL << 30;
+	p = probe(1, 0, 3LL << 30, 0);
+	vb_verify(&spec, &vm, &p, true, VB_VERIFY_STRICT, &v);
+	ck_assert_int_eq(v.verdict, VB_VERDICT_REFUSED);
+	spec.memory = 256LL << 20;
 	p = probe(1, 0, 150LL << 20, 0);
 	vb_verify(&spec, &vm, &p, true, VB_VERIFY_STRICT, &v);
 	ck_assert_int_eq(v.verdict, VB_VERDICT_REFUSED);

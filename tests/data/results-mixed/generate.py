@@ -105,7 +105,8 @@ with open("verify.csv", "w", newline="") as f:
             probe = "cpus_online=%d;cpus_affinity=%d;mem_total=%d;virt=%s" % (
                 c[1] if b == "qemu" else 2, cpus_obs, mem_obs,
                 {"bare-metal": "none", "docker": "docker", "qemu": "qemu-tcg"}[b])
-            w.writerow([b, c[0], c[1], cpus_obs, c[2], mem_obs, 1, 1, v, reason,
+            w.writerow([b, c[0], c[1], cpus_obs, c[2], mem_obs, "yes",
+                        "no" if b == "bare-metal" else "yes", v, reason,
                         probe, facts[b], stamp()])
 
 metric = lambda n, u, b: {"name": n, "unit": u, "better": b}
@@ -113,7 +114,8 @@ env = {
     "virtbench": "0.1.0", "abi": "1.0", "config_hash": "0123abcd",
     "started": "2026-11-27T00:00:00.000Z", "finished": "2026-11-27T01:00:00.000Z",
     "host": {"hostname": "fixture-host", "kernel": "6.1.0-27-amd64",
-             "os": "Debian GNU/Linux 12 (bookworm)", "cpus": 2, "memory": 25282936832},
+             "os": "Debian GNU/Linux 12 (bookworm)", "cpus": 2, "memory": 25282936832,
+             "machine": "x86_64", "cpu_model": "AMD EPYC"},
     "plugins": [
         {"name": "bare-metal", "kind": "backend", "version": "1.0.0", "path": "/x/bare-metal.so"},
         {"name": "docker", "kind": "backend", "version": "1.0.0", "path": "/x/docker.so"},

@@ -1,0 +1,65 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+# `virtbench report DIR` and `virtbench plot DIR` through the CLI on the
+# results-mixed fixture: rebuild from the directory alone, threshold exit
+# status, real gnuplot, gnuplot missing, bad directories.
+. "$(dirname "$0")/lib.sh"
+
+FX="$VIRTBENCH_SRCDIR/tests/data/results-mixed"
+mkdir "$T/r"
+cp "$FX/runs.csv" "$FX/verify.csv" "$FX/environment.json" "$T/r/"
+
+"$VB" report "$T/r" >"$T/out" 2>"$T/err"; rc=$?
+check "report exits 1: a threshold is violated (got $rc: $(tail -2 "$T/err"))" test "$rc" -eq 1
+check "...and says so" grep -q "threshold" "$T/err"
+for f in summary.csv summary.json comparisons.csv report.md plots/index.csv; do
+	check "report wrote $f" test -s "$T/r/$f"
+done
+npng=$(ls "$T/r/plots/"*.png 2>/dev/null | wc -l)
+check "22 charts drawn (got $npng)" test "$npng" -eq 22
+check "every chart is a 1200x800 PNG" \
+	test "$(file "$T/r/plots/"*.png | grep -c 'PNG image data, 1200 x 800')" -eq 22
+check "report links the charts relatively" \
+	grep -q '](plots/line-cpu-prime-total_time-vs-max_prime.png)' "$T/r/report.md"
+check "report has the refused cell" grep -q 'refused cell docker 4cpu-4g' "$T/r/report.md"
+check "report flags the violated threshold" grep -q 'VIOLATED' "$T/r/report.md"
+
+# A user reruns a filled script by hand inside plots/.
+rm "$T/r/plots/overhead-cpu-prime-total_time.png"
+(cd "$T/r/plots" && gnuplot overhead-cpu-prime-total_time.gp) 2>"$T/gperr"
+check "a filled script reruns by hand ($(head -c 200 "$T/gperr"))" \
+	test -s "$T/r/plots/overhead-cpu-prime-total_time.png"
+
+# Rebuild from the inputs alone: same summary.
+cp "$T/r/summary.csv" "$T/summary.before"
+rm -rf "$T/r/plots" "$T/r/summary.csv" "$T/r/summary.json" "$T/r/comparisons.csv" "$T/r/report.md"
+"$VB" report "$T/r" >/dev/null 2>&1
+check "rebuilt summary is identical" cmp -s "$T/summary.before" "$T/r/summary.csv"
+check "rebuilt report" test -s "$T/r/report.md"
+
+# Without gnuplot: scripts and data written, a clear message, no images.
+rm -rf "$T/r/plots"
+VIRTBENCH_GNUPLOT=/nonexistent/gnuplot "$VB" plot "$T/r" >/dev/null 2>"$T/err"; rc=$?
+check "plot without gnuplot says what to install ($(head -c 300 "$T/err"))" \
+	grep -q "gnuplot not found.*gnuplot-nox" "$T/err"
+check "...and writes the scripts" test -s "$T/r/plots/line-cpu-prime-total_time-vs-max_prime.gp"
+check "...and the data" test -s "$T/r/plots/line-cpu-prime-total_time-vs-max_prime.dat"
+check "...but no image" test ! -e "$T/r/plots/line-cpu-prime-total_time-vs-max_prime.png"
+check "...summary still written" test -s "$T/r/summary.csv"
+check "plot exits non-zero on the violated threshold (got $rc)" test "$rc" -eq 1
+
+# Without the threshold: exit 0.
+sed -i 's/"qemu\/bare-metal total_time <= 1.5",//' "$T/r/environment.json"
+"$VB" report "$T/r" >/dev/null 2>"$T/err"; rc=$?
+check "report exits 0 when thresholds hold (got $rc: $(tail -2 "$T/err"))" test "$rc" -eq 0
+
+# Not a results directory: usage error 2 with the path in the message.
+mkdir "$T/empty"
+"$VB" report "$T/empty" >/dev/null 2>"$T/err"; rc=$?
+check "empty directory is exit 2 (got $rc)" test "$rc" -eq 2
+check "...naming runs.csv" grep -q "$T/empty/runs.csv" "$T/err"
+printf 'experiment,backend\n"broken\n' > "$T/empty/runs.csv"
+"$VB" report "$T/empty" >/dev/null 2>"$T/err"; rc=$?
+check "malformed runs.csv is exit 2 (got $rc)" test "$rc" -eq 2
+check "...with file:line" grep -q "runs.csv:2:" "$T/err"
+finish
