@@ -995,8 +995,12 @@ static int request(struct qemu_state *s, struct vb_ctx *ctx,
 		} else if (!strcmp(kind, "out")) {
 			if (on_line) {
 				int rc = on_line(user, text);
-				if (rc)
+				/* The request would go on in the guest and hold
+				 * up the next one: the next exec() gets a new VM. */
+				if (rc) {
+					vm_kill(s);
 					return rc;
+				}
 			}
 			/* The answer is complete: return now, so the host's
 			 * timing ends where the agent's did. */
