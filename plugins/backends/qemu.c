@@ -114,7 +114,7 @@ static const struct vb_option qemu_options[] = {
 
 /* Fast, quiet boot; none of these changes what a workload measures.
  * Not rodata=off: it would save ~0.2 s but keeps ~3 MiB of kernel image
- * gaps unfreed, which puts a 256M guest's MemTotal under 80 %. */
+ * gaps unfreed, so MemTotal would no longer match the kernel's usual. */
 #define BASE_APPEND \
 	"console=ttyS0 panic=-1 quiet cryptomgr.notests " \
 	"tsc=reliable no_timer_check i8042.noaux i8042.nopnp i8042.nokbd"
