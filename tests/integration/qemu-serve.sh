@@ -32,6 +32,16 @@ answer() { # answer ID: frames until that request's end, into $T/a.ID
 mkfifo "$T/in" "$T/out"
 script -qfec "$AGENT serve /dev/tty" /dev/null <"$T/in" >"$T/out" 2>"$T/err" &
 sp=$!
+# script(1) may outlive a TERM; stop the server under it first, always.
+stop() {
+	pkill -TERM -P "$sp" 2>/dev/null
+	kill -TERM "$sp" 2>/dev/null
+	sleep 0.2
+	pkill -KILL -P "$sp" 2>/dev/null
+	kill -KILL "$sp" 2>/dev/null
+	wait "$sp" 2>/dev/null
+}
+trap 'stop; rm -rf "$T"' EXIT
 exec 3>"$T/in" 4<"$T/out"
 IFS= read -r -t 30 hello <&4
 check "hello frame first ('$hello')" test "${hello#@@vbready }" != "$hello"
@@ -65,6 +75,6 @@ answer 4
 check "server survives and answers again" grep -q '^@@vbend [0-9a-f]* 4 0$' "$T/a.4"
 
 exec 3>&- 4<&-
-kill "$sp" 2>/dev/null
-wait "$sp" 2>/dev/null
+stop
+check "the server is gone" bash -c "! kill -0 $sp 2>/dev/null"
 finish
