@@ -98,6 +98,10 @@ static int read_line(struct serve *s, char *line, size_t n)
 		}
 		ssize_t r = read(s->fd, s->in + s->inlen,
 				 sizeof(s->in) - s->inlen);
+		/* SIGTERM/SIGINT (the agent's handlers set the flag) end
+		 * serving; a request in flight has its own process. */
+		if (r < 0 && errno == EINTR && vb_is_interrupted())
+			return -EINTR;
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)

@@ -26,6 +26,7 @@ check "cpu-prime after it still ran" \
 check "the VM was booted again" \
 	test "$(grep -c '^+ ' "$T/h/logs/qemu-1cpu-384m.qemu.log")" -ge 2
 check "no qemu of ours left after the hang" no_qemu
+images=$(ls -l --time-style=+%s "$XDG_CACHE_HOME"/virtbench/initramfs-* "$XDG_CACHE_HOME"/virtbench/vmlinux-*)
 
 # 2. Boot timeout: a clear error that quotes the console.
 cat > "$T/boot.cfg" <<'CFG'
@@ -40,6 +41,8 @@ check "boot timeout fails the cell (got $rc)" test "$rc" -eq 1
 check "error says the agent did not start" grep -q "did not start within 1 s" "$T/berr"
 check "error points at the console log" grep -q "console.log" "$T/berr"
 check "no qemu of ours left after the boot timeout" no_qemu
+check "the second run reused the cached images" \
+	test "$images" = "$(ls -l --time-style=+%s "$XDG_CACHE_HOME"/virtbench/initramfs-* "$XDG_CACHE_HOME"/virtbench/vmlinux-*)"
 
 # 3. Ctrl-C while a VM is running a workload.
 cat > "$T/long.cfg" <<'CFG'
