@@ -1143,6 +1143,15 @@ static int run_group(struct run *r, const struct group *g)
 		}
 		r->finished_items++;
 		rep_reset(&rr);
+		if (env.open && rc < 0 && rc != -EIO) {
+			/* The environment itself failed (timeout, lost
+			 * container or VM): the next repetition gets a fresh
+			 * one, even when no retry was left for this one. */
+			env_close(r, b, ops, &env);
+			if (i + 1 < g->nitems &&
+			    env_open(r, b, ops, g, &env, why, sizeof(why)) < 0)
+				env_close(r, b, ops, &env);
+		}
 		if (!env.open) {
 			/* A retry could not reopen it: the rest fails too. */
 			fail_pending(r, g, i + 1, "none", "", why);
