@@ -620,26 +620,6 @@ static void rm_tree(const char *dir)
 	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-static int mkdir_p(const char *path, mode_t mode)
-{
-	char buf[PATH_MAX];
-	size_t n = strlen(path);
-
-	if (n >= sizeof(buf))
-		return -ENAMETOOLONG;
-	memcpy(buf, path, n + 1);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, mode) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, mode) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
 
 /* $XDG_CACHE_HOME/virtbench/bundles, or ~/.cache/...; the XDG spec says
  * to ignore a relative XDG_CACHE_HOME. */
@@ -662,7 +642,7 @@ static int cache_root(struct vb_ctx *ctx, char **out)
 				"path");
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		return VB_ERROR(ctx, -ENAMETOOLONG, "cache path too long");
-	err = mkdir_p(buf, 0755);
+	err = vb_mkdir_p(buf, 0755);
 	if (err < 0)
 		return VB_ERROR(ctx, err, "cannot create %s: %s", buf,
 				strerror(-err));
@@ -735,7 +715,7 @@ static int build(struct vb_ctx *ctx, const char *root, const char *final,
 		}
 		slash = strrchr(dst, '/');
 		*slash = '\0';
-		err = mkdir_p(dst, 0755);
+		err = vb_mkdir_p(dst, 0755);
 		*slash = '/';
 		fd = err ? -1 : open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 				     f.mode);

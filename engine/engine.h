@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "virtbench/plugin.h"
 
@@ -345,6 +346,8 @@ VB_INTERNAL int vb_proc_run(const char *const *argv, double timeout,
 			    void *user, int log_fd,
 			    int (*child_setup)(void *arg), void *setup_arg,
 			    int *status);
+/* mkdir -p. 0 or -errno. */
+VB_INTERNAL int vb_mkdir_p(const char *path, mode_t mode);
 /* sync(), then write 3 to /proc/sys/vm/drop_caches. 0 or -errno. */
 VB_INTERNAL int vb_drop_host_caches(void);
 /* Run argv and capture its stdout (malloc'd, NUL-terminated) */

@@ -25,25 +25,6 @@
 /* small helpers                                                        */
 /* ------------------------------------------------------------------ */
 
-static int mkdir_p(const char *path)
-{
-	char buf[PATH_MAX];
-	char *p;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 static void iso_now(char *buf, size_t n)
 {
 	struct timespec ts;
@@ -881,7 +862,7 @@ static int env_open(struct run *r, struct backend_rt *b,
 		      *c == '-'))
 			*c = '_';
 	snprintf(env->log_dir, sizeof(env->log_dir), "%s/logs", r->dir);
-	mkdir_p(env->log_dir);
+	vb_mkdir_p(env->log_dir, 0755);
 	snprintf(path, sizeof(path), "%s/%s.log", env->log_dir, env->label);
 	env->log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	env->spec = (struct vb_env_spec){
@@ -1328,7 +1309,7 @@ int vb_run(const struct vb_run_opts *o)
 	else
 		snprintf(dir, sizeof(dir), "results/%s", ex->name);
 	r.dir = dir;
-	if ((rc = mkdir_p(dir)) < 0) {
+	if ((rc = vb_mkdir_p(dir, 0755)) < 0) {
 		fprintf(stderr, "virtbench: cannot create %s: %s\n", dir,
 			strerror(-rc));
 		status = VB_EXIT_USAGE;

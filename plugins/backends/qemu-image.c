@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "engine.h"
 #include "qemu-image.h"
 
 #define FNV_OFFSET 0xcbf29ce484222325ull
@@ -130,24 +131,6 @@ static int write_atomic(struct vb_ctx *ctx, const char *path,
 	return 0;
 }
 
-static int mkdir_p(const char *path)
-{
-	char buf[4096];
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 int vbq_cache_dir(struct vb_ctx *ctx, char *out, size_t n)
 {
 	const char *x = getenv("XDG_CACHE_HOME");
@@ -161,7 +144,7 @@ int vbq_cache_dir(struct vb_ctx *ctx, char *out, size_t n)
 	else
 		return VB_ERROR(ctx, -ENOENT,
 				"no cache directory: set XDG_CACHE_HOME or HOME");
-	err = mkdir_p(out);
+	err = vb_mkdir_p(out, 0755);
 	if (err < 0)
 		return VB_ERROR(ctx, err, "cannot create cache directory %s: %s",
 				out, strerror(-err));
