@@ -145,7 +145,7 @@ static int dk_collect_line(void *u, const char *line)
 }
 
 /* Reads back what a command wrote to its stderr memfd: the last
- * non-empty line, which is where docker puts its reason. */
+ * non-empty line that is not a usage hint, which is docker's reason. */
 static char *dk_read_err(int fd)
 {
 	struct dk_buf b = { 0 };
@@ -163,8 +163,20 @@ static char *dk_read_err(int fd)
 	while (end > b.p && (end[-1] == '\n' || end[-1] == '\r' ||
 			     end[-1] == ' '))
 		*--end = '\0';
-	last = strrchr(b.p, '\n');
-	last = last ? last + 1 : b.p;
+	/* docker ends with a "Run 'docker run --help'..." or "See '...'"
+	 * hint; the reason is the line before it. */
+	for (;;) {
+		end = b.p + strlen(b.p);
+		while (end > b.p && (end[-1] == '\n' || end[-1] == '\r' ||
+				     end[-1] == ' '))
+			*--end = '\0';
+		last = strrchr(b.p, '\n');
+		last = last ? last + 1 : b.p;
+		if (last == b.p || (strncmp(last, "Run '", 5) != 0 &&
+				    strncmp(last, "See '", 5) != 0))
+			break;
+		last[-1] = '\0';
+	}
 	memmove(b.p, last, strlen(last) + 1);
 	return b.p;
 }
