@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
@@ -1461,6 +1462,16 @@ out:
 	return status;
 }
 
+static int rm_entry(const char *path, const struct stat *st, int flag,
+		    struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
 int vb_probe_backend(const char *plugin_dirs, const char *backend, int cpus,
 		     int64_t memory, char **kv, size_t nkv)
 {
@@ -1548,8 +1559,13 @@ int vb_probe_backend(const char *plugin_dirs, const char *backend, int cpus,
 		ops->close(state, ctx);
 		kv_reset(&env.facts);
 		kv_reset(&facts);
-		if (spec.log_dir)
-			rmdir(spec.log_dir);
+		/* The console and agent logs are kept only when something
+		 * went wrong: the error message points at them. */
+		if (spec.log_dir && status == VB_EXIT_OK)
+			nftw(spec.log_dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+		else if (spec.log_dir)
+			fprintf(stderr, "virtbench: logs kept in %s\n",
+				spec.log_dir);
 	}
 	ops->destroy(state);
 out:
