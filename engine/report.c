@@ -312,9 +312,9 @@ static const char *const wtitle[W_N] = {
 		    "numbers may come from memory",
 	[W_NOISY] = "**Noisy cells**: coefficient of variation above 5 %; treat their "
 		    "means with care (more repetitions, a quieter host)",
-	[W_CLOCK] = "**Host and guest time disagree** by more than 5 % (host_time vs "
-		    "total_time): start-up costs inside the measured request, or a "
-		    "drifting guest clock",
+	[W_CLOCK] = "**Host and guest time disagree** by more than 5 % and 0.25 s "
+		    "(host_time vs total_time): start-up costs inside the measured "
+		    "request, or a drifting guest clock",
 	[W_OUTLIER] = "**Outliers** (modified z-score above 3.5; flagged, not dropped)",
 	[W_THRESHOLD] = "**Thresholds not evaluated**",
 };
@@ -555,7 +555,8 @@ static void section_warnings(FILE *f, const struct vb_analysis *a, struct vb_tab
 			warn(&w, W_OUTLIER, "%s %s %s %s: %s", g->backend, g->config,
 			     g->workload, pd, outl);
 		if (h && tt && h->n && tt->n && tt->st.mean > 0 &&
-		    fabs(h->st.mean / tt->st.mean - 1) > VB_TIME_DISAGREE)
+		    fabs(h->st.mean / tt->st.mean - 1) > VB_TIME_DISAGREE &&
+		    fabs(h->st.mean - tt->st.mean) > VB_TIME_DISAGREE_ABS)
 			warn(&w, W_CLOCK, "%s %s %s %s: host_time %.4g s vs total_time %.4g s "
 			     "(%+.1f %%)", g->backend, g->config, g->workload, pd, h->st.mean,
 			     tt->st.mean, (h->st.mean / tt->st.mean - 1) * 100);
