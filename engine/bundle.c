@@ -621,31 +621,13 @@ static void rm_tree(const char *dir)
 }
 
 
-/* $XDG_CACHE_HOME/virtbench/bundles, or ~/.cache/...; the XDG spec says
- * to ignore a relative XDG_CACHE_HOME. */
 static int cache_root(struct vb_ctx *ctx, char **out)
 {
-	const char *xdg = getenv("XDG_CACHE_HOME");
-	const char *home = getenv("HOME");
 	char buf[PATH_MAX];
-	int n, err;
+	int err = vb_cache_dir(ctx, "bundles", buf, sizeof(buf));
 
-	if (xdg && xdg[0] == '/')
-		n = snprintf(buf, sizeof(buf), "%s/virtbench/bundles", xdg);
-	else if (home && home[0] == '/')
-		n = snprintf(buf, sizeof(buf), "%s/.cache/virtbench/bundles",
-			     home);
-	else
-		return VB_ERROR(ctx, -ENOENT,
-				"no cache directory for the agent bundle: "
-				"set XDG_CACHE_HOME or HOME to an absolute "
-				"path");
-	if (n < 0 || (size_t)n >= sizeof(buf))
-		return VB_ERROR(ctx, -ENAMETOOLONG, "cache path too long");
-	err = vb_mkdir_p(buf, 0755);
 	if (err < 0)
-		return VB_ERROR(ctx, err, "cannot create %s: %s", buf,
-				strerror(-err));
+		return err;
 	*out = strdup(buf);
 	return *out ? 0 : -ENOMEM;
 }

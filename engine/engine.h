@@ -346,6 +346,10 @@ VB_INTERNAL int vb_proc_run(const char *const *argv, double timeout,
 			    void *user, int log_fd,
 			    int (*child_setup)(void *arg), void *setup_arg,
 			    int *status);
+/* $XDG_CACHE_HOME/virtbench[/sub] (or ~/.cache/...), created. Bundles,
+ * VM images and kernels all live there. 0 or -errno with VB_ERROR. */
+VB_INTERNAL int vb_cache_dir(struct vb_ctx *ctx, const char *sub, char *out,
+			     size_t n);
 /* mkdir -p. 0 or -errno. */
 VB_INTERNAL int vb_mkdir_p(const char *path, mode_t mode);
 /* sync(), then write 3 to /proc/sys/vm/drop_caches. 0 or -errno. */

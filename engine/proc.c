@@ -289,3 +289,30 @@ int vb_mkdir_p(const char *path, mode_t mode)
 		return -errno;
 	return 0;
 }
+
+int vb_cache_dir(struct vb_ctx *ctx, const char *sub, char *out, size_t n)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME");
+	const char *home = getenv("HOME");
+	const char *sep = sub && *sub ? "/" : "";
+	int len, err;
+
+	/* The XDG spec says to ignore a relative XDG_CACHE_HOME. */
+	if (xdg && xdg[0] == '/')
+		len = snprintf(out, n, "%s/virtbench%s%s", xdg, sep,
+			       sub ? sub : "");
+	else if (home && home[0] == '/')
+		len = snprintf(out, n, "%s/.cache/virtbench%s%s", home, sep,
+			       sub ? sub : "");
+	else
+		return VB_ERROR(ctx, -ENOENT,
+				"no cache directory: set XDG_CACHE_HOME or HOME "
+				"to an absolute path");
+	if (len < 0 || (size_t)len >= n)
+		return VB_ERROR(ctx, -ENAMETOOLONG, "cache path too long");
+	err = vb_mkdir_p(out, 0755);
+	if (err < 0)
+		return VB_ERROR(ctx, err, "cannot create cache directory %s: %s",
+				out, strerror(-err));
+	return 0;
+}

@@ -133,22 +133,7 @@ static int write_atomic(struct vb_ctx *ctx, const char *path,
 
 int vbq_cache_dir(struct vb_ctx *ctx, char *out, size_t n)
 {
-	const char *x = getenv("XDG_CACHE_HOME");
-	const char *home = getenv("HOME");
-	int err;
-
-	if (x && *x)
-		snprintf(out, n, "%s/virtbench", x);
-	else if (home && *home)
-		snprintf(out, n, "%s/.cache/virtbench", home);
-	else
-		return VB_ERROR(ctx, -ENOENT,
-				"no cache directory: set XDG_CACHE_HOME or HOME");
-	err = vb_mkdir_p(out, 0755);
-	if (err < 0)
-		return VB_ERROR(ctx, err, "cannot create cache directory %s: %s",
-				out, strerror(-err));
-	return 0;
+	return vb_cache_dir(ctx, NULL, out, n);
 }
 
 int vbq_kernel_resolve(struct vb_ctx *ctx, const char *opt, char *out,
