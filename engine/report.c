@@ -603,11 +603,10 @@ static const char *better_text(int b)
 }
 
 /* Result tables: one per workload and metric, rows by parameters, backend,
- * config, so a reader scans one metric across the whole matrix. */
-static int cmp_cell_display(const void *x, const void *y)
+ * config, so a reader scans one metric across the whole matrix. The
+ * comparison table uses the same order. */
+static int cell_order(const struct vb_acell *m, const struct vb_acell *n)
 {
-	const struct vb_acell *m = *(const struct vb_acell *const *)x;
-	const struct vb_acell *n = *(const struct vb_acell *const *)y;
 	const struct vb_agroup *a = m->group, *b = n->group;
 	int c;
 
@@ -626,6 +625,12 @@ static int cmp_cell_display(const void *x, const void *y)
 	if ((c = strcmp(a->backend, b->backend)) != 0)
 		return c;
 	return a->order[3] - b->order[3];
+}
+
+static int cmp_cell_display(const void *x, const void *y)
+{
+	return cell_order(*(const struct vb_acell *const *)x,
+			  *(const struct vb_acell *const *)y);
 }
 
 static void section_summary(FILE *f, const struct vb_analysis *a)
@@ -699,26 +704,8 @@ static void section_summary(FILE *f, const struct vb_analysis *a)
 /* Comparisons read best grouped by workload and metric, then parameters. */
 static int cmp_display(const void *x, const void *y)
 {
-	const struct vb_acmp *m = *(const struct vb_acmp *const *)x;
-	const struct vb_acmp *n = *(const struct vb_acmp *const *)y;
-	const struct vb_agroup *a = m->cell->group, *b = n->cell->group;
-	int c;
-
-	if (a->order[0] != b->order[0])
-		return a->order[0] < b->order[0] ? -1 : 1;
-	if ((c = strcmp(a->workload, b->workload)) != 0)
-		return c;
-	if (m->cell->metric_rank != n->cell->metric_rank)
-		return m->cell->metric_rank < n->cell->metric_rank ? -1 : 1;
-	if ((c = strcmp(m->cell->metric, n->cell->metric)) != 0)
-		return c;
-	if (a->order[1] != b->order[1])
-		return a->order[1] < b->order[1] ? -1 : 1;
-	if (a->order[2] != b->order[2])
-		return a->order[2] < b->order[2] ? -1 : 1;
-	if ((c = strcmp(a->backend, b->backend)) != 0)
-		return c;
-	return a->order[3] - b->order[3];
+	return cell_order((*(const struct vb_acmp *const *)x)->cell,
+			  (*(const struct vb_acmp *const *)y)->cell);
 }
 
 static void section_comparisons(FILE *f, const struct vb_analysis *a)
