@@ -136,26 +136,55 @@ int vbq_cache_dir(struct vb_ctx *ctx, char *out, size_t n)
 	return vb_cache_dir(ctx, NULL, out, n);
 }
 
-int vbq_kernel_resolve(struct vb_ctx *ctx, const char *opt, char *out,
-		       size_t n)
+/* A kernel built with "# CONFIG_MODULES is not set" in the config next to
+ * it (virtbench-build-kernel writes one) needs no modules. */
+static bool kernel_builtin(const char *bzimage)
 {
-	if (strcmp(opt, "auto") != 0) {
-		if (access(opt, R_OK) != 0)
-			return VB_ERROR(ctx, -errno,
-					"kernel %s is not readable: %s; set "
-					"kernel = \"auto\" or a bzImage path",
-					opt, strerror(errno));
-		snprintf(out, n, "%s", opt);
-		return 0;
-	}
+	char cfg[PATH_MAX], line[256];
+	const char *slash = strrchr(bzimage, '/');
+	bool found = false;
+
+	if (!slash)
+		return false;
+	snprintf(cfg, sizeof(cfg), "%.*s/config", (int)(slash - bzimage),
+		 bzimage);
+	FILE *f = fopen(cfg, "r");
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = strcmp(line, "# CONFIG_MODULES is not set\n") == 0;
+	if (f)
+		fclose(f);
+	return found;
+}
+
+static int kernel_checked(struct vb_ctx *ctx, const char *path, char *out,
+			  size_t n, bool *builtin)
+{
+	char real[PATH_MAX];
+
+	if (access(path, R_OK) != 0 || !realpath(path, real))
+		return VB_ERROR(ctx, -errno,
+				"kernel %s is not readable: %s; set kernel = "
+				"\"auto\", \"host\" or a bzImage path",
+				path, strerror(errno));
+	/* The real path, so the vmlinux cache key changes with a rebuild
+	 * behind the kernel/current link. */
+	snprintf(out, n, "%s", real);
+	*builtin = kernel_builtin(real);
+	return 0;
+}
+
+static int kernel_host(struct vb_ctx *ctx, const char *opt, char *out,
+		       size_t n, bool *builtin)
+{
 	DIR *d = opendir("/boot");
 	struct dirent *e;
-	char best[256] = "";
+	char best[256] = "", path[PATH_MAX];
 
 	if (!d)
 		return VB_ERROR(ctx, -ENOENT,
-				"kernel = \"auto\" but /boot is missing: install "
-				"linux-image-amd64 or set kernel to a bzImage");
+				"kernel = \"%s\" but /boot is missing: install "
+				"linux-image-amd64 or set kernel to a bzImage",
+				opt);
 	while ((e = readdir(d))) {
 		if (strncmp(e->d_name, "vmlinuz-", 8) != 0)
 			continue;
@@ -165,13 +194,36 @@ int vbq_kernel_resolve(struct vb_ctx *ctx, const char *opt, char *out,
 	closedir(d);
 	if (!*best)
 		return VB_ERROR(ctx, -ENOENT,
-				"kernel = \"auto\" found no /boot/vmlinuz-*: "
-				"install linux-image-amd64 or set kernel");
-	snprintf(out, n, "/boot/%s", best);
-	if (access(out, R_OK) != 0)
-		return VB_ERROR(ctx, -errno, "kernel %s is not readable: %s", out,
-				strerror(errno));
-	return 0;
+				"kernel = \"%s\" found no /boot/vmlinuz-*: "
+				"install linux-image-amd64 or set kernel",
+				opt);
+	snprintf(path, sizeof(path), "/boot/%s", best);
+	return kernel_checked(ctx, path, out, n, builtin);
+}
+
+int vbq_kernel_resolve(struct vb_ctx *ctx, const char *opt, const char *cache,
+		       char *out, size_t n, bool *builtin)
+{
+	char own[PATH_MAX];
+
+	*builtin = false;
+	snprintf(own, sizeof(own), "%s/kernel/current/bzImage", cache);
+	if (!strcmp(opt, "virtbench")) {
+		if (access(own, R_OK) != 0)
+			return VB_ERROR(ctx, -ENOENT,
+					"kernel = \"virtbench\" but %s is missing: "
+					"run virtbench-build-kernel (docs/qemu.md)",
+					own);
+		return kernel_checked(ctx, own, out, n, builtin);
+	}
+	if (!strcmp(opt, "auto")) {
+		if (access(own, R_OK) == 0)
+			return kernel_checked(ctx, own, out, n, builtin);
+		return kernel_host(ctx, opt, out, n, builtin);
+	}
+	if (!strcmp(opt, "host"))
+		return kernel_host(ctx, opt, out, n, builtin);
+	return kernel_checked(ctx, opt, out, n, builtin);
 }
 
 static uint32_t le32(const unsigned char *p)

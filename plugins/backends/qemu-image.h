@@ -3,6 +3,7 @@
 #ifndef VB_QEMU_IMAGE_H
 #define VB_QEMU_IMAGE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include "virtbench/plugin.h"
 
@@ -19,9 +20,14 @@ struct vbq_image_in {
 /* $XDG_CACHE_HOME/virtbench or ~/.cache/virtbench, created. */
 int vbq_cache_dir(struct vb_ctx *ctx, char *out, size_t n);
 
-/* "auto": newest /boot/vmlinuz-*; otherwise the path, checked. */
-int vbq_kernel_resolve(struct vb_ctx *ctx, const char *opt, char *out,
-		       size_t n);
+/*
+ * The guest kernel's bzImage, as a real path: "virtbench": the one
+ * virtbench-build-kernel put in CACHE/kernel/current; "host": the newest
+ * /boot/vmlinuz-*; "auto": the first if built, else the second; otherwise
+ * the path, checked. *builtin: the kernel needs no modules.
+ */
+int vbq_kernel_resolve(struct vb_ctx *ctx, const char *opt, const char *cache,
+		       char *out, size_t n, bool *builtin);
 
 /* Kernel release of a bzImage (from its header), e.g. "6.1.0-56-amd64". */
 int vbq_kernel_release(struct vb_ctx *ctx, const char *bzimage, char *out,
