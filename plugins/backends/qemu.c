@@ -334,7 +334,7 @@ static int qemu_create(struct vb_ctx *ctx, const void *opts, void **state)
 
 	if (!strcmp(o->kernel, "auto") && !builtin)
 		vb_log(ctx, VB_LOG_INFO,
-		       "booting the host kernel %s; virtbench-build-kernel builds a guest kernel that boots ~3x faster under TCG (docs/qemu.md)",
+		       "booting the host kernel %s; virtbench-build-kernel builds a guest kernel that boots ~2x faster under TCG (docs/qemu.md)",
 		       s->bzimage);
 	if (o->boot_path != BOOT_BZIMAGE) {
 		err = vbq_vmlinux_get(ctx, s->bzimage, cache, s->vmlinux,
