@@ -252,6 +252,10 @@ static int fio_check_space(struct vb_ctx *ctx, const struct fio_opts *o,
 				strerror(errno));
 	uint64_t need = (uint64_t)o->files * fio_alloc_size(o);
 	uint64_t avail = (uint64_t)sv.f_bavail * sv.f_frsize;
+	/* ramfs and some FUSE filesystems report no size at all (0 blocks):
+	 * nothing to compare with, so the writes themselves will tell. */
+	if (sv.f_blocks == 0)
+		return 0;
 	if (need > avail)
 		return VB_ERROR(ctx, -ENOSPC,
 				"%s: needs %" PRIu64 " bytes (%.1f MiB: %" PRId64
