@@ -93,4 +93,30 @@ CFG
 check "missing workdir: exit 1 (got $rc)" test "$rc" -eq 1
 check "missing workdir: reason recorded" grep -q "missing" "$T/nw/runs.csv"
 check "missing workdir: nothing created" test ! -e "$W/missing"
+
+# A filesystem that refuses O_DIRECT (ramfs does; tmpfs has accepted it
+# since Linux 6.6): the repetition fails with the reason and what to do,
+# and no file is left on it. Needs root to mount; skipped otherwise.
+R="$T/ramfs"
+mkdir -p "$R"
+if mount -t ramfs vbtest-ramfs "$R" 2>/dev/null; then
+	trap 'umount "$R" 2>/dev/null; rm -rf "$T" "$W"' EXIT
+	cat > "$T/nodirect.cfg" <<CFG
+name = "nodirect";
+repetitions = 1;
+backends = ( { plugin = "bare-metal"; } );
+configs = ( { name = "1cpu"; cpus = 1; memory = "256M"; } );
+workloads = ( { plugin = "fileio-rndrw"; total_size = "8M"; direct = true;
+                workdir = "$R"; } );
+CFG
+	"$VB" run -o "$T/nd" "$T/nodirect.cfg" >/dev/null 2>"$T/nd.err"; rc=$?
+	check "O_DIRECT refused: exit 1 (got $rc)" test "$rc" -eq 1
+	check "O_DIRECT refused: the reason is recorded" \
+		grep -q "the filesystem rejects O_DIRECT" "$T/nd/runs.csv"
+	check "O_DIRECT refused: ...with what to do" \
+		grep -q "direct = false" "$T/nd/runs.csv"
+	check "O_DIRECT refused: no file left on it" test -z "$(ls -A "$R")"
+else
+	echo "note: cannot mount a ramfs (not root?): O_DIRECT refusal not tested"
+fi
 finish
