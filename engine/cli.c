@@ -17,7 +17,7 @@ static const char *const main_usage =
 	"usage: virtbench [--plugin-dir DIRS] COMMAND [ARGS]\n"
 	"\n"
 	"  run FILE [-o DIR]       run an experiment (resumes into an existing DIR)\n"
-	"  check FILE              validate an experiment and print the matrix size\n"
+	"  check FILE [-o DIR]     validate an experiment; matrix size, run time\n"
 	"  plugins [NAME]          list plugins, or show one's options and metrics\n"
 	"  probe BACKEND [...]     open one environment and show what it grants\n"
 	"  plot DIR                redraw the charts of a results directory\n"
@@ -42,10 +42,13 @@ static const char *const run_usage =
 	"  --no-report        skip summary, charts and report at the end\n";
 
 static const char *const check_usage =
-	"usage: virtbench check FILE\n"
+	"usage: virtbench check FILE [-o DIR]\n"
 	"\n"
 	"Validates FILE against the plugins' option tables without running\n"
-	"anything, and prints the matrix: cells x repetitions.\n"
+	"anything, and prints the matrix (cells x repetitions) and the run\n"
+	"time: at most (every repetition to its time limit) and, when DIR\n"
+	"(default results/NAME) holds an earlier run of it, at that run's pace\n"
+	"and what a rerun has left. Environment start-up is not included.\n"
 	"Exit status 0 when valid, 2 with file:line errors otherwise.\n";
 
 static const char *const plugins_usage =
@@ -112,6 +115,44 @@ static int cmd_run(int argc, char **argv)
 	return vb_run(&o);
 }
 
+static void print_estimate(const struct vb_experiment *ex,
+			   const struct vb_cell *cells, size_t ncells,
+			   const char *outdir)
+{
+	char dir[4096], csv[4200], a[32], b[32];
+	struct vb_estimate e;
+
+	if (outdir)
+		snprintf(dir, sizeof(dir), "%s", outdir);
+	else
+		snprintf(dir, sizeof(dir), "results/%s", ex->name);
+	snprintf(csv, sizeof(csv), "%s/runs.csv", dir);
+	if (vb_estimate(ex, cells, ncells, csv, &e) < 0) {
+		printf("run time: cannot read %s\n", csv);
+		return;
+	}
+	vb_fmt_duration(e.bound, a, sizeof(a));
+	if (!e.unbounded) {
+		printf("run time: the time limits add up to %s, plus the "
+		       "start-up of agents and environments\n", a);
+	} else {
+		vb_fmt_duration(ex->timeout, b, sizeof(b));
+		printf("run time: no bound from the limits: %zu of %zu cells "
+		       "stop on events alone (only the timeout, %s a "
+		       "repetition, bounds them)\n", e.unbounded, ncells, b);
+	}
+	if (e.likely < 0) {
+		printf("%s: no earlier run of %s to take the pace from "
+		       "(-o DIR names another)\n", dir, ex->name);
+		return;
+	}
+	vb_fmt_duration(e.likely, a, sizeof(a));
+	vb_fmt_duration(e.likely_left, b, sizeof(b));
+	printf("%s: %zu of %zu repetitions recorded; at their pace a whole "
+	       "run takes ~%s, a rerun there has %zu left (~%s)\n", dir,
+	       e.recorded, e.runs, a, e.left, b);
+}
+
 static int cmd_check(int argc, char **argv)
 {
 	struct vb_registry reg = { 0 };
@@ -121,21 +162,36 @@ static int cmd_check(int argc, char **argv)
 	size_t ncells = 0;
 	int status;
 
-	if (argc != 2)
+	static const struct option lopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *outdir = NULL;
+	int c;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "o:", lopts, NULL)) != -1) {
+		if (c == 'o')
+			outdir = optarg;
+		else
+			return usage_error(check_usage);
+	}
+	if (optind != argc - 1)
 		return usage_error(check_usage);
+	const char *file = argv[optind];
 	vb_registry_load(&reg, plugin_dirs,
 			 (1u << VB_PLUGIN_BACKEND) | (1u << VB_PLUGIN_WORKLOAD));
-	if (vb_experiment_load(argv[1], &reg, &ex, &diag) < 0) {
+	if (vb_experiment_load(file, &reg, &ex, &diag) < 0) {
 		vb_diag_print(&diag, stderr);
-		fprintf(stderr, "virtbench: %s: %zu error%s\n", argv[1],
+		fprintf(stderr, "virtbench: %s: %zu error%s\n", file,
 			diag.count, diag.count == 1 ? "" : "s");
 		status = VB_EXIT_USAGE;
 	} else if (vb_matrix_expand(ex, &cells, &ncells) < 0) {
 		fprintf(stderr, "virtbench: %s: cannot expand the matrix\n",
-			argv[1]);
+			file);
 		status = VB_EXIT_USAGE;
 	} else {
-		printf("%s: ok\n", argv[1]);
+		printf("%s: ok\n", file);
 		printf("backends %zu, configs %zu, workloads %zu\n",
 		       ex->nbackends, ex->nconfigs, ex->nworkloads);
 		printf("%zu cells x %d repetitions = %zu runs", ncells,
@@ -145,6 +201,7 @@ static int cmd_check(int argc, char **argv)
 			       ncells * (size_t)ex->warmup);
 		printf("\n%zu environments (backend x config), each opened once\n",
 		       ex->nbackends * ex->nconfigs);
+		print_estimate(ex, cells, ncells, outdir);
 		status = VB_EXIT_OK;
 	}
 	if (cells)

@@ -235,6 +235,30 @@ VB_INTERNAL int vb_matrix_expand(const struct vb_experiment *ex,
 VB_INTERNAL void vb_matrix_free(struct vb_cell *cells, size_t ncells,
 				const struct vb_experiment *ex);
 
+/* "12m05s", or "3h02m" from an hour on (progress line, check). */
+VB_INTERNAL void vb_fmt_duration(double seconds, char *buf, size_t n);
+
+/* How long a run takes (engine/estimate.c, for `virtbench check`). */
+struct vb_estimate {
+	size_t runs;          /* cells x repetitions (warmup not counted) */
+	double bound;         /* s: every run, warmup too, to its time limit */
+	size_t unbounded;     /* cells bounded only by the experiment timeout */
+	size_t recorded;      /* ok repetitions of this experiment in runs.csv */
+	size_t left;          /* repetitions a rerun into that directory does */
+	double likely;        /* s: a whole run at the recorded pace; -1: none */
+	double likely_left;   /* s: what is left, at that pace; -1: none */
+};
+
+/*
+ * Fill *e for the expanded matrix. runs_csv (may not exist) is read for
+ * this experiment's earlier repetitions (started/finished columns). The
+ * time limit of a repetition is the cell's `time` option when it has one,
+ * else ex->timeout. Environment start-up is not included.
+ */
+VB_INTERNAL int vb_estimate(const struct vb_experiment *ex,
+			    const struct vb_cell *cells, size_t ncells,
+			    const char *runs_csv, struct vb_estimate *e);
+
 /* ------------------------------------------------------------------ */
 /* Context (engine/ctx.c): what plugins' service calls reach            */
 /* ------------------------------------------------------------------ */

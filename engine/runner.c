@@ -443,16 +443,6 @@ static FILE *open_journal(const char *path, const char *header)
 /* progress                                                             */
 /* ------------------------------------------------------------------ */
 
-static void fmt_dur(double s, char *buf, size_t n)
-{
-	long t = (long)(s + 0.5);
-
-	if (t >= 3600)
-		snprintf(buf, n, "%ldh%02ldm", t / 3600, (t / 60) % 60);
-	else
-		snprintf(buf, n, "%ldm%02lds", t / 60, t % 60);
-}
-
 static void progress(struct run *r, size_t cell, int rep, const char *what)
 {
 	const struct vb_cell *c = &r->cells[cell];
@@ -460,9 +450,9 @@ static void progress(struct run *r, size_t cell, int rep, const char *what)
 	double el = (double)(vb_now_ns() - r->t0) / 1e9;
 	char e[32], eta[32] = "?";
 
-	fmt_dur(el, e, sizeof(e));
+	vb_fmt_duration(el, e, sizeof(e));
 	if (r->finished_items > 0 && r->todo_items >= r->finished_items)
-		fmt_dur(el / (double)r->finished_items *
+		vb_fmt_duration(el / (double)r->finished_items *
 				(double)(r->todo_items - r->finished_items),
 			eta, sizeof(eta));
 	fprintf(stderr,

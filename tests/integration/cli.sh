@@ -23,6 +23,34 @@ CFG
 out=$("$VB" check "$T/ok.cfg"); rc=$?
 check "check valid file exits 0" test "$rc" -eq 0
 check "check prints cells x repetitions" bash -c "echo '$out' | grep -q '6 cells x 5 repetitions = 30 runs'"
+check "check: events alone give no time bound" \
+	bash -c "echo '$out' | grep -q 'no bound from the limits: 6 of 6 cells stop on events alone'"
+
+# Run time from the limits, then from an earlier run's pace (resume-aware).
+cat > "$T/est.cfg" <<'CFG'
+name = "est";
+repetitions = 3;
+warmup = 1;
+backends = ( { plugin = "bare-metal"; } );
+configs = ( { name = "a"; cpus = 1; memory = "256M"; }, { name = "b"; cpus = 2; memory = "256M"; } );
+workloads = ( { plugin = "cpu-prime"; max_prime = [100, 200]; events = 0; time = "0.25s"; } );
+CFG
+"$VB" check "$T/est.cfg" -o "$T/est" >"$T/e1"; rc=$?
+check "check with time limits exits 0 (got $rc)" test "$rc" -eq 0
+check "...adds them up: 4 cells x 4 runs x 0.25 s" grep -q 'time limits add up to 0m04s' "$T/e1"
+check "...and finds no earlier run" grep -q 'no earlier run of est' "$T/e1"
+"$VB" run --no-report -o "$T/est" "$T/est.cfg" >/dev/null 2>&1
+"$VB" check "$T/est.cfg" -o "$T/est" >"$T/e2"
+check "after a run: all 12 recorded, none left" \
+	grep -q '12 of 12 repetitions recorded; .* has 0 left' "$T/e2"
+pace=$(sed -n 's/.*a whole run takes ~0m\([0-9]*\)s.*/\1/p' "$T/e2")
+check "...at a pace of 4-30 s for 16 runs of 0.25 s (got '$pace')" \
+	test "${pace:-0}" -ge 4 -a "${pace:-0}" -le 30
+# Lose config b's third repetitions: a rerun has those two left.
+awk -F, '!($3 == "b" && $8 == 3)' "$T/est/runs.csv" >"$T/runs" && mv "$T/runs" "$T/est/runs.csv"
+"$VB" check "$T/est.cfg" -o "$T/est" >"$T/e3"
+check "a partial run: 10 recorded, 2 left" \
+	grep -q '10 of 12 repetitions recorded; .* has 2 left' "$T/e3"
 
 cat > "$T/bad.cfg" <<'CFG'
 backends = ( { plugin = "bare-metal"; } );

@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * How long an experiment will take, for `virtbench check` (DESIGN §4).
+ * Two answers, because neither alone is honest: a bound from the
+ * workloads' time limits (a repetition never runs past `time`, nor past
+ * the experiment's `timeout`), which can be far above the truth when
+ * `events` ends repetitions first; and, when the results directory holds
+ * an earlier run of the same experiment, the pace its repetitions really
+ * had, which also tells what a rerun has left to do.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine.h"
+
+void vb_fmt_duration(double s, char *buf, size_t n)
+{
+	long t = (long)(s + 0.5);
+
+	if (t >= 3600)
+		snprintf(buf, n, "%ldh%02ldm", t / 3600, (t / 60) % 60);
+	else
+		snprintf(buf, n, "%ldm%02lds", t / 60, t % 60);
+}
+
+/* Seconds since the epoch of "2026-11-27T04:31:35.006Z"; -1 if not that. */
+static double iso_seconds(const char *s)
+{
+	struct tm tm = { 0 };
+	const char *rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	double frac = 0;
+
+	if (!rest)
+		return -1;
+	if (*rest == '.') {
+		char *end;
+		frac = strtod(rest, &end);
+		rest = end;
+	}
+	if (strcmp(rest, "Z") != 0)
+		return -1;
+	return (double)timegm(&tm) + frac;
+}
+
+/* One repetition found in runs.csv (a row per metric: the first counts). */
+struct rec {
+	char *key;      /* backend \t config \t workload \t params \t rep */
+	double seconds;
+	bool ok;
+};
+
+static int rec_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct rec *)a)->key, ((const struct rec *)b)->key);
+}
+
+static int load(const char *path, const char *experiment, struct rec **out,
+		size_t *nout)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0, n = 0;
+	struct rec *v = NULL;
+	int lineno = 0;
+
+	*out = NULL;
+	*nout = 0;
+	if (!f)
+		return errno == ENOENT ? 0 : -errno;
+	while (getline(&line, &cap, f) > 0) {
+		char *fld[20];
+
+		if (lineno++ == 0 || !strchr(line, '\n'))
+			continue;
+		if (vb_csv_split(line, fld, 20) < 17 ||
+		    strcmp(fld[0], experiment) != 0)
+			continue;
+		double t0 = iso_seconds(fld[13]), t1 = iso_seconds(fld[14]);
+		if (t0 < 0 || t1 < t0)
+			continue;
+		size_t kl = strlen(fld[1]) + strlen(fld[2]) + strlen(fld[5]) +
+			    strlen(fld[6]) + strlen(fld[7]) + 8;
+		struct rec *nv = realloc(v, (n + 1) * sizeof(*v));
+		char *k = malloc(kl);
+		if (!nv || !k) {
+			free(k);
+			if (nv)
+				v = nv;
+			break;
+		}
+		v = nv;
+		snprintf(k, kl, "%s\t%s\t%s\t%s\t%s", fld[1], fld[2], fld[5],
+			 fld[6], fld[7]);
+		v[n++] = (struct rec){ k, t1 - t0, !strcmp(fld[11], "ok") };
+	}
+	free(line);
+	fclose(f);
+	qsort(v, n, sizeof(*v), rec_cmp);
+	/* Keep one entry per repetition; an ok row wins over a failed one
+	 * (a retried repetition has both). */
+	size_t w = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (w && !strcmp(v[w - 1].key, v[i].key)) {
+			if (v[i].ok && !v[w - 1].ok) {
+				v[w - 1].ok = true;
+				v[w - 1].seconds = v[i].seconds;
+			}
+			free(v[i].key);
+			continue;
+		}
+		v[w++] = v[i];
+	}
+	*out = v;
+	*nout = w;
+	return 0;
+}
+
+static double kv_number(const struct vb_cell *c, const char *name)
+{
+	size_t l = strlen(name);
+
+	for (size_t i = 0; i < c->nkv; i++)
+		if (!strncmp(c->kv[i], name, l) && c->kv[i][l] == '=')
+			return strtod(c->kv[i] + l + 1, NULL);
+	return 0;
+}
+
+int vb_estimate(const struct vb_experiment *ex, const struct vb_cell *cells,
+		size_t ncells, const char *runs_csv, struct vb_estimate *e)
+{
+	struct rec *recs = NULL;
+	size_t nrecs = 0;
+	int per = ex->warmup + ex->repetitions;
+	int rc = load(runs_csv, ex->name, &recs, &nrecs);
+
+	memset(e, 0, sizeof(*e));
+	e->likely = e->likely_left = -1;
+	if (rc < 0)
+		return rc;
+
+	/* Pace per cell, then per backend+workload, then overall. */
+	double *pace = calloc(ncells ? ncells : 1, sizeof(double));
+	int *done = calloc(ncells ? ncells : 1, sizeof(int));
+	double all_sum = 0;
+	size_t all_n = 0;
+	if (!pace || !done) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < ncells; i++) {
+		const struct vb_cell *c = &cells[i];
+		const char *b = ex->backends[c->backend].label;
+		const char *w = ex->workloads[c->workload].label;
+		char prefix[1024];
+		double sum = 0;
+		size_t n = 0;
+
+		double limit = kv_number(c, "time");
+		if (limit <= 0 || limit > ex->timeout) {
+			limit = ex->timeout;
+			e->unbounded++;
+		}
+		e->bound += per * limit;
+		e->runs += (size_t)ex->repetitions;
+
+		int pl = snprintf(prefix, sizeof(prefix), "%s\t%s\t%s\t%s\t", b,
+				  ex->configs[c->config].name, w, c->params);
+		if (pl < 0 || (size_t)pl >= sizeof(prefix))
+			continue;
+		for (size_t j = 0; j < nrecs; j++) {
+			if (strncmp(recs[j].key, prefix, (size_t)pl) != 0)
+				continue;
+			int rep = atoi(recs[j].key + pl);
+			if (rep < 1 || rep > ex->repetitions)
+				continue;
+			sum += recs[j].seconds;
+			n++;
+			if (recs[j].ok) {
+				done[i]++;
+				e->recorded++;
+			}
+		}
+		if (n) {
+			pace[i] = sum / (double)n;
+			all_sum += sum;
+			all_n += n;
+		} else {
+			pace[i] = -1;
+		}
+	}
+	if (!all_n)
+		goto out;
+	e->likely = e->likely_left = 0;
+	for (size_t i = 0; i < ncells; i++) {
+		double p = pace[i];
+		if (p < 0) {
+			/* Same backend and workload in another config or
+			 * point, else every recorded repetition. */
+			double sum = 0;
+			size_t n = 0;
+			for (size_t j = 0; j < ncells; j++)
+				if (pace[j] >= 0 &&
+				    cells[j].backend == cells[i].backend &&
+				    cells[j].workload == cells[i].workload) {
+					sum += pace[j];
+					n++;
+				}
+			p = n ? sum / (double)n : all_sum / (double)all_n;
+		}
+		int left = ex->repetitions - done[i];
+		e->likely += per * p;
+		if (left > 0) {
+			e->likely_left += (left + ex->warmup) * p;
+			e->left += (size_t)left;
+		}
+	}
+out:
+	free(pace);
+	free(done);
+	for (size_t j = 0; j < nrecs; j++)
+		free(recs[j].key);
+	free(recs);
+	if (e->likely < 0)
+		e->left = e->runs;
+	return rc;
+}
