@@ -33,6 +33,16 @@ static void md(FILE *f, const char *s)
 	}
 }
 
+/* The first cells of a table row, "| a | b | c", escaped; the caller
+ * goes on with " | ..." and ends the row. */
+static void md_cells(FILE *f, const char *const *cells, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		fprintf(f, i ? " | " : "| ");
+		md(f, cells[i]);
+	}
+}
+
 static void fmt_bytes(long long v, char *buf, size_t n)
 {
 	char num[32];
@@ -176,14 +186,9 @@ static void section_host(FILE *f, const struct vb_analysis *a)
 	if (json_array_size(plugins)) {
 		fprintf(f, "| plugin | kind | version | file |\n| --- | --- | --- | --- |\n");
 		json_array_foreach(plugins, i, it) {
-			fprintf(f, "| ");
-			md(f, jstr(it, "name"));
-			fprintf(f, " | ");
-			md(f, jstr(it, "kind"));
-			fprintf(f, " | ");
-			md(f, jstr(it, "version"));
-			fprintf(f, " | ");
-			md(f, jstr(it, "path"));
+			md_cells(f, (const char *[]){ jstr(it, "name"),
+				     jstr(it, "kind"), jstr(it, "version"),
+				     jstr(it, "path") }, 4);
 			fprintf(f, " |\n");
 		}
 		fprintf(f, "\n");
@@ -230,10 +235,8 @@ static void section_matrix(FILE *f, const struct vb_analysis *a)
 			a->baseline ? a->baseline : "none");
 		fprintf(f, "| backend | plugin | options |\n| --- | --- | --- |\n");
 		json_array_foreach(json_object_get(ex, "backends"), i, it) {
-			fprintf(f, "| ");
-			md(f, jstr(it, "name"));
-			fprintf(f, " | ");
-			md(f, jstr(it, "plugin"));
+			md_cells(f, (const char *[]){ jstr(it, "name"),
+				     jstr(it, "plugin") }, 2);
 			fprintf(f, " | ");
 			print_options(f, json_object_get(it, "options"));
 			fprintf(f, " |\n");
@@ -244,8 +247,7 @@ static void section_matrix(FILE *f, const struct vb_analysis *a)
 
 			fmt_bytes((long long)json_integer_value(json_object_get(it, "memory")),
 				  mem, sizeof(mem));
-			fprintf(f, "| ");
-			md(f, jstr(it, "name"));
+			md_cells(f, (const char *[]){ jstr(it, "name") }, 1);
 			fprintf(f, " | %lld | %s |\n",
 				(long long)json_integer_value(json_object_get(it, "cpus")), mem);
 		}
@@ -256,10 +258,8 @@ static void section_matrix(FILE *f, const struct vb_analysis *a)
 			json_t *vals;
 			bool first = true;
 
-			fprintf(f, "| ");
-			md(f, jstr(it, "name"));
-			fprintf(f, " | ");
-			md(f, jstr(it, "plugin"));
+			md_cells(f, (const char *[]){ jstr(it, "name"),
+				     jstr(it, "plugin") }, 2);
 			fprintf(f, " | ");
 			print_options(f, json_object_get(it, "options"));
 			fprintf(f, " | ");
@@ -387,14 +387,8 @@ static void section_verify(FILE *f, const struct vb_analysis *a, struct vb_table
 #define COL(j) (c[j] >= 0 ? r[c[j]] : "")
 		fmt_bytes(atoll(COL(4)), m1, sizeof(m1));
 		fmt_bytes(atoll(COL(5)), m2, sizeof(m2));
-		fprintf(f, "| ");
-		md(f, COL(0));
-		fprintf(f, " | ");
-		md(f, COL(1));
-		fprintf(f, " | ");
-		md(f, COL(2));
-		fprintf(f, " | ");
-		md(f, COL(3));
+		md_cells(f, (const char *[]){ COL(0), COL(1), COL(2), COL(3) },
+			 4);
 		fprintf(f, " | %s | %s | %s / %s | **", m1, m2,
 			truthy(COL(6)) ? "yes" : "no", truthy(COL(7)) ? "yes" : "no");
 		md(f, COL(8));
@@ -686,12 +680,7 @@ static void section_summary(FILE *f, const struct vb_analysis *a)
 		} else {
 			snprintf(outl, sizeof(outl), "0");
 		}
-		fprintf(f, "| ");
-		md(f, g->backend);
-		fprintf(f, " | ");
-		md(f, g->config);
-		fprintf(f, " | ");
-		md(f, pd);
+		md_cells(f, (const char *[]){ g->backend, g->config, pd }, 3);
 		fprintf(f, " | %zu | %s | %s | %s | %s | %s | %s |\n", c->n, mean, cv, mn, md_,
 			mx, outl);
 	}
@@ -764,12 +753,7 @@ static void section_comparisons(FILE *f, const struct vb_analysis *a)
 		else
 			snprintf(hi, sizeof(hi), "%.3f", m->r.hi);
 		fmt_p(m->w.p, p, sizeof(p));
-		fprintf(f, "| ");
-		md(f, g->backend);
-		fprintf(f, " | ");
-		md(f, g->config);
-		fprintf(f, " | ");
-		md(f, pd);
+		md_cells(f, (const char *[]){ g->backend, g->config, pd }, 3);
 		fprintf(f, " | %s [%s, %s] | %s | %zu / %zu | ", r, lo, hi, p, c->n, m->base->n);
 		md(f, m->threshold ? m->threshold : "");
 		fprintf(f, " |\n");
@@ -843,14 +827,8 @@ static void section_failures(FILE *f, const struct vb_analysis *a)
 			continue;
 		vb_params_display(g->params, pd, sizeof(pd));
 		for (size_t k = 0; k < g->nfailed; k++) {
-			fprintf(f, "| ");
-			md(f, g->backend);
-			fprintf(f, " | ");
-			md(f, g->config);
-			fprintf(f, " | ");
-			md(f, g->workload);
-			fprintf(f, " | ");
-			md(f, pd);
+			md_cells(f, (const char *[]){ g->backend, g->config,
+				     g->workload, pd }, 4);
 			fprintf(f, " | %d | ", g->failed_reps[k]);
 			md(f, g->verdict);
 			fprintf(f, " | ");
