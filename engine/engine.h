@@ -229,6 +229,19 @@ struct vb_cell {
 	size_t nkv;
 };
 
+/* Value of option `key` in a cell's kv ("key=value"), NULL if absent. */
+VB_INTERNAL const char *vb_kv_value(char *const *kv, size_t nkv,
+				    const char *key);
+
+/*
+ * A repetition's identity in runs.csv (engine/runner.c),
+ * "backend\tconfig\tworkload\tparams\trep": of cell c, or of a runs.csv
+ * row split into fields. Both malloc'd; NULL when out of memory.
+ */
+VB_INTERNAL char *vb_rep_key(const struct vb_experiment *ex,
+			     const struct vb_cell *c, int rep);
+VB_INTERNAL char *vb_rep_key_row(char *const *fields);
+
 /* Expand backends × configs × workload axes minus excludes, in file order. */
 VB_INTERNAL int vb_matrix_expand(const struct vb_experiment *ex,
 				 struct vb_cell **cells, size_t *ncells);

@@ -49,7 +49,7 @@ static double iso_seconds(const char *s)
 
 /* One repetition found in runs.csv (a row per metric: the first counts). */
 struct rec {
-	char *key;      /* backend \t config \t workload \t params \t rep */
+	char *key;      /* vb_rep_key_row() */
 	double seconds;
 	bool ok;
 };
@@ -83,10 +83,8 @@ static int load(const char *path, const char *experiment, struct rec **out,
 		double t0 = iso_seconds(fld[13]), t1 = iso_seconds(fld[14]);
 		if (t0 < 0 || t1 < t0)
 			continue;
-		size_t kl = strlen(fld[1]) + strlen(fld[2]) + strlen(fld[5]) +
-			    strlen(fld[6]) + strlen(fld[7]) + 8;
 		struct rec *nv = realloc(v, (n + 1) * sizeof(*v));
-		char *k = malloc(kl);
+		char *k = vb_rep_key_row(fld);
 		if (!nv || !k) {
 			free(k);
 			if (nv)
@@ -94,8 +92,6 @@ static int load(const char *path, const char *experiment, struct rec **out,
 			break;
 		}
 		v = nv;
-		snprintf(k, kl, "%s\t%s\t%s\t%s\t%s", fld[1], fld[2], fld[5],
-			 fld[6], fld[7]);
 		v[n++] = (struct rec){ k, t1 - t0, !strcmp(fld[11], "ok") };
 	}
 	free(line);
@@ -117,16 +113,6 @@ static int load(const char *path, const char *experiment, struct rec **out,
 	}
 	*out = v;
 	*nout = w;
-	return 0;
-}
-
-static double kv_number(const struct vb_cell *c, const char *name)
-{
-	size_t l = strlen(name);
-
-	for (size_t i = 0; i < c->nkv; i++)
-		if (!strncmp(c->kv[i], name, l) && c->kv[i][l] == '=')
-			return strtod(c->kv[i] + l + 1, NULL);
 	return 0;
 }
 
@@ -154,13 +140,11 @@ int vb_estimate(const struct vb_experiment *ex, const struct vb_cell *cells,
 	}
 	for (size_t i = 0; i < ncells; i++) {
 		const struct vb_cell *c = &cells[i];
-		const char *b = ex->backends[c->backend].label;
-		const char *w = ex->workloads[c->workload].label;
-		char prefix[1024];
+		const char *t = vb_kv_value(c->kv, c->nkv, "time");
 		double sum = 0;
 		size_t n = 0;
 
-		double limit = kv_number(c, "time");
+		double limit = t ? strtod(t, NULL) : 0;
 		if (limit <= 0 || limit > ex->timeout) {
 			limit = ex->timeout;
 			e->unbounded++;
@@ -168,19 +152,18 @@ int vb_estimate(const struct vb_experiment *ex, const struct vb_cell *cells,
 		e->bound += per * limit;
 		e->runs += (size_t)ex->repetitions;
 
-		int pl = snprintf(prefix, sizeof(prefix), "%s\t%s\t%s\t%s\t", b,
-				  ex->configs[c->config].name, w, c->params);
-		if (pl < 0 || (size_t)pl >= sizeof(prefix))
-			continue;
-		for (size_t j = 0; j < nrecs; j++) {
-			if (strncmp(recs[j].key, prefix, (size_t)pl) != 0)
+		for (int rep = 1; rep <= ex->repetitions && nrecs; rep++) {
+			struct rec want = { .key = vb_rep_key(ex, c, rep) };
+			const struct rec *r =
+				want.key ? bsearch(&want, recs, nrecs,
+						   sizeof(*recs), rec_cmp)
+					 : NULL;
+			free(want.key);
+			if (!r)
 				continue;
-			int rep = atoi(recs[j].key + pl);
-			if (rep < 1 || rep > ex->repetitions)
-				continue;
-			sum += recs[j].seconds;
+			sum += r->seconds;
 			n++;
-			if (recs[j].ok) {
+			if (r->ok) {
 				done[i]++;
 				e->recorded++;
 			}

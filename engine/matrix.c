@@ -82,8 +82,7 @@ static char *cell_params(const struct vb_workload_entry *w, const size_t *idx)
 	return p;
 }
 
-/* Value of option `key` in the cell's kv, NULL if the workload has none. */
-static const char *kv_value(char *const *kv, size_t nkv, const char *key)
+const char *vb_kv_value(char *const *kv, size_t nkv, const char *key)
 {
 	size_t klen = strlen(key), i;
 
@@ -109,7 +108,7 @@ static bool filter_matches(const struct vb_experiment *ex,
 		else if (!strcmp(key, "workload"))
 			have = ex->workloads[w].label;
 		else
-			have = kv_value(kv, nkv, key);
+			have = vb_kv_value(kv, nkv, key);
 		if (!have || strcmp(have, f->values[k]))
 			return false;
 	}

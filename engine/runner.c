@@ -318,21 +318,25 @@ struct run {
 	char *wl_path;
 };
 
-static char *item_key(const struct run *r, size_t cell, int rep)
+char *vb_rep_key(const struct vb_experiment *ex, const struct vb_cell *c,
+		 int rep)
 {
-	const struct vb_cell *c = &r->cells[cell];
-	const struct vb_experiment *ex = r->ex;
-	size_t n = strlen(ex->backends[c->backend].label) +
-		   strlen(ex->configs[c->config].name) +
-		   strlen(ex->workloads[c->workload].label) + strlen(c->params) +
-		   32;
-	char *k = malloc(n);
+	char *k;
 
-	if (k)
-		snprintf(k, n, "%s\t%s\t%s\t%s\t%d",
-			 ex->backends[c->backend].label,
-			 ex->configs[c->config].name,
-			 ex->workloads[c->workload].label, c->params, rep);
+	if (asprintf(&k, "%s\t%s\t%s\t%s\t%d", ex->backends[c->backend].label,
+		     ex->configs[c->config].name,
+		     ex->workloads[c->workload].label, c->params, rep) < 0)
+		return NULL;
+	return k;
+}
+
+char *vb_rep_key_row(char *const *fields)
+{
+	char *k;
+
+	if (asprintf(&k, "%s\t%s\t%s\t%s\t%s", fields[1], fields[2],
+		     fields[5], fields[6], fields[7]) < 0)
+		return NULL;
 	return k;
 }
 
@@ -348,7 +352,7 @@ static bool is_done(const struct run *r, size_t cell, int rep)
 
 	if (rep <= 0 || r->ndone == 0)
 		return false;
-	k = item_key(r, cell, rep);
+	k = vb_rep_key(r->ex, &r->cells[cell], rep);
 	found = k && bsearch(&k, r->done_keys, r->ndone, sizeof(char *),
 			     str_cmp) != NULL;
 	free(k);
@@ -387,16 +391,11 @@ static int load_journal(struct run *r, const char *path)
 		if (n < 17)
 			continue;
 		if (strcmp(fields[11], "ok") == 0) {
-			size_t kl = strlen(fields[1]) + strlen(fields[2]) +
-				    strlen(fields[5]) + strlen(fields[6]) +
-				    strlen(fields[7]) + 8;
-			char *k = malloc(kl);
+			char *k = vb_rep_key_row(fields);
 			char **nd;
 
 			if (!k)
 				break;
-			snprintf(k, kl, "%s\t%s\t%s\t%s\t%s", fields[1],
-				 fields[2], fields[5], fields[6], fields[7]);
 			nd = realloc(r->done_keys,
 				     (r->ndone + 1) * sizeof(char *));
 			if (!nd) {
