@@ -39,20 +39,6 @@ check "max_prime 1000 finds 167 primes per event" \
 check "max_prime 2000 finds 302 primes per event" \
 	test "$(grep 'max_prime=2000' "$csv" | grep -vc 'primes_per_event=302')" -eq 0
 
-bad() { # bad NAME WORKLOAD-LINE EXPECTED-TEXT
-	cat > "$T/$1.cfg" <<CFG
-name = "$1";
-backends = ( { plugin = "bare-metal"; } );
-configs = ( { name = "1cpu"; cpus = 1; memory = "256M"; } );
-workloads = (
-  $2
-);
-CFG
-	"$VB" run -o "$T/$1" "$T/$1.cfg" >/dev/null 2>"$T/$1.err"; local rc=$?
-	check "$1: exit 2 (got $rc)" test "$rc" -eq 2
-	check "$1: says $3 at $1.cfg:5 ($(head -2 "$T/$1.err"))" \
-		grep -q "$1.cfg:5.*$3" "$T/$1.err"
-}
 bad no-limit '{ plugin = "cpu-prime"; events = 0; }' events
 bad tiny-prime '{ plugin = "cpu-prime"; max_prime = 2; }' max_prime
 bad many-threads '{ plugin = "cpu-prime"; threads = 5000; }' threads

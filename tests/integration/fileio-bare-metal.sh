@@ -59,21 +59,6 @@ check "both sizes in the summary" \
 	test "$(grep -c 'total_size=' "$T/r/summary.csv")" -gt 0
 
 # Refused before anything runs: exit 2, the file and line, what to do.
-bad() { # bad NAME WORKLOAD-LINE EXPECTED-TEXT
-	cat > "$T/$1.cfg" <<CFG
-name = "$1";
-backends = ( { plugin = "bare-metal"; } );
-configs = ( { name = "1cpu"; cpus = 1; memory = "256M"; } );
-workloads = (
-  $2
-);
-CFG
-	"$VB" run -o "$T/$1" "$T/$1.cfg" >/dev/null 2>"$T/$1.err"; local rc=$?
-	check "$1: exit 2 (got $rc)" test "$rc" -eq 2
-	check "$1: says $3 at $1.cfg:5 ($(head -2 "$T/$1.err"))" \
-		grep -q "$1.cfg:5.*$3" "$T/$1.err"
-	check "$1: nothing ran" test ! -e "$T/$1/runs.csv"
-}
 bad small-total '{ plugin = "fileio-rndrw"; total_size = "1M"; workdir = "'"$W"'"; }' total_size
 bad odd-block '{ plugin = "fileio-rndrw"; total_size = "8M"; block_size = 1000; direct = true; }' 512
 bad no-limit '{ plugin = "fileio-rndrw"; total_size = "8M"; events = 0; }' events
