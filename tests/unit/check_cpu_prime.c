@@ -15,99 +15,11 @@
 
 #include "cpu-prime.c"
 
-/* ---- mock of the engine services the module uses ---------------------- */
+#include "mock-services.h"
 
-#define MOCK_MAX 64
-struct vb_ctx {
-	pthread_mutex_t lock;
-	const struct vb_metric *table;
-	int nmetrics;
-	char names[MOCK_MAX][64];
-	double values[MOCK_MAX];
-	int nfacts;
-	char facts[MOCK_MAX][2][64];
-	char error[512];
-	int error_code;
-	bool interrupted;
-};
-
-static void mock_init(struct vb_ctx *c)
+static void mock_start(struct vb_ctx *c)
 {
-	memset(c, 0, sizeof(*c));
-	pthread_mutex_init(&c->lock, NULL);
-	c->table = cp_info.metrics;
-}
-
-void vb_log(struct vb_ctx *ctx, enum vb_log_level level, const char *fmt, ...)
-{
-	(void)ctx;
-	(void)level;
-	(void)fmt;
-}
-
-int vb_error_at(struct vb_ctx *ctx, int err, const char *file, int line,
-		const char *fmt, ...)
-{
-	pthread_mutex_lock(&ctx->lock);
-	if (!ctx->error_code) {
-		va_list ap;
-		va_start(ap, fmt);
-		int n = snprintf(ctx->error, sizeof(ctx->error), "%s:%d: ",
-				 file, line);
-		vsnprintf(ctx->error + n, sizeof(ctx->error) - (size_t)n, fmt,
-			  ap);
-		va_end(ap);
-		ctx->error_code = err;
-	}
-	pthread_mutex_unlock(&ctx->lock);
-	return err;
-}
-
-uint64_t vb_now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-bool vb_interrupted(struct vb_ctx *ctx)
-{
-	return ctx->interrupted;
-}
-
-int vb_report_metric(struct vb_ctx *ctx, const char *name, double value)
-{
-	const struct vb_metric *m = ctx->table;
-	while (m->name && strcmp(m->name, name))
-		m++;
-	if (!m->name || ctx->nmetrics == MOCK_MAX)
-		return -ENOENT;
-	snprintf(ctx->names[ctx->nmetrics], 64, "%s", name);
-	ctx->values[ctx->nmetrics++] = value;
-	return 0;
-}
-
-int vb_report_fact(struct vb_ctx *ctx, const char *key, const char *value)
-{
-	if (ctx->nfacts == MOCK_MAX)
-		return -EINVAL;
-	snprintf(ctx->facts[ctx->nfacts][0], 64, "%s", key);
-	snprintf(ctx->facts[ctx->nfacts][1], 64, "%s", value);
-	ctx->nfacts++;
-	return 0;
-}
-
-static double metric(const struct vb_ctx *c, const char *name)
-{
-	int found = -1;
-	for (int i = 0; i < c->nmetrics; i++) {
-		if (!strcmp(c->names[i], name)) {
-			ck_assert_msg(found < 0, "%s reported twice", name);
-			found = i;
-		}
-	}
-	ck_assert_msg(found >= 0, "%s not reported", name);
-	return c->values[found];
+	mock_init(c, cp_info.metrics);
 }
 
 static void assert_all_metrics(const struct vb_ctx *c)
@@ -209,7 +121,7 @@ END_TEST
 START_TEST(run_exact_events_threads)
 {
 	struct vb_ctx c;
-	mock_init(&c);
+	mock_start(&c);
 	struct cp_opts o = { .max_prime = 2000, .events = 301, .time = 0,
 			     .threads = 4 };
 	ck_assert_int_eq(cp_run(&c, &o), 0);
@@ -235,7 +147,7 @@ END_TEST
 START_TEST(run_time_limited)
 {
 	struct vb_ctx c;
-	mock_init(&c);
+	mock_start(&c);
 	struct cp_opts o = { .max_prime = 10000, .events = 0, .time = 0.2,
 			     .threads = 2 };
 	ck_assert_int_eq(cp_run(&c, &o), 0);
@@ -249,7 +161,7 @@ START_TEST(run_time_before_events)
 {
 	/* Both limits: whichever comes first. */
 	struct vb_ctx c;
-	mock_init(&c);
+	mock_start(&c);
 	struct cp_opts o = { .max_prime = 100000, .events = 1000000,
 			     .time = 0.1, .threads = 1 };
 	ck_assert_int_eq(cp_run(&c, &o), 0);
@@ -261,7 +173,7 @@ END_TEST
 START_TEST(run_interrupted)
 {
 	struct vb_ctx c;
-	mock_init(&c);
+	mock_start(&c);
 	c.interrupted = true;
 	struct cp_opts o = { .max_prime = 10000, .events = 100, .time = 0,
 			     .threads = 3 };

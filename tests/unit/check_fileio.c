@@ -23,130 +23,14 @@
 
 #include "fileio-rndrw.c"
 
-/* ---- mock of the engine services the module uses ---------------------- */
-
-#define MOCK_MAX 64
-struct vb_ctx {
-	pthread_mutex_t lock;
-	int nmetrics;
-	char names[MOCK_MAX][64];
-	double values[MOCK_MAX];
-	int nfacts;
-	char facts[MOCK_MAX][2][64];
-	char error[1024];
-	int error_code;
-	bool interrupted;
-	/* interrupt once this many prepare blocks have been checked */
-	int interrupt_after;
-	char scratch[256];
-	uint64_t seed;
-};
+#include "mock-services.h"
 
 static char test_root[256];
 
-static void mock_init(struct vb_ctx *c)
+static void mock_start(struct vb_ctx *c)
 {
-	memset(c, 0, sizeof(*c));
-	pthread_mutex_init(&c->lock, NULL);
-	c->interrupt_after = -1;
+	mock_init(c, fio_info.metrics);
 	snprintf(c->scratch, sizeof(c->scratch), "%s", test_root);
-	c->seed = 1;
-}
-
-void vb_log(struct vb_ctx *ctx, enum vb_log_level level, const char *fmt, ...)
-{
-	(void)ctx;
-	(void)level;
-	(void)fmt;
-}
-
-int vb_error_at(struct vb_ctx *ctx, int err, const char *file, int line,
-		const char *fmt, ...)
-{
-	pthread_mutex_lock(&ctx->lock);
-	if (!ctx->error_code) {
-		va_list ap;
-		va_start(ap, fmt);
-		int n = snprintf(ctx->error, sizeof(ctx->error), "%s:%d: ",
-				 file, line);
-		vsnprintf(ctx->error + n, sizeof(ctx->error) - (size_t)n, fmt,
-			  ap);
-		va_end(ap);
-		ctx->error_code = err;
-	}
-	pthread_mutex_unlock(&ctx->lock);
-	return err;
-}
-
-uint64_t vb_now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-bool vb_interrupted(struct vb_ctx *ctx)
-{
-	pthread_mutex_lock(&ctx->lock);
-	if (ctx->interrupt_after >= 0 && ctx->interrupt_after-- == 0)
-		ctx->interrupted = true;
-	bool r = ctx->interrupted;
-	pthread_mutex_unlock(&ctx->lock);
-	return r;
-}
-
-int vb_report_metric(struct vb_ctx *ctx, const char *name, double value)
-{
-	const struct vb_metric *m = fio_info.metrics;
-	while (m->name && strcmp(m->name, name))
-		m++;
-	if (!m->name || ctx->nmetrics == MOCK_MAX)
-		return -ENOENT;
-	snprintf(ctx->names[ctx->nmetrics], 64, "%s", name);
-	ctx->values[ctx->nmetrics++] = value;
-	return 0;
-}
-
-int vb_report_fact(struct vb_ctx *ctx, const char *key, const char *value)
-{
-	if (ctx->nfacts == MOCK_MAX)
-		return -EINVAL;
-	snprintf(ctx->facts[ctx->nfacts][0], 64, "%s", key);
-	snprintf(ctx->facts[ctx->nfacts][1], 64, "%s", value);
-	ctx->nfacts++;
-	return 0;
-}
-
-const char *vb_scratch_dir(struct vb_ctx *ctx)
-{
-	return ctx->scratch;
-}
-
-uint64_t vb_seed(struct vb_ctx *ctx)
-{
-	return ctx->seed;
-}
-
-static double metric(const struct vb_ctx *c, const char *name)
-{
-	int found = -1;
-	for (int i = 0; i < c->nmetrics; i++) {
-		if (!strcmp(c->names[i], name)) {
-			ck_assert_msg(found < 0, "%s reported twice", name);
-			found = i;
-		}
-	}
-	ck_assert_msg(found >= 0, "%s not reported", name);
-	return c->values[found];
-}
-
-static const char *fact(const struct vb_ctx *c, const char *key)
-{
-	for (int i = 0; i < c->nfacts; i++)
-		if (!strcmp(c->facts[i][0], key))
-			return c->facts[i][1];
-	ck_abort_msg("fact %s not reported", key);
-	return NULL;
 }
 
 /* ---- the request generator ---------------------------------------------- */
@@ -477,7 +361,7 @@ static void assert_clean(const char *dir)
 START_TEST(full_cycle)
 {
 	struct vb_ctx c;
-	mock_init(&c);
+	mock_start(&c);
 	struct fio_opts o = small_opts();
 	ck_assert_int_eq(fio_prepare(&c, &o), 0);
 	for (int i = 0; i < 4; i++) {
@@ -514,7 +398,7 @@ START_TEST(full_cycle)
 	ck_assert_str_ne(fact(&c, "workdir_fs"), "unknown");
 
 	/* An explicit seed wins over the experiment's. */
-	mock_init(&c);
+	mock_start(&c);
 	o.seed = 77;
 	o.fsync_mode = FIO_FDATASYNC;
 	o.threads = 3;
@@ -531,7 +415,7 @@ END_TEST
 START_TEST(time_limited)
 {
 	struct vb_ctx c;
-	mock_init(&c);
+	mock_start(&c);
 	struct fio_opts o = small_opts();
 	o.events = 0;
 	o.time = 0.3;
@@ -548,7 +432,7 @@ END_TEST
 START_TEST(run_without_prepare)
 {
 	struct vb_ctx c;
-	mock_init(&c);
+	mock_start(&c);
 	struct fio_opts o = small_opts();
 	ck_assert_int_eq(fio_run(&c, &o), -ENOENT);
 	ck_assert_ptr_nonnull(strstr(c.error, "prepare"));
@@ -559,7 +443,7 @@ END_TEST
 START_TEST(run_after_smaller_prepare)
 {
 	struct vb_ctx c;
-	mock_init(&c);
+	mock_start(&c);
 	struct fio_opts o = small_opts();
 	ck_assert_int_eq(fio_prepare(&c, &o), 0);
 	o.total_size *= 2;
@@ -573,7 +457,7 @@ END_TEST
 START_TEST(not_enough_space)
 {
 	struct vb_ctx c;
-	mock_init(&c);
+	mock_start(&c);
 	struct fio_opts o = small_opts();
 	o.files = 2;
 	o.total_size = 1LL << 50;  /* 1 PiB */
@@ -587,7 +471,7 @@ END_TEST
 START_TEST(missing_workdir)
 {
 	struct vb_ctx c;
-	mock_init(&c);
+	mock_start(&c);
 	struct fio_opts o = small_opts();
 	char wd[300];
 	snprintf(wd, sizeof(wd), "%s/nope", test_root);
@@ -601,7 +485,7 @@ END_TEST
 START_TEST(direct_on_disk)
 {
 	struct vb_ctx c;
-	mock_init(&c);
+	mock_start(&c);
 	struct fio_opts o = small_opts();
 	o.direct = true;
 	o.block_size = 4096;
@@ -638,7 +522,7 @@ START_TEST(direct_rejected)
 		return;
 	}
 	struct vb_ctx c;
-	mock_init(&c);
+	mock_start(&c);
 	struct fio_opts o = small_opts();
 	o.direct = true;
 	o.workdir = wd;
@@ -652,7 +536,7 @@ END_TEST
 START_TEST(interrupted_prepare)
 {
 	struct vb_ctx c;
-	mock_init(&c);
+	mock_start(&c);
 	c.interrupt_after = 20;     /* somewhere in the second file */
 	struct fio_opts o = small_opts();
 	ck_assert_int_eq(fio_prepare(&c, &o), -EINTR);
@@ -664,7 +548,7 @@ END_TEST
 START_TEST(interrupted_run)
 {
 	struct vb_ctx c;
-	mock_init(&c);
+	mock_start(&c);
 	struct fio_opts o = small_opts();
 	o.events = 0;
 	o.time = 100;
@@ -680,7 +564,7 @@ END_TEST
 START_TEST(cleanup_keeps_foreign_files)
 {
 	struct vb_ctx c;
-	mock_init(&c);
+	mock_start(&c);
 	struct fio_opts o = small_opts();
 	ck_assert_int_eq(fio_prepare(&c, &o), 0);
 	char p[512];
