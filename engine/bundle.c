@@ -42,7 +42,9 @@
 
 #include <nettle/sha2.h>
 
-#include "engine.h"
+#include "engine/bundle.h"
+#include "lib/loader.h"
+#include "lib/util.h"
 
 /* Bumped when the layout changes, so old caches are not mistaken for new. */
 #define BUNDLE_FORMAT "virtbench-bundle-1"
@@ -300,7 +302,7 @@ static int real_agent(struct vb_ctx *ctx, const char *path, char **out)
 
 /*
  * Runs `loader --list --library-path LP object` and returns its stdout.
- * Not vb_proc_capture(): the loader must run with an empty environment so
+ * Not vb_proc_run(): the loader must run with an empty environment so
  * that the caller's LD_PRELOAD or LD_LIBRARY_PATH (sanitizer runtimes,
  * a user's tweaks) cannot change what gets listed.
  */
@@ -605,22 +607,6 @@ static void bundle_hash(const struct blist *l, char *out)
 	hex(d, sizeof(d), out);
 }
 
-static int rm_entry(const char *p, const struct stat *sb, int flag,
-		    struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	remove(p);
-	return 0;
-}
-
-static void rm_tree(const char *dir)
-{
-	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-
 static int cache_root(struct vb_ctx *ctx, char **out)
 {
 	char buf[PATH_MAX];
@@ -738,9 +724,9 @@ static int build(struct vb_ctx *ctx, const char *root, const char *final,
 				       "bundle (no manifest); remove it", final);
 		}
 		free(m);
-		rm_tree(tmp);
+		vb_rm_rf(tmp);
 	} else if (err) {
-		rm_tree(tmp);
+		vb_rm_rf(tmp);
 	}
 	free(tmp);
 	return err;
@@ -879,7 +865,7 @@ static int bundle_lookup(struct vb_ctx *ctx, const struct bundle **out)
 	return err;
 }
 
-int vb_bundle_get(struct vb_ctx *ctx, const char **dir, const char **hash)
+static int bundle_get(struct vb_ctx *ctx, const char **dir, const char **hash)
 {
 	const struct bundle *b;
 	int err = bundle_lookup(ctx, &b);
@@ -893,8 +879,8 @@ int vb_bundle_get(struct vb_ctx *ctx, const char **dir, const char **hash)
 	return 0;
 }
 
-int vb_bundle_argv(struct vb_ctx *ctx, const char *mount, const char **out,
-		   size_t n)
+static int bundle_argv(struct vb_ctx *ctx, const char *mount,
+		       const char **out, size_t n)
 {
 	const struct bundle *b;
 	struct bundle_argv *a;
@@ -944,3 +930,8 @@ int vb_bundle_argv(struct vb_ctx *ctx, const char *mount, const char **out,
 		out[i] = a->v[i];
 	return 6;
 }
+
+const struct vb_bundle_provider vb_engine_bundle = {
+	.get = bundle_get,
+	.argv = bundle_argv,
+};

@@ -16,17 +16,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "engine.h"
-
-void vb_fmt_duration(double s, char *buf, size_t n)
-{
-	long t = (long)(s + 0.5);
-
-	if (t >= 3600)
-		snprintf(buf, n, "%ldh%02ldm", t / 3600, (t / 60) % 60);
-	else
-		snprintf(buf, n, "%ldm%02lds", t / 60, t % 60);
-}
+#include "engine/estimate.h"
+#include "lib/csv.h"
+#include "lib/util.h"
 
 /* Seconds since the epoch of "2026-11-27T04:31:35.006Z"; -1 if not that. */
 static double iso_seconds(const char *s)

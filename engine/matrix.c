@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
+#include "engine/matrix.h"
+#include "lib/options.h"
+#include "lib/util.h"
 
 static void kv_free(char **kv, size_t n)
 {

@@ -20,7 +20,19 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "runner.h"
+#include "engine/runner.h"
+#include "engine/bundle.h"
+#include "engine/estimate.h"
+#include "engine/experiment.h"
+#include "engine/matrix.h"
+#include "engine/verify.h"
+#include "analysis/analysis.h"
+#include "lib/csv.h"
+#include "lib/ctx.h"
+#include "lib/loader.h"
+#include "lib/options.h"
+#include "lib/protocol.h"
+#include "lib/util.h"
 
 /* ------------------------------------------------------------------ */
 /* small helpers                                                        */
@@ -1008,6 +1020,7 @@ static int ensure_backend(struct run *r, size_t bi)
 	if (!b->ctx)
 		return b->create_rc = -ENOMEM;
 	vb_ctx_set_paths(b->ctx, r->agent, r->wl_path);
+	vb_ctx_set_bundle(b->ctx, &vb_engine_bundle);
 	vb_ctx_set_seed(b->ctx, r->ex->seed);
 	b->create_rc = ops->create(b->ctx, be->opts, &b->state);
 	if (b->create_rc < 0) {
@@ -1231,41 +1244,7 @@ static int copy_file(const char *from, const char *to)
 	return fclose(out) == 0 ? 0 : -EIO;
 }
 
-int vb_rebuild_outputs(const char *dir, bool plots, bool report)
-{
-	int violations = 0, rc, status = 0;
-
-	rc = vb_analyze(dir, &violations);
-	if (rc == -ENOSYS)
-		return 0;
-	if (rc < 0) {
-		fprintf(stderr, "virtbench: cannot analyse %s: %s\n", dir,
-			strerror(-rc));
-		return VB_EXIT_USAGE;
-	}
-	if (plots) {
-		rc = vb_plot(dir);
-		if (rc < 0 && rc != -ENOSYS) {
-			fprintf(stderr, "virtbench: charts not drawn: %s\n",
-				strerror(-rc));
-			status = VB_EXIT_FAILED;
-		}
-	}
-	if (report) {
-		rc = vb_report(dir);
-		if (rc < 0 && rc != -ENOSYS)
-			fprintf(stderr, "virtbench: report not written: %s\n",
-				strerror(-rc));
-	}
-	if (violations > 0) {
-		fprintf(stderr, "virtbench: %d threshold(s) violated\n",
-			violations);
-		return VB_EXIT_FAILED;
-	}
-	return status;
-}
-
-int vb_run(const struct vb_run_opts *o)
+int vb_run(struct vb_run_opts *o)
 {
 	struct vb_registry reg = { 0 };
 	struct vb_experiment *ex = NULL;
@@ -1276,7 +1255,7 @@ int vb_run(const struct vb_run_opts *o)
 	char dir[PATH_MAX], path[PATH_MAX + 64];
 	json_t *root = NULL, *matrix = NULL;
 	char *matrix_s = NULL, hash[32];
-	int status = VB_EXIT_OK, rc;
+	int status = VB_RUN_OK, rc;
 
 	vb_registry_load(&reg, o->plugin_dirs,
 			 (1u << VB_PLUGIN_BACKEND) | (1u << VB_PLUGIN_WORKLOAD));
@@ -1284,13 +1263,13 @@ int vb_run(const struct vb_run_opts *o)
 		vb_diag_print(&diag, stderr);
 		vb_diag_free(&diag);
 		vb_registry_free(&reg);
-		return VB_EXIT_USAGE;
+		return VB_RUN_USAGE;
 	}
 	vb_diag_free(&diag);
 	if (vb_matrix_expand(ex, &r.cells, &r.ncells) < 0) {
 		fprintf(stderr, "virtbench: %s: cannot expand the matrix\n",
 			o->experiment);
-		status = VB_EXIT_USAGE;
+		status = VB_RUN_USAGE;
 		goto out;
 	}
 	r.ex = ex;
@@ -1299,10 +1278,11 @@ int vb_run(const struct vb_run_opts *o)
 	else
 		snprintf(dir, sizeof(dir), "results/%s", ex->name);
 	r.dir = dir;
+	o->dir = vb_xstrdup(dir);
 	if ((rc = vb_mkdir_p(dir, 0755)) < 0) {
 		fprintf(stderr, "virtbench: cannot create %s: %s\n", dir,
 			strerror(-rc));
-		status = VB_EXIT_USAGE;
+		status = VB_RUN_USAGE;
 		goto out;
 	}
 
@@ -1323,7 +1303,7 @@ int vb_run(const struct vb_run_opts *o)
 				"  refusing to mix them. Use another directory with -o, or remove it.\n",
 				dir, oh, hash);
 			json_decref(old);
-			status = VB_EXIT_USAGE;
+			status = VB_RUN_USAGE;
 			goto out;
 		}
 		json_decref(old);
@@ -1332,7 +1312,7 @@ int vb_run(const struct vb_run_opts *o)
 	if ((rc = load_journal(&r, path)) < 0) {
 		fprintf(stderr, "virtbench: cannot read %s: %s\n", path,
 			strerror(-rc));
-		status = VB_EXIT_USAGE;
+		status = VB_RUN_USAGE;
 		goto out;
 	}
 	r.runs = open_journal(path, RUNS_HEADER);
@@ -1341,7 +1321,7 @@ int vb_run(const struct vb_run_opts *o)
 	if (!r.runs || !r.verify) {
 		fprintf(stderr, "virtbench: cannot write in %s: %s\n", dir,
 			strerror(errno));
-		status = VB_EXIT_USAGE;
+		status = VB_RUN_USAGE;
 		goto out;
 	}
 	snprintf(path, sizeof(path), "%s/experiment.cfg", dir);
@@ -1411,21 +1391,9 @@ int vb_run(const struct vb_run_opts *o)
 		goto out;
 	}
 	if (r.failed_reps || r.refused_envs)
-		status = VB_EXIT_FAILED;
+		status = VB_RUN_FAILED;
 	say(&r, "done: %zu repetitions run, %zu failed, %zu environments refused",
 	    r.finished_items, r.failed_reps, r.refused_envs);
-	if (!o->no_analysis) {
-		fclose(r.runs);
-		r.runs = NULL;
-		rc = vb_rebuild_outputs(dir, true, true);
-		if (rc && status == VB_EXIT_OK)
-			status = rc;
-	}
-	snprintf(path, sizeof(path), "%s/report.md", dir);
-	if (access(path, R_OK) == 0)
-		printf("%s\n", path);
-	else
-		printf("%s\n", dir);
 out:
 	if (r.runs)
 		fclose(r.runs);
@@ -1470,7 +1438,7 @@ int vb_probe_backend(const char *plugin_dirs, const char *backend, int cpus,
 	struct vb_ctx *ctx = NULL;
 	void *opts = NULL, *state = NULL;
 	char err[1024], *agent = NULL;
-	int status = VB_EXIT_USAGE, rc;
+	int status = VB_RUN_USAGE, rc;
 
 	vb_registry_load(&reg, plugin_dirs,
 			 (1u << VB_PLUGIN_BACKEND) | (1u << VB_PLUGIN_WORKLOAD));
@@ -1490,10 +1458,11 @@ int vb_probe_backend(const char *plugin_dirs, const char *backend, int cpus,
 	ctx = vb_ctx_new(p);
 	agent = vb_find_agent();
 	vb_ctx_set_paths(ctx, agent, reg.search_path);
+	vb_ctx_set_bundle(ctx, &vb_engine_bundle);
 	if ((rc = ops->create(ctx, opts, &state)) < 0) {
 		fprintf(stderr, "virtbench: %s: %s\n", backend,
 			vb_ctx_error(ctx)[0] ? vb_ctx_error(ctx) : strerror(-rc));
-		status = VB_EXIT_FAILED;
+		status = VB_RUN_FAILED;
 		goto out;
 	}
 	{
@@ -1524,7 +1493,7 @@ int vb_probe_backend(const char *plugin_dirs, const char *backend, int cpus,
 				rr.error[0] ? rr.error
 				: vb_ctx_error(ctx)[0] ? vb_ctx_error(ctx)
 						       : strerror(-rc));
-			status = VB_EXIT_FAILED;
+			status = VB_RUN_FAILED;
 		} else {
 			vb_verify(&spec, &g, &pr, g.vm, VB_VERIFY_STRICT, &v);
 			printf("backend         %s\n", backend);
@@ -1541,8 +1510,8 @@ int vb_probe_backend(const char *plugin_dirs, const char *backend, int cpus,
 			printf("facts           %s\n", kv_str(&env.facts));
 			printf("verdict         %s%s%s\n", vb_verdict_name(v.verdict),
 			       v.reason[0] ? ": " : "", v.reason);
-			status = v.verdict == VB_VERDICT_REFUSED ? VB_EXIT_FAILED
-								 : VB_EXIT_OK;
+			status = v.verdict == VB_VERDICT_REFUSED ? VB_RUN_FAILED
+								 : VB_RUN_OK;
 		}
 		rep_reset(&rr);
 		ops->close(state, ctx);
@@ -1550,7 +1519,7 @@ int vb_probe_backend(const char *plugin_dirs, const char *backend, int cpus,
 		kv_reset(&facts);
 		/* The console and agent logs are kept only when something
 		 * went wrong: the error message points at them. */
-		if (spec.log_dir && status == VB_EXIT_OK)
+		if (spec.log_dir && status == VB_RUN_OK)
 			nftw(spec.log_dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
 		else if (spec.log_dir)
 			fprintf(stderr, "virtbench: logs kept in %s\n",

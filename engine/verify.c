@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "engine.h"
+#include "engine/verify.h"
 
 /* Docker and the kernel round memory limits to pages; allow that. */
 #define MEM_SLACK (64 * 1024)

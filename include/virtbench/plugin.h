@@ -29,7 +29,7 @@ extern "C" {
 #endif
 
 #define VB_PLUGIN_ABI_MAJOR 1
-#define VB_PLUGIN_ABI_MINOR 0
+#define VB_PLUGIN_ABI_MINOR 1
 
 #if defined(__GNUC__)
 #define VB_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
@@ -401,6 +401,70 @@ VB_EXPORT int vb_bundle_get(struct vb_ctx *ctx, const char **dir,
  */
 VB_EXPORT int vb_bundle_argv(struct vb_ctx *ctx, const char *mount,
 			     const char **out, size_t n);
+
+/* ------------------------------------------------------------------ */
+/* Services added in ABI 1.1                                            */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The error recorded so far by VB_ERROR during the current hook call, with
+ * the plugin name and source location ("" when none). A hook that retries
+ * a step (say, a boot with a fallback) reads it to log why the first try
+ * failed, then clears it with vb_error_clear() so the retry's own error is
+ * the one the engine shows.
+ */
+VB_EXPORT const char *vb_error_message(struct vb_ctx *ctx);
+VB_EXPORT void vb_error_clear(struct vb_ctx *ctx);
+
+/*
+ * One child process for vb_proc_run(). Initialise with VB_PROC_INIT so
+ * fields added by later minor versions get their defaults.
+ */
+struct vb_proc {
+	size_t size;                 /* sizeof(struct vb_proc) */
+	/* argv[0] is looked up in PATH; never a shell. */
+	const char *const *argv;
+	double timeout;              /* seconds; 0: none */
+	/* Called for each stdout line, without '\n'. A non-zero return stops
+	 * reading, kills the child and is returned by vb_proc_run(). */
+	int (*on_line)(void *user, const char *line);
+	void *user;
+	int log_fd;                  /* the child's stderr goes here; -1: none */
+	/* Runs in the child between fork and exec (affinity, cgroups);
+	 * returns 0 or -errno, which vb_proc_run() then returns. */
+	int (*child_setup)(void *arg);
+	void *setup_arg;
+};
+#define VB_PROC_INIT { .size = sizeof(struct vb_proc), .log_fd = -1 }
+
+/*
+ * Run p->argv to its end in its own process group, stdin from /dev/null.
+ * On timeout the whole group is killed (-ETIMEDOUT). When the user
+ * interrupts (vb_interrupted), the group gets SIGTERM, 10 s to clean up,
+ * then SIGKILL (-EINTR). A program that cannot be started returns its
+ * -errno (-ENOENT: not found), never a fake exit status. Otherwise
+ * returns 0 with *status = the exit status, or 128 + N when signal N
+ * killed it. Polls at least every 100 ms; safe to call from any hook.
+ */
+VB_EXPORT int vb_proc_run(struct vb_ctx *ctx, const struct vb_proc *p,
+			  int *status);
+
+/*
+ * sync(), then drop the host's page cache, dentries and inodes (what
+ * `echo 3 > /proc/sys/vm/drop_caches` does). Backends whose environment
+ * shares the host kernel implement drop_caches() with it. 0 or -errno
+ * (-EACCES/-EROFS when not root or /proc/sys is read-only).
+ */
+VB_EXPORT int vb_drop_host_caches(struct vb_ctx *ctx);
+
+/*
+ * The directory for this plugin's cached artifacts (images, kernels):
+ * $XDG_CACHE_HOME/virtbench/SUB, else ~/.cache/virtbench/SUB, created.
+ * `sub` may be NULL or "" for the top. Writes the path into out (n bytes).
+ * 0 or -errno with the reason recorded through VB_ERROR.
+ */
+VB_EXPORT int vb_cache_dir(struct vb_ctx *ctx, const char *sub, char *out,
+			   size_t n);
 
 /* Run-time ABI of the engine or agent that loaded the plugin. */
 VB_EXPORT void vb_abi_version(uint32_t *major, uint32_t *minor);

@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "engine.h"
+#include "virtbench/plugin.h"
 
 enum { BM_CGROUP_AUTO, BM_CGROUP_NONE };
 
@@ -194,6 +194,7 @@ static int bm_child_setup(void *arg)
 static int bm_exec(void *state, struct vb_ctx *ctx, const struct vb_exec *ex,
 		   int *exit_status)
 {
+	struct vb_proc p = VB_PROC_INIT;
 	const char **argv;
 	size_t n = 0, i;
 	int rc;
@@ -206,8 +207,14 @@ static int bm_exec(void *state, struct vb_ctx *ctx, const struct vb_exec *ex,
 	argv[0] = vb_agent_path(ctx);
 	for (i = 0; i < n; i++)
 		argv[i + 1] = ex->argv[i];
-	rc = vb_proc_run(argv, ex->timeout, ex->on_line, ex->user, ex->log_fd,
-			 bm_child_setup, state, exit_status);
+	p.argv = argv;
+	p.timeout = ex->timeout;
+	p.on_line = ex->on_line;
+	p.user = ex->user;
+	p.log_fd = ex->log_fd;
+	p.child_setup = bm_child_setup;
+	p.setup_arg = state;
+	rc = vb_proc_run(ctx, &p, exit_status);
 	if (rc < 0 && rc != -ETIMEDOUT && rc != -EINTR)
 		VB_ERROR(ctx, rc, "cannot run %s: %s", argv[0], strerror(-rc));
 	free(argv);
@@ -216,7 +223,7 @@ static int bm_exec(void *state, struct vb_ctx *ctx, const struct vb_exec *ex,
 
 static int bm_drop_caches(void *state, struct vb_ctx *ctx)
 {
-	int rc = vb_drop_host_caches();
+	int rc = vb_drop_host_caches(ctx);
 
 	(void)state;
 	if (rc < 0)

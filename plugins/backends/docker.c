@@ -33,8 +33,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "engine.h"
 #include "virtbench/plugin.h"
+#include "lib/protocol.h"
 
 #define DK_MOUNT "/opt/virtbench"
 #define DK_SCRATCH_TMP "/tmp/virtbench"
@@ -185,16 +185,22 @@ static char *dk_read_err(int fd)
  * Runs an engine command through the engine's vb_proc_run (interruptible,
  * with a timeout) and returns its stdout and the last line of its stderr.
  */
-static int dk_cmd(const char *const *argv, double timeout, char **out,
-		  char **err_line, int *status)
+static int dk_cmd(struct vb_ctx *ctx, const char *const *argv,
+		  double timeout, char **out, char **err_line, int *status)
 {
 	struct dk_buf b = { 0 };
 	int efd = memfd_create("vb-docker-stderr", MFD_CLOEXEC);
+	struct vb_proc p = VB_PROC_INIT;
 	int err;
 
 	*status = -1;
-	err = vb_proc_run(argv, timeout, dk_collect_line, &b, efd, NULL, NULL,
-			  status);
+
+	p.argv = argv;
+	p.timeout = timeout;
+	p.on_line = dk_collect_line;
+	p.user = &b;
+	p.log_fd = efd;
+	err = vb_proc_run(ctx, &p, status);
 	if (err_line)
 		*err_line = dk_read_err(efd);
 	if (efd >= 0)
@@ -414,7 +420,7 @@ static int dk_write_rootfs(struct vb_ctx *ctx, const char *busybox,
 	struct archive *a;
 	int err, status;
 
-	err = dk_cmd(argv, 10, &list, &errl, &status);
+	err = dk_cmd(ctx, argv, 10, &list, &errl, &status);
 	if (err == 0 && status != 0)
 		err = -ENOEXEC;
 	if (err < 0) {
@@ -476,11 +482,12 @@ out:
 }
 
 /* `docker image inspect` → the image's id, or -ENOENT. */
-static int dk_image_id(struct dk_state *s, const char *ref, char **id)
+static int dk_image_id(struct dk_state *s, struct vb_ctx *ctx, const char *ref,
+		       char **id)
 {
 	const char *argv[] = { s->o->engine, "image", "inspect", "--format",
 			       "{{.Id}}", ref, NULL };
-	int status, err = dk_cmd(argv, DK_INFO_TIMEOUT, id, NULL, &status);
+	int status, err = dk_cmd(ctx, argv, DK_INFO_TIMEOUT, id, NULL, &status);
 
 	if (err < 0)
 		return err;
@@ -522,7 +529,7 @@ static int dk_import_auto_image(struct dk_state *s, struct vb_ctx *ctx)
 
 		snprintf(label, sizeof(label), "LABEL org.virtbench.bundle=%s",
 			 s->bundle_hash);
-		err = dk_cmd(argv, DK_IMPORT_TIMEOUT, &out, &errl, &status);
+		err = dk_cmd(ctx, argv, DK_IMPORT_TIMEOUT, &out, &errl, &status);
 		if (err == 0 && status != 0)
 			err = -EIO;
 		if (err < 0)
@@ -533,7 +540,7 @@ static int dk_import_auto_image(struct dk_state *s, struct vb_ctx *ctx)
 	unlink(tar);
 	free(out);
 	free(errl);
-	if (!err && dk_image_id(s, s->image, &s->image_id) < 0)
+	if (!err && dk_image_id(s, ctx, s->image, &s->image_id) < 0)
 		err = VB_ERROR(ctx, -ENOENT, "%s import reported success but "
 			       "image %s is not there", s->o->engine, s->image);
 	if (!err)
@@ -551,7 +558,7 @@ static int dk_make_auto_image(struct dk_state *s, struct vb_ctx *ctx)
 		s->image = NULL;
 		return -ENOMEM;
 	}
-	if (dk_image_id(s, s->image, &s->image_id) == 0)
+	if (dk_image_id(s, ctx, s->image, &s->image_id) == 0)
 		return 0;
 	/*
 	 * One import at a time on this host: concurrent first runs would each
@@ -570,7 +577,7 @@ static int dk_make_auto_image(struct dk_state *s, struct vb_ctx *ctx)
 		}
 		nanosleep(&ts, NULL);
 	}
-	err = dk_image_id(s, s->image, &s->image_id) == 0
+	err = dk_image_id(s, ctx, s->image, &s->image_id) == 0
 		      ? 0
 		      : dk_import_auto_image(s, ctx);
 	if (lfd >= 0)
@@ -586,7 +593,7 @@ static int dk_user_image(struct dk_state *s, struct vb_ctx *ctx)
 	s->image = strdup(s->o->image);
 	if (!s->image)
 		return -ENOMEM;
-	if (dk_image_id(s, s->image, &s->image_id) == 0)
+	if (dk_image_id(s, ctx, s->image, &s->image_id) == 0)
 		return 0;
 	vb_log(ctx, VB_LOG_INFO, "image %s not found locally, pulling it",
 	       s->image);
@@ -594,7 +601,7 @@ static int dk_user_image(struct dk_state *s, struct vb_ctx *ctx)
 		const char *argv[] = { s->o->engine, "pull", "--quiet",
 				       s->image, NULL };
 
-		err = dk_cmd(argv, DK_PULL_TIMEOUT, &out, &errl, &status);
+		err = dk_cmd(ctx, argv, DK_PULL_TIMEOUT, &out, &errl, &status);
 	}
 	free(out);
 	if (err == -EINTR || err == -ETIMEDOUT) {
@@ -603,7 +610,7 @@ static int dk_user_image(struct dk_state *s, struct vb_ctx *ctx)
 				s->image, strerror(-err));
 	}
 	if (err < 0 || status != 0 ||
-	    dk_image_id(s, s->image, &s->image_id) < 0) {
+	    dk_image_id(s, ctx, s->image, &s->image_id) < 0) {
 		err = VB_ERROR(ctx, -ENOENT,
 			       "image %s is not on this host and could not "
 			       "be pulled (%s); docker pull or docker import "
@@ -688,7 +695,7 @@ static void dk_sweep_stale(struct dk_state *s, struct vb_ctx *ctx)
 	size_t n = 4;
 	int status;
 
-	if (dk_cmd(argv, DK_INFO_TIMEOUT, &out, NULL, &status) < 0 ||
+	if (dk_cmd(ctx, argv, DK_INFO_TIMEOUT, &out, NULL, &status) < 0 ||
 	    status != 0 || !out) {
 		free(out);
 		return;
@@ -743,7 +750,7 @@ static int dk_create(struct vb_ctx *ctx, const void *opts, void **state)
 						 : "{{.Server.Version}}",
 				       NULL };
 
-		err = dk_cmd(argv, DK_INFO_TIMEOUT, &out, &errl, &status);
+		err = dk_cmd(ctx, argv, DK_INFO_TIMEOUT, &out, &errl, &status);
 	}
 	if (err == -EINTR) {
 		err = VB_ERROR(ctx, err, "interrupted");
@@ -1004,6 +1011,7 @@ static int dk_exec(void *state, struct vb_ctx *ctx, const struct vb_exec *ex,
 	const char *argv[DK_ARGV_MAX];
 	char scratch_env[64], cstate[128];
 	struct dk_lines lines = { .ex = ex };
+	struct vb_proc p = VB_PROC_INIT;
 	size_t n = 0;
 	int err;
 
@@ -1025,8 +1033,12 @@ static int dk_exec(void *state, struct vb_ctx *ctx, const struct vb_exec *ex,
 	}
 	argv[n] = NULL;
 
-	err = vb_proc_run(argv, ex->timeout, dk_on_line, &lines, ex->log_fd,
-			  NULL, NULL, exit_status);
+	p.argv = argv;
+	p.timeout = ex->timeout;
+	p.on_line = dk_on_line;
+	p.user = &lines;
+	p.log_fd = ex->log_fd;
+	err = vb_proc_run(ctx, &p, exit_status);
 	if (err == -ETIMEDOUT) {
 		/*
 		 * Killing `docker exec` leaves the agent running inside; a
@@ -1084,7 +1096,7 @@ static int dk_exec(void *state, struct vb_ctx *ctx, const struct vb_exec *ex,
 
 static int dk_drop_caches(void *state, struct vb_ctx *ctx)
 {
-	int err = vb_drop_host_caches();
+	int err = vb_drop_host_caches(ctx);
 
 	(void)state;
 	if (err < 0)

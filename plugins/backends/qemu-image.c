@@ -22,7 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "engine.h"
+#include "virtbench/plugin.h"
 #include "qemu-image.h"
 
 #define FNV_OFFSET 0xcbf29ce484222325ull

@@ -25,8 +25,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "engine.h"
-#include "qemu-frame.h"
+#include "virtbench/plugin.h"
+#include "lib/frame.h"
+#include "lib/protocol.h"
 #include "qemu-image.h"
 
 enum { BOOT_AUTO, BOOT_PVH, BOOT_BZIMAGE };
@@ -368,7 +369,7 @@ static int qemu_create(struct vb_ctx *ctx, const void *opts, void **state)
 	} else if ((err = vb_bundle_get(ctx, &bundle, NULL)) < 0) {
 		return VB_ERROR(ctx, err == -ENOSYS ? -EHOSTDOWN : err,
 				"cannot build the agent bundle: %s; set bundle to a bundle directory",
-				vb_ctx_error(ctx)[0] ? vb_ctx_error(ctx) : strerror(-err));
+				vb_error_message(ctx)[0] ? vb_error_message(ctx) : strerror(-err));
 	}
 	char agent[PATH_MAX];
 	snprintf(agent, sizeof(agent), "%s/bin/virtbench-agent", bundle);
@@ -472,8 +473,13 @@ static void vm_cleanup_files(struct qemu_state *s)
 
 static int run_tool(struct vb_ctx *ctx, const char *const *argv, int log_fd)
 {
-	int status = -1;
-	int rc = vb_proc_run(argv, 300, NULL, NULL, log_fd, NULL, NULL, &status);
+	struct vb_proc p = VB_PROC_INIT;
+	int status = -1, rc;
+
+	p.argv = argv;
+	p.timeout = 300;
+	p.log_fd = log_fd;
+	rc = vb_proc_run(ctx, &p, &status);
 
 	if (rc < 0)
 		return VB_ERROR(ctx, rc, "%s failed: %s", argv[0], strerror(-rc));
@@ -833,7 +839,7 @@ static int vm_start(struct qemu_state *s, struct vb_ctx *ctx,
 		}
 		double limit = probing && o->kvm_probe_timeout < o->boot_timeout
 				       ? o->kvm_probe_timeout : o->boot_timeout;
-		vb_ctx_clear_error(ctx);
+		vb_error_clear(ctx);
 		err = boot(s, ctx, spec, use, pvh, limit, secs);
 		if (err == 0) {
 			if (pvh)
@@ -847,14 +853,14 @@ static int vm_start(struct qemu_state *s, struct vb_ctx *ctx,
 		if (probing) {
 			vb_log(ctx, VB_LOG_WARN,
 			       "KVM did not boot the guest within %.0f s (%s): falling back to TCG, which is much slower",
-			       limit, vb_ctx_error(ctx));
+			       limit, vb_error_message(ctx));
 			accel = s->accel = ACCEL_TCG;
 			continue;
 		}
 		if (pvh && o->boot_path == BOOT_AUTO && s->pvh_ok != 1) {
 			vb_log(ctx, VB_LOG_WARN,
 			       "PVH boot of %s failed (%s): falling back to the bzImage",
-			       s->vmlinux, vb_ctx_error(ctx));
+			       s->vmlinux, vb_error_message(ctx));
 			s->pvh_ok = 0;
 			pvh = false;
 			continue;

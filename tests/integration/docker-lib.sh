@@ -12,7 +12,7 @@ if [ "${VIRTBENCH_SKIP_HEAVY:-}" = 1 ]; then
 fi
 : "${VIRTBENCH_BUILDDIR:?run through make check}"
 : "${VIRTBENCH_SRCDIR:?run through make check}"
-VB=$VIRTBENCH_BUILDDIR/engine/virtbench
+VB=$VIRTBENCH_BUILDDIR/cli/virtbench
 
 if ! command -v docker >/dev/null 2>&1; then
 	echo "SKIP: docker CLI not installed"

@@ -3,8 +3,8 @@
 set -u
 : "${VIRTBENCH_BUILDDIR:?run through make check}"
 : "${VIRTBENCH_SRCDIR:=$VIRTBENCH_BUILDDIR}"
-VB="$VIRTBENCH_BUILDDIR/engine/virtbench"
-AGENT="$VIRTBENCH_BUILDDIR/engine/virtbench-agent"
+VB="$VIRTBENCH_BUILDDIR/cli/virtbench"
+AGENT="$VIRTBENCH_BUILDDIR/agent/virtbench-agent"
 T=$(mktemp -d /tmp/vbtest.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 fails=0

@@ -13,7 +13,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "engine.h"
+#include "engine/experiment.h"
+#include "engine/matrix.h"
+#include "lib/diag.h"
+#include "lib/options.h"
 #include "fake-plugins.h"
 
 static char tmpdir[64];

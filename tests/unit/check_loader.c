@@ -11,7 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "engine.h"
+#include "lib/loader.h"
+#include "lib/options.h"
 
 static char tmpdir[64];
 
@@ -68,7 +69,7 @@ struct bad_case {
 };
 
 static const struct bad_case bad[] = {
-	{ "tests/plugins", "badabi", -EPROTO, "99.7", "1.0" },
+	{ "tests/plugins", "badabi", -EPROTO, "99.7", "1.1" },
 	{ "tests/plugins", "noentry", -ENOEXEC, "noentry_LTX_vb_plugin_entry", "renamed" },
 	{ "tests/plugins", "wrongname", -EINVAL, "someothername", "'wrongname'" },
 	{ "tests/plugins", "nohook", -EINVAL, "exec", "required" },

@@ -10,7 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
+#include "engine/experiment.h"
+#include "engine/matrix.h"
+#include "lib/diag.h"
+#include "lib/options.h"
 #include "fake-plugins.h"
 
 static const char *srcdir(void)

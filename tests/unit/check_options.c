@@ -5,13 +5,16 @@
 #include "config.h"
 
 #include <check.h>
+#include <stdio.h>
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
+#include "lib/diag.h"
+#include "lib/options.h"
+#include "lib/util.h"
 
 struct topts {
 	int64_t count;

@@ -14,7 +14,7 @@
 #include <sys/wait.h>
 #include <zlib.h>
 
-#include "analysis.h"
+#include "analysis/analysis.h"
 #include "analysis-util.h"
 
 /* ------------------------------------------------------------------ */

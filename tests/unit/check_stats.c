@@ -27,7 +27,7 @@
 #include <math.h>
 #include <stdbool.h>
 
-#include "analysis.h"
+#include "analysis/analysis.h"
 #include "analysis-util.h"
 
 #define EPS(ref, tol) ((tol) * fmax(1.0, fabs((double)(ref))))

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The `virtbench` command (docs/virtbench.1): main.c holds the table of
+ * commands, each command its own file. This room is the only one that
+ * turns errors into messages and exit statuses (docs/errors.md).
+ */
+#ifndef VB_CLI_CLI_H
+#define VB_CLI_CLI_H
+
+#include <stdbool.h>
+
+/* Exit statuses (DESIGN §8). */
+enum {
+	VB_EXIT_OK = 0,
+	VB_EXIT_FAILED = 1,      /* cells failed or refused, thresholds */
+	VB_EXIT_USAGE = 2,       /* bad command line or input */
+	VB_EXIT_INTERRUPTED = 130,
+};
+
+/* What every command gets besides its own arguments. */
+struct vb_cli {
+	const char *plugin_dirs; /* --plugin-dir, or NULL */
+};
+
+struct vb_command {
+	const char *name;
+	int (*fn)(const struct vb_cli *cli, int argc, char **argv);
+	const char *usage;       /* printed by --help and on misuse */
+};
+
+/* argv[0] is the command name; returns the exit status. */
+int vb_cmd_run(const struct vb_cli *cli, int argc, char **argv);
+int vb_cmd_check(const struct vb_cli *cli, int argc, char **argv);
+int vb_cmd_plugins(const struct vb_cli *cli, int argc, char **argv);
+int vb_cmd_probe(const struct vb_cli *cli, int argc, char **argv);
+int vb_cmd_plot(const struct vb_cli *cli, int argc, char **argv);
+int vb_cmd_report(const struct vb_cli *cli, int argc, char **argv);
+
+extern const char vb_usage_run[], vb_usage_check[], vb_usage_plugins[],
+	vb_usage_probe[], vb_usage_plot[], vb_usage_report[];
+
+/* Print usage on stderr and return VB_EXIT_USAGE. */
+int vb_usage_error(const char *usage);
+
+/*
+ * Rebuild the analysis of a results directory (summary, comparisons,
+ * and, when asked, charts and report), printing what went wrong. Returns
+ * an exit status: 0, 1 (thresholds violated, or charts not drawn:
+ * gnuplot missing or failing; everything else is still written) or 2
+ * (DIR unusable).
+ */
+int vb_cli_analyse(const char *dir, bool plots, bool report);
+
+#endif /* VB_CLI_CLI_H */

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* virtbench check: validate an experiment, size its matrix, estimate it. */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+
+#include "cli/cli.h"
+#include "engine/estimate.h"
+#include "engine/experiment.h"
+#include "engine/matrix.h"
+#include "lib/diag.h"
+#include "lib/loader.h"
+#include "lib/util.h"
+const char vb_usage_check[] =
+	"usage: virtbench check FILE [-o DIR]\n"
+	"\n"
+	"Validates FILE against the plugins' option tables without running\n"
+	"anything, and prints the matrix (cells x repetitions) and the run\n"
+	"time: at most (every repetition to its time limit) and, when DIR\n"
+	"(default results/NAME) holds an earlier run of it, at that run's pace\n"
+	"and what a rerun has left. Environment start-up is not included.\n"
+	"Exit status 0 when valid, 2 with file:line errors otherwise.\n";
+
+static void print_estimate(const struct vb_experiment *ex,
+			   const struct vb_cell *cells, size_t ncells,
+			   const char *outdir)
+{
+	char dir[4096], csv[4200], a[32], b[32];
+	struct vb_estimate e;
+
+	if (outdir)
+		snprintf(dir, sizeof(dir), "%s", outdir);
+	else
+		snprintf(dir, sizeof(dir), "results/%s", ex->name);
+	snprintf(csv, sizeof(csv), "%s/runs.csv", dir);
+	if (vb_estimate(ex, cells, ncells, csv, &e) < 0) {
+		printf("run time: cannot read %s\n", csv);
+		return;
+	}
+	vb_fmt_duration(e.bound, a, sizeof(a));
+	if (!e.unbounded) {
+		printf("run time: the time limits add up to %s, plus the "
+		       "start-up of agents and environments\n", a);
+	} else {
+		vb_fmt_duration(ex->timeout, b, sizeof(b));
+		printf("run time: no bound from the limits: %zu of %zu cells "
+		       "stop on events alone (only the timeout, %s a "
+		       "repetition, bounds them)\n", e.unbounded, ncells, b);
+	}
+	if (e.likely < 0) {
+		printf("%s: no earlier run of %s to take the pace from "
+		       "(-o DIR names another)\n", dir, ex->name);
+		return;
+	}
+	vb_fmt_duration(e.likely, a, sizeof(a));
+	vb_fmt_duration(e.likely_left, b, sizeof(b));
+	printf("%s: %zu of %zu repetitions recorded; at their pace a whole "
+	       "run takes ~%s, a rerun there has %zu left (~%s)\n", dir,
+	       e.recorded, e.runs, a, e.left, b);
+}
+
+int vb_cmd_check(const struct vb_cli *cli, int argc, char **argv)
+{
+	struct vb_registry reg = { 0 };
+	struct vb_experiment *ex = NULL;
+	struct vb_diag diag = { 0 };
+	struct vb_cell *cells = NULL;
+	size_t ncells = 0;
+	int status;
+
+	static const struct option lopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *outdir = NULL;
+	int c;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "o:", lopts, NULL)) != -1) {
+		if (c == 'o')
+			outdir = optarg;
+		else
+			return vb_usage_error(vb_usage_check);
+	}
+	if (optind != argc - 1)
+		return vb_usage_error(vb_usage_check);
+	const char *file = argv[optind];
+	vb_registry_load(&reg, cli->plugin_dirs,
+			 (1u << VB_PLUGIN_BACKEND) | (1u << VB_PLUGIN_WORKLOAD));
+	if (vb_experiment_load(file, &reg, &ex, &diag) < 0) {
+		vb_diag_print(&diag, stderr);
+		fprintf(stderr, "virtbench: %s: %zu error%s\n", file,
+			diag.count, diag.count == 1 ? "" : "s");
+		status = VB_EXIT_USAGE;
+	} else if (vb_matrix_expand(ex, &cells, &ncells) < 0) {
+		fprintf(stderr, "virtbench: %s: cannot expand the matrix\n",
+			file);
+		status = VB_EXIT_USAGE;
+	} else {
+		printf("%s: ok\n", file);
+		printf("backends %zu, configs %zu, workloads %zu\n",
+		       ex->nbackends, ex->nconfigs, ex->nworkloads);
+		printf("%zu cells x %d repetitions = %zu runs", ncells,
+		       ex->repetitions, ncells * (size_t)ex->repetitions);
+		if (ex->warmup)
+			printf(" (+ %zu warmup runs)",
+			       ncells * (size_t)ex->warmup);
+		printf("\n%zu environments (backend x config), each opened once\n",
+		       ex->nbackends * ex->nconfigs);
+		print_estimate(ex, cells, ncells, outdir);
+		status = VB_EXIT_OK;
+	}
+	if (cells)
+		vb_matrix_free(cells, ncells, ex);
+	vb_diag_free(&diag);
+	vb_experiment_free(ex);
+	vb_registry_free(&reg);
+	return status;
+}
+

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * An experiment file, parsed and validated against the plugins' option
+ * tables (engine/experiment.c). Nothing past this point touches libconfig.
+ */
+#ifndef VB_ENGINE_EXPERIMENT_H
+#define VB_ENGINE_EXPERIMENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/diag.h"
+#include "lib/loader.h"
+
+enum vb_verify_mode { VB_VERIFY_STRICT = 0, VB_VERIFY_WARN };
+enum vb_order { VB_ORDER_SEQUENTIAL = 0, VB_ORDER_SHUFFLED };
+
+struct vb_backend_entry {
+	char *label;              /* `name`, default: the plugin name */
+	const struct vb_plugin *plugin;
+	void *opts;               /* filled option block */
+	enum vb_verify_mode verify;
+	int retries;              /* default 1 */
+	int line;
+};
+
+struct vb_config_entry {
+	char *name;
+	int cpus;
+	int64_t memory;
+	int line;
+};
+
+/* One workload option that is a matrix axis (a list in the file). */
+struct vb_axis {
+	const struct vb_option *opt;
+	size_t nvalues;
+	char **values;            /* canonical text of each value */
+};
+
+struct vb_workload_entry {
+	char *label;              /* `name`, default: the plugin name */
+	const struct vb_plugin *plugin;
+	void *opts;               /* block with the scalar options filled */
+	size_t naxes;
+	struct vb_axis *axes;     /* in file order */
+	int line;
+};
+
+/* exclude = ( { backend = "qemu"; config = "4cpu-4g"; total_size = "4G"; } )
+ * A cell is dropped when every key of one filter matches it. */
+struct vb_filter {
+	size_t n;
+	char **keys;              /* "backend", "config", "workload", or an option */
+	char **values;            /* canonical text */
+	int line;
+};
+
+/* thresholds = ( "qemu/bare-metal total_time <= 1.5" ) — used by report. */
+struct vb_threshold {
+	char *backend, *baseline, *metric, *op;
+	double limit;
+	int line;
+};
+
+struct vb_experiment {
+	char *path;
+	char *name;
+	int repetitions;          /* default 5 */
+	int warmup;               /* default 0 */
+	enum vb_order order;
+	uint64_t seed;            /* shuffling and workloads; default 1 */
+	bool seed_given;
+	double timeout;           /* per agent request, seconds; default 3600 */
+	char *baseline;           /* default "bare-metal" when present, else NULL */
+	enum vb_verify_mode verify;
+	size_t nbackends, nconfigs, nworkloads, nexcludes, nthresholds;
+	struct vb_backend_entry *backends;
+	struct vb_config_entry *configs;
+	struct vb_workload_entry *workloads;
+	struct vb_filter *excludes;
+	struct vb_threshold *thresholds;
+};
+
+/*
+ * Parse and validate an experiment file against the plugins in reg. Every
+ * problem found is added to diag as "file:line: ..." (unknown key with a
+ * did-you-mean, wrong type, out of range, bad unit, missing required,
+ * duplicate names, unknown plugin, failed cross-option validate). Returns
+ * 0 and *out, or -EINVAL when diag has errors (then *out is NULL).
+ */
+int vb_experiment_load(const char *path,
+		       const struct vb_registry *reg,
+		       struct vb_experiment **out,
+		       struct vb_diag *diag);
+void vb_experiment_free(struct vb_experiment *ex);
+
+#endif /* VB_ENGINE_EXPERIMENT_H */
