@@ -8,6 +8,7 @@
 #define VB_CLI_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* Exit statuses (DESIGN §8). */
 enum {
@@ -41,6 +42,14 @@ extern const char vb_usage_run[], vb_usage_check[], vb_usage_plugins[],
 
 /* Print usage on stderr and return VB_EXIT_USAGE. */
 int vb_usage_error(const char *usage);
+
+struct vb_diag;
+/*
+ * Print the engine's messages on stderr. `located`: they are a file's
+ * "file:line: ..." list, printed as they are (editors jump to them);
+ * otherwise each gets the "virtbench: " prefix of the command's errors.
+ */
+void vb_cli_print_diag(const struct vb_diag *d, bool located);
 
 /*
  * Rebuild the analysis of a results directory (summary, comparisons,

@@ -316,36 +316,48 @@ START_TEST(test_no_cascade)
 }
 END_TEST
 
-/* @include is found next to the file; errors point into the included file. */
+/* @include is found next to the file; errors point into the included
+ * file. A literal libconfig would change is refused before parsing, so
+ * no later message quotes what it made of it. */
+static void write_inc(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+}
+
 START_TEST(test_include)
 {
 	struct vb_experiment *ex = NULL;
 	struct vb_diag d = { 0 };
 	char inc[128];
-	FILE *f;
 
 	make_tmpdir();
 	snprintf(inc, sizeof(inc), "%s/inc.cfg", tmpdir);
-	f = fopen(inc, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs("# shared configs\n"
-	      "configs = ( { name = \"c1\"; cpus = 1; memory = \"1G\"; },\n"
-	      "  { name = \"c2\"; cpus = 1; memory = \"1X\"; },\n"
-	      "  { name = \"c3\"; cpus = 1; memory = 8589934592; } );\n", f);
-	fclose(f);
+	write_inc(inc, "# shared configs\n"
+		  "configs = ( { name = \"c1\"; cpus = 1; memory = \"1G\"; },\n"
+		  "  { name = \"c2\"; cpus = 1; memory = \"1X\"; },\n"
+		  "  { name = \"c3\"; cpus = 1; memory = 8589934592; } );\n");
 	ck_assert_int_eq(vb_experiment_load(write_cfg(B "@include \"inc.cfg\"\n" W),
 					    &fake_registry, &ex, &d), -EINVAL);
-	ck_assert_uint_eq(d.count, 3);
-	/* the scan for wide literals comes first, then the parsed tree */
+	ck_assert_uint_eq(d.count, 1);
 	ck_assert_msg(!strncmp(d.msgs[0], inc, strlen(inc)) &&
 		      strstr(d.msgs[0], "inc.cfg:4: integer 8589934592 does not fit in 32 bits"),
 		      "%s", d.msgs[0]);
-	ck_assert_msg(!strncmp(d.msgs[1], inc, strlen(inc)) &&
-		      strstr(d.msgs[1], "inc.cfg:3: configs[1]: memory: bad size"),
-		      "%s", d.msgs[1]);
-	/* 8589934592 truncates to 0 */
-	ck_assert_msg(strstr(d.msgs[2], "inc.cfg:4: configs[2]: memory: out of range: expected 16M..64T, got '0'"),
-		      "%s", d.msgs[2]);
+	vb_diag_free(&d);
+
+	write_inc(inc, "# shared configs\n"
+		  "configs = ( { name = \"c1\"; cpus = 1; memory = \"1G\"; },\n"
+		  "  { name = \"c2\"; cpus = 1; memory = \"1X\"; },\n"
+		  "  { name = \"c3\"; cpus = 1; memory = 8589934592L; } );\n");
+	ck_assert_int_eq(vb_experiment_load(write_cfg(B "@include \"inc.cfg\"\n" W),
+					    &fake_registry, &ex, &d), -EINVAL);
+	ck_assert_uint_eq(d.count, 1);
+	ck_assert_msg(!strncmp(d.msgs[0], inc, strlen(inc)) &&
+		      strstr(d.msgs[0], "inc.cfg:3: configs[1]: memory: bad size"),
+		      "%s", d.msgs[0]);
 	vb_diag_free(&d);
 	unlink(inc);
 	remove_tmpdir();
