@@ -1069,15 +1069,14 @@ static void check_memory(struct ld *L, const config_setting_t *ms,
 			 const char *w, int64_t memory)
 {
 	int64_t host = vb_host_memory();
-	char want[32], have[32];
+	char want[32];
 
 	if (memory <= host)
 		return;
 	vb_format_size(memory, want, sizeof(want));
-	vb_format_size(host, have, sizeof(have));
 	report(L, ms,
-	       "%s: %s is more than this host's memory (%lld bytes, about %s); no backend can grant it; ask for less",
-	       w, want, (long long)host, have);
+	       "%s: %s is more than this host's memory (%.1fG); no backend can grant it; ask for less",
+	       w, want, (double)host / (1 << 30));
 }
 
 /* One member of a config entry. */
