@@ -566,6 +566,36 @@ static int write_manifest(const char *dir, const struct blist *l,
 	return err;
 }
 
+/* One file into the bundle being built at tmp, hashed as it is copied:
+ * it must still be what was hashed when the bundle was named. */
+static int copy_in(struct vb_ctx *ctx, const char *tmp, const struct bfile *want)
+{
+	struct bfile f = *want;
+	char *dst = vb_path_join(tmp, f.rel);
+	char *slash = strrchr(dst, '/');
+	int fd, err;
+
+	*slash = '\0';
+	err = vb_mkdir_p(dst, 0755);
+	*slash = '/';
+	fd = err ? -1 : open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, f.mode);
+	if (!err && fd < 0)
+		err = -errno;
+	if (!err)
+		err = hash_file(&f, fd);
+	if (fd >= 0 && close(fd) < 0 && !err)
+		err = -errno;
+	if (err)
+		err = VB_ERROR(ctx, err, "copy %s to %s: %s", f.src, dst,
+			       strerror(-err));
+	else if (strcmp(f.sha, want->sha) != 0)
+		err = VB_ERROR(ctx, -EAGAIN,
+			       "%s changed while the agent bundle was built (a "
+			       "rebuild running?); try again", f.src);
+	free(dst);
+	return err;
+}
+
 /* Builds the bundle in a temporary sibling of `final` and renames it. */
 static int build(struct vb_ctx *ctx, const char *root, const char *final,
 		 const struct blist *l, const char *hash, const char *loader)
@@ -590,33 +620,8 @@ static int build(struct vb_ctx *ctx, const char *root, const char *final,
 		err = mkdir(d, 0755) < 0 ? -errno : 0;
 		free(d);
 	}
-	for (size_t i = 0; i < l->n && !err; i++) {
-		struct bfile f = l->v[i];
-		char *dst = vb_path_join(tmp, f.rel);
-		char *slash = strrchr(dst, '/');
-		int fd;
-
-		*slash = '\0';
-		err = vb_mkdir_p(dst, 0755);
-		*slash = '/';
-		fd = err ? -1 : open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-				     f.mode);
-		if (!err && fd < 0)
-			err = -errno;
-		if (!err)
-			err = hash_file(&f, fd);
-		if (fd >= 0 && close(fd) < 0 && !err)
-			err = -errno;
-		if (err)
-			err = VB_ERROR(ctx, err, "copy %s to %s: %s", f.src, dst,
-				       strerror(-err));
-		else if (strcmp(f.sha, l->v[i].sha) != 0)
-			err = VB_ERROR(ctx, -EAGAIN,
-				       "%s changed while the agent bundle was "
-				       "built (a rebuild running?); try again",
-				       f.src);
-		free(dst);
-	}
+	for (size_t i = 0; i < l->n && !err; i++)
+		err = copy_in(ctx, tmp, &l->v[i]);
 	if (!err) {
 		err = write_manifest(tmp, l, hash, loader);
 		if (err)
@@ -624,15 +629,15 @@ static int build(struct vb_ctx *ctx, const char *root, const char *final,
 				       strerror(-err));
 	}
 	if (!err && rename(tmp, final) < 0) {
+		int e = errno;
 		char *m = vb_path_join(final, "manifest");
 
 		/* Another run finished the same bundle first: use theirs,
 		 * unless what is there is not a bundle (a hand-made mess). */
-		if (errno != EEXIST && errno != ENOTEMPTY) {
-			err = -errno;
-			err = VB_ERROR(ctx, err, "rename %s to %s: %s", tmp,
-				       final, strerror(-err));
-		} else if (!m || access(m, R_OK) != 0) {
+		if (e != EEXIST && e != ENOTEMPTY) {
+			err = VB_ERROR(ctx, -e, "rename %s to %s: %s", tmp,
+				       final, strerror(e));
+		} else if (access(m, R_OK) != 0) {
 			err = VB_ERROR(ctx, -EEXIST,
 				       "%s exists but is not a complete agent "
 				       "bundle (no manifest); remove it", final);
