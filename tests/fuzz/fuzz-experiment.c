@@ -28,6 +28,7 @@
 #include "lib/diag.h"
 #include "lib/loader.h"
 #include "lib/util.h"
+#include "tests/fuzz/fuzz-tmp.h"
 #include "tests/unit/fake-plugins.h"
 
 #define INPUT_MAX 65536
@@ -55,12 +56,8 @@ const char *__lsan_default_options(void)
 
 static struct vb_registry builtin, reg;
 static bool verbose;  /* VB_FUZZ_VERBOSE=1: print what the parser said */
-static char dir[PATH_MAX], cfg[PATH_MAX + 16];
-
-static void cleanup(void)
-{
-	vb_rm_rf(dir);
-}
+static const char *dir;
+static char cfg[PATH_MAX + 16];
 
 static void write_or_die(const char *path, const void *p, size_t n)
 {
@@ -78,7 +75,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		"backends = ( { plugin = \"bare-metal\"; } );\n"
 		"configs = ( { name = \"c1\"; cpus = 1; memory = \"64M\"; } );\n";
 	const unsigned kinds = (1u << VB_PLUGIN_BACKEND) | (1u << VB_PLUGIN_WORKLOAD);
-	const char *tmp = getenv("TMPDIR");
 	char incpath[PATH_MAX + 16];
 	size_t i;
 
@@ -108,22 +104,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		abort();
 	reg.search_path = (char *)"";
 
-	snprintf(dir, sizeof(dir), "%s/vb-fuzz-experiment-XXXXXX",
-		 tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(dir)) {
-		fprintf(stderr, "fuzz-experiment: mkdtemp %s: %s\n", dir,
-			strerror(errno));
-		abort();
-	}
-	atexit(cleanup);
-	{
-		/* includes_ok() compares resolved paths with it */
-		char real[PATH_MAX];
-
-		if (!realpath(dir, real))
-			abort();
-		snprintf(dir, sizeof(dir), "%s", real);
-	}
+	dir = fuzz_dir_make("vb-fuzz-experiment");
 	snprintf(incpath, sizeof(incpath), "%s/inc.cfg", dir);
 	write_or_die(incpath, inc, sizeof(inc) - 1);
 	snprintf(cfg, sizeof(cfg), "%s/fuzz.cfg", dir);
