@@ -44,6 +44,7 @@ const char vb_usage_slurm[] =
 	"                        and report; Ctrl-C cancels the array\n"
 	"  --no-report           with --wait: merge and summarise, no charts or report\n"
 	"  --shards N            N shards (default: slurm.shards, else one per unit)\n"
+	"  --max-running N       at most N tasks of the array at once\n"
 	"  --partition P, --time T, --account A, --constraint C\n"
 	"                        passed to sbatch (override the file's slurm section)\n"
 	"  --sbatch-arg ARG      one more sbatch option for job.sh (repeatable)\n"
@@ -279,7 +280,7 @@ struct sopts {
 	const char *outdir, *partition, *time, *account, *constraint;
 	const char *virtbench;
 	struct vb_strv extra;
-	int shards;
+	int shards, max_running;
 	bool wait, no_report, dry_run;
 };
 
@@ -560,6 +561,7 @@ static int parse_opts(int argc, char **argv, struct sopts *so)
 		{ "sbatch-arg", required_argument, NULL, 'a' },
 		{ "virtbench", required_argument, NULL, 'V' },
 		{ "dry-run", no_argument, NULL, 'd' },
+		{ "max-running", required_argument, NULL, 'M' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -580,13 +582,20 @@ static int parse_opts(int argc, char **argv, struct sopts *so)
 		case 'V': so->virtbench = optarg; break;
 		case 'd': so->dry_run = true; break;
 		case 'N':
-			so->shards = (int)strtol(optarg, &end, 10);
-			if (*end || so->shards < 1) {
-				fprintf(stderr, "virtbench: --shards: expected a number >= 1, got '%s'\n",
-					optarg);
+		case 'M': {
+			long v = strtol(optarg, &end, 10);
+
+			if (*end || end == optarg || v < 1 || v > 1000000) {
+				fprintf(stderr, "virtbench: --%s: expected a number >= 1, got '%s'\n",
+					c == 'N' ? "shards" : "max-running", optarg);
 				return VB_EXIT_USAGE;
 			}
+			if (c == 'N')
+				so->shards = (int)v;
+			else
+				so->max_running = (int)v;
 			break;
+		}
 		default:
 			return vb_usage_error(vb_usage_slurm);
 		}
@@ -663,7 +672,8 @@ static int submit(const struct vb_cli *cli, const struct sopts *so,
 			*ntodo = 0;
 			goto out;
 		}
-		rc = vb_slurm_submit(dir, todo, *ntodo, &jobid, err, sizeof(err));
+		rc = vb_slurm_submit(dir, todo, *ntodo, so->max_running, &jobid, err,
+				     sizeof(err));
 		if (rc < 0 && !jobid) {
 			say("%s", err);
 			vb_buf_free(&list);

@@ -506,7 +506,7 @@ void vb_slurm_array_spec(const int *s, size_t n, struct vb_buf *b)
 }
 
 int vb_slurm_submit(const char *dir, const int *shards, size_t n,
-		    char **jobid, char *err, size_t errlen)
+		    int max_running, char **jobid, char *err, size_t errlen)
 {
 	struct vb_buf spec = VB_BUF_INIT, arr = VB_BUF_INIT, out = VB_BUF_INIT,
 		      e = VB_BUF_INIT;
@@ -519,6 +519,8 @@ int vb_slurm_submit(const char *dir, const int *shards, size_t n,
 	*jobid = NULL;
 	vb_slurm_array_spec(shards, n, &spec);
 	vb_buf_addf(&arr, "--array=%s", vb_buf_str(&spec));
+	if (max_running > 0)
+		vb_buf_addf(&arr, "%%%d", max_running);
 	argv[2] = arr.s;
 	rc = run_cmd(argv, 300, &out, &e, &status);
 	if (rc < 0 || status != 0) {

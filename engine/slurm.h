@@ -59,12 +59,13 @@ int vb_slurm_write_script(const struct vb_slurm_job *job, char *err,
 			  size_t errlen);
 
 /*
- * sbatch --parsable --array=LIST DIR/slurm/job.sh for shards[0..n); the
- * job is recorded in DIR/slurm/jobs.json. *jobid (malloc'd) is the array
- * job id. -EIO with sbatch's own message in err when it refuses.
+ * sbatch --parsable --array=LIST DIR/slurm/job.sh for shards[0..n), at
+ * most max_running of them at once (0: no limit); the job is recorded in
+ * DIR/slurm/jobs.json. *jobid (malloc'd) is the array job id. -EIO with
+ * sbatch's own message in err when it refuses.
  */
 int vb_slurm_submit(const char *dir, const int *shards, size_t n,
-		    char **jobid, char *err, size_t errlen);
+		    int max_running, char **jobid, char *err, size_t errlen);
 
 /* Shards 1,2,3,5 (ascending) as sbatch's --array: "1-3,5". */
 struct vb_buf;
