@@ -444,14 +444,6 @@ static void report_task(const struct vb_slurm_task *t, int count)
 	free(tail);
 }
 
-static bool waited(const int *shards, size_t n, int k)
-{
-	for (size_t i = 0; i < n; i++)
-		if (shards[i] == k)
-			return true;
-	return false;
-}
-
 /*
  * Poll until no task of the shards in `shards` is queued or running:
  * one squeue call per poll, sooner at first (short tests, quick arrays),
@@ -480,11 +472,13 @@ static int wait_for(const struct loaded *l, const char *dir,
 		} else if (rc == 0) {
 			warned = false;
 		}
-		for (size_t i = 0; i < st.n; i++) {
-			const struct vb_slurm_task *t = &st.tasks[i];
+		for (size_t i = 0; i < n; i++) {
+			const struct vb_slurm_task *t = vb_slurm_task_of(&st, shards[i]);
 
-			if (!waited(shards, n, t->shard))
+			if (!t) {
+				done++; /* never recorded: nothing to wait for */
 				continue;
+			}
 			if (t->final) {
 				done++;
 				if (!told[t->shard]) {

@@ -1035,6 +1035,11 @@ void vb_slurm_task_explain(const struct vb_slurm_task *t, char *buf, size_t n)
 		snprintf(buf, n, "%s", !strcmp(s, "PENDING") ? "waiting in the queue" : s);
 	else if (vb_slurm_task_ok(t))
 		snprintf(buf, n, "completed");
+	else if (!strcmp(s, "FAILED") && *t->output && access(t->output, F_OK) < 0 &&
+		 t->exit_code > 0 && strcmp(t->reason, "JobLaunchFailure"))
+		snprintf(buf, n, "%s; its output file %s is not there (removed, or not on a "
+			 "filesystem this machine shares with node %s?)", head, t->output,
+			 *t->node ? t->node : "(unknown)");
 	else if ((!strcmp(s, "FAILED") || !strcmp(s, "COMPLETED")) && *t->output &&
 		 access(t->output, F_OK) < 0)
 		snprintf(buf, n,

@@ -184,4 +184,22 @@ check "another shard count for the same DIR: exit 2 (got $rc)" test "$rc" -eq 2
 check "report merges a partial DIR (got $rc)" test "$rc" -eq 0
 check "...and says how many shards have results" grep -q "1 of 3 shards have results" "$T/h4.err"
 
+# --- The engine's Slurm paths under valgrind ---------------------------------
+if command -v valgrind >/dev/null && [ -z "${VIRTBENCH_SAN_FLAGS:-}" ]; then
+	vg() {
+		"$VIRTBENCH_BUILDDIR/libtool" --mode=execute valgrind -q --leak-check=full \
+			--show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
+			--error-exitcode=99 "$VB" "$@"
+	}
+	vg slurm "$T/m.cfg" -o "$T/vg" --shards 1 --wait >/dev/null 2>"$T/vg1.err"; rc=$?
+	check "valgrind: slurm --wait is clean (rc $rc)" test "$rc" -eq 0
+	vg slurm "$T/m.cfg" -o "$T/vg" >/dev/null 2>"$T/vg2.err"; rc=$?
+	check "valgrind: a rerun with nothing to do is clean (rc $rc)" test "$rc" -eq 0
+	vg check "$T/m.cfg" -o "$T/vg" >/dev/null 2>"$T/vg3.err"; rc=$?
+	check "valgrind: check of a sharded DIR is clean (rc $rc)" test "$rc" -eq 0
+	vg report "$T/vg" >/dev/null 2>"$T/vg4.err"; rc=$?
+	check "valgrind: report (merge) is clean (rc $rc)" test "$rc" -eq 0
+	for f in "$T"/vg?.err; do grep -q '==[0-9]*==' "$f" && { echo "--- $f"; head -60 "$f"; }; done
+fi
+
 finish
