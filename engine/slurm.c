@@ -687,6 +687,29 @@ static void exit_pair(const char *s, int *code, int *sig)
 		*code = *sig = -1;
 }
 
+int vb_slurm_jobcomp_parse(const char *line, struct vb_jobcomp *r)
+{
+	char aj[32], at[32], ex[32];
+
+	memset(r, 0, sizeof(*r));
+	jc_field(line, "JobState", r->state, sizeof(r->state));
+	jc_field(line, "JobId", r->job, sizeof(r->job));
+	if (!r->state[0] || !r->job[0])
+		return -EINVAL;
+	jc_field(line, "ArrayJobId", aj, sizeof(aj));
+	jc_field(line, "ArrayTaskId", at, sizeof(at));
+	if (aj[0] && at[0]) {
+		snprintf(r->job, sizeof(r->job), "%s", aj);
+		snprintf(r->task, sizeof(r->task), "%s", at);
+	}
+	jc_field(line, "NodeList", r->node, sizeof(r->node));
+	if (!strcmp(r->node, "(null)"))
+		r->node[0] = '\0';
+	jc_field(line, "ExitCode", ex, sizeof(ex));
+	exit_pair(ex, &r->exit_code, &r->signal);
+	return 0;
+}
+
 /*
  * Tasks Slurm no longer lists: from accounting (sacct) when it is on,
  * else from the jobcomp/filetxt file. A task found nowhere was cancelled
@@ -747,39 +770,25 @@ static void resolve_missing(json_t *root, struct vb_strv *missing)
 			for (int pass = 0; pass < 2; pass++)
 				for (char *l = data; l && *l;) {
 					char *nl = strchr(l, '\n');
-					char aj[32], at[32], st[32], ex[32], node[256], jid[32];
-					int code, sig;
+					struct vb_jobcomp r;
 
 					if (nl)
 						*nl = '\0';
-					jc_field(l, "ArrayJobId", aj, sizeof(aj));
-					jc_field(l, "ArrayTaskId", at, sizeof(at));
-					jc_field(l, "JobState", st, sizeof(st));
-					jc_field(l, "ExitCode", ex, sizeof(ex));
-					jc_field(l, "NodeList", node, sizeof(node));
-					jc_field(l, "JobId", jid, sizeof(jid));
-					exit_pair(ex, &code, &sig);
-					if (pass == 0 && *aj && *at) {
-						json_t *t = task_get(root, aj, at);
-
-						if (t && !json_is_true(json_object_get(t, "final")))
-							set_state(t, st, code, sig, node, NULL, true);
-					} else if (pass == 1 && !*aj &&
-						   vb_strv_find(&jobs, jid) >= 0) {
-						/* Every task of the array that has no
-						 * line of its own and left the queue. */
+					if (vb_slurm_jobcomp_parse(l, &r) == 0 &&
+					    (pass == 0) == (r.task[0] != '\0'))
 						for (size_t i = 0; i < missing->n; i++) {
-							char *us = strchr(missing->v[i], '_');
+							const char *m = missing->v[i];
+							size_t jl = strcspn(m, "_");
 							json_t *t;
 
-							if ((size_t)(us - missing->v[i]) != strlen(jid) ||
-							    strncmp(missing->v[i], jid, strlen(jid)))
+							if (jl != strlen(r.job) || strncmp(m, r.job, jl) ||
+							    (pass == 0 && strcmp(m + jl + 1, r.task)))
 								continue;
-							t = task_get(root, jid, us + 1);
+							t = task_get(root, r.job, m + jl + 1);
 							if (t && !json_is_true(json_object_get(t, "final")))
-								set_state(t, st, code, sig, NULL, NULL, true);
+								set_state(t, r.state, r.exit_code, r.signal,
+									  pass == 0 ? r.node : NULL, NULL, true);
 						}
-					}
 					if (nl)
 						*nl = '\n';
 					l = nl ? nl + 1 : NULL;
@@ -1053,6 +1062,8 @@ void vb_slurm_task_explain(const struct vb_slurm_task *t, char *buf, size_t n)
 			 head);
 	else if (!strcmp(s, "FAILED") && t->exit_code == 1 && t->signal <= 0)
 		snprintf(buf, n, "%s: repetitions of the shard failed (see the report)", head);
+	else if (!strcmp(s, "CANCELLED") && !*t->node)
+		snprintf(buf, n, "%s before it started (scancel, or by an administrator)", head);
 	else if (!strcmp(s, "CANCELLED"))
 		snprintf(buf, n, "%s (scancel, or by an administrator); the repetition it was "
 			 "running is redone by the next submission", head);

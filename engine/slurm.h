@@ -83,6 +83,18 @@ struct vb_slurm_task {
 	bool final;               /* will not change any more */
 };
 
+/*
+ * One line of a jobcomp/filetxt file (Slurm's jobcomp_filetxt.c format):
+ * job is the array job id and task its task id, or job the JobId and task
+ * "" for a line of no single task (a whole array cancelled while tasks
+ * still waited). 0, or -EINVAL when the line has no JobId or JobState.
+ */
+struct vb_jobcomp {
+	char job[32], task[32], state[32], node[256];
+	int exit_code, signal;    /* -1: not given */
+};
+int vb_slurm_jobcomp_parse(const char *line, struct vb_jobcomp *r);
+
 /* The latest task of every shard that was ever submitted. */
 struct vb_slurm_status {
 	struct vb_slurm_task *tasks;

@@ -129,16 +129,27 @@ CFG
 	"$VB" slurm "$T/gate.cfg" -o "$D3" --wait >"$T/i.out" 2>"$T/i.err" &
 	vbp=$!
 	wait_file "$G/held"
+	j3=$(sed -n 's/.*submitted Slurm job \([0-9]*\).*/\1/p' "$T/i.err")
+	# One waiting task cancelled on its own first: Slurm shows it as
+	# CANCELLED for a moment, then keeps no record of it at all.
+	p=$(squeue -h -r -j "$j3" -t pending -o %K | head -1)
+	scancel "${j3}_$p"
 	kill -INT "$vbp"
 	wait "$vbp"; rc=$?
 	rm -f "$G/hold"
 	check "Ctrl-C during --wait: exit 130 (got $rc)" test "$rc" -eq 130
 	check "Ctrl-C: says it cancelled the job ($(grep interrupted "$T/i.err"))" \
-		grep -q "interrupted: cancelled Slurm job [0-9]*" "$T/i.err"
-	j3=$(sed -n 's/.*submitted Slurm job \([0-9]*\).*/\1/p' "$T/i.err")
+		grep -q "interrupted: cancelled Slurm job $j3 (scancel $j3)" "$T/i.err"
 	slurm_wait_gone "$j3"
 	check "Ctrl-C: no task of it ran to the end" \
 		test -z "$(squeue -h -r -j "$j3" -t all -o '%T' | grep -x COMPLETED)"
+	"$VB" check "$T/gate.cfg" -o "$D3" >"$T/i.check" 2>&1
+	check "check: the task cancelled while waiting: cancelled before it started, or no record left" \
+		grep -q "shard $p/3 .*Slurm job ${j3}_$p: \(CANCELLED before it started\|no record left\)" "$T/i.check"
+	check "check: the one that ran was CANCELLED while running" \
+		test "$(grep -c "Slurm job ${j3}_[0-9]: CANCELLED.*, exit status [0-9]* (scancel" "$T/i.check")" -eq 1
+	check "check: all 3 cancelled, 6 repetitions left" \
+		bash -c "[ \$(grep -c 'Slurm job ${j3}_[0-9]: \(CANCELLED\|no record left\)' '$T/i.check') -eq 3 ] && grep -q '6 repetitions left' '$T/i.check'"
 else
 	echo "skip: the gate test workload needs a shared build (tests/plugins/.libs/gate.so)"
 fi
