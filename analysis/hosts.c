@@ -91,22 +91,19 @@ static size_t distinct(json_t *shards, const char *key, char **list)
 		const char *v = jstr(json_object_get(s, "host"), key);
 
 		if (*v && vb_strv_find(&seen, v) < 0) {
-			vb_strv_add(&seen, v);
-			vb_buf_addf(&b, "%s%s (shard%s", b.len ? "; " : "", v, "s");
-			{
-				size_t j;
-				json_t *t;
-				bool first = true;
+			struct vb_buf nums = VB_BUF_INIT;
+			size_t j, k = 0;
+			json_t *t;
 
-				json_array_foreach(shards, j, t)
-					if (!strcmp(jstr(json_object_get(t, "host"), key), v)) {
-						vb_buf_addf(&b, "%s%lld", first ? " " : ", ",
-							    (long long)json_integer_value(
-								    json_object_get(t, "shard")));
-						first = false;
-					}
-			}
-			vb_buf_addc(&b, ')');
+			vb_strv_add(&seen, v);
+			json_array_foreach(shards, j, t)
+				if (!strcmp(jstr(json_object_get(t, "host"), key), v))
+					vb_buf_addf(&nums, "%s%lld", k++ ? ", " : "",
+						    (long long)json_integer_value(
+							    json_object_get(t, "shard")));
+			vb_buf_addf(&b, "%s%s (shard%s %s)", b.len ? "; " : "", v,
+				    k == 1 ? "" : "s", vb_buf_str(&nums));
+			vb_buf_free(&nums);
 		}
 	}
 	n = seen.n;

@@ -134,7 +134,7 @@ START_TEST(test_within_one_host)
 	ck_assert_ptr_nonnull(strstr(r, "## Hosts"));
 	ck_assert_ptr_nonnull(strstr(r, "| 1 | n-a | node-a | Xeon A | 6.1 | 0.1.0 | 7_1 | COMPLETED |"));
 	ck_assert_ptr_nonnull(strstr(r, "| 2 | n-b | node-b | EPYC B | 6.1 | 0.1.0 | 9_2 | TIMEOUT |"));
-	ck_assert_ptr_nonnull(strstr(r, "different CPU models**: Xeon A (shards 1); EPYC B (shards 2)"));
+	ck_assert_ptr_nonnull(strstr(r, "different CPU models**: Xeon A (shard 1); EPYC B (shard 2)"));
 	ck_assert_ptr_null(strstr(r, "different kernels"));
 	ck_assert_ptr_nonnull(strstr(r, "**Not compared with the baseline**"));
 	ck_assert_ptr_nonnull(strstr(r, "- docker c2 cpu-prime -: on node-b, bare-metal on node-c"));
