@@ -39,6 +39,7 @@ static const char *const run_columns[VB_RC_N] = {
 	[VB_RC_ERROR] = "error",
 	[VB_RC_CONFIG_HASH] = "config_hash",
 	[VB_RC_RECORD] = "record",
+	[VB_RC_HOST] = "host",
 };
 
 static const char *const verify_columns[VB_VC_N] = {
@@ -57,7 +58,8 @@ static const char *const verify_columns[VB_VC_N] = {
 	[VB_VC_TIME] = "time",
 };
 
-/* 0.1's runs.csv had the first 17 columns: still readable. */
+/* 0.1's runs.csv had the first 17 columns: still readable; `host` came
+ * after `record` (a journal without it is still appended to). */
 const struct vb_journal_format vb_runs_format = {
 	.file = "runs.csv",
 	.columns = run_columns,
@@ -347,13 +349,15 @@ struct vb_journal {
 	const struct vb_journal_format *fmt;
 	int fd;
 	off_t size;          /* where the next record starts */
+	size_t ncols;        /* columns of the file: ours, or an older prefix */
 	char *experiment, *config_hash;
+	char host[256];
 };
 
-static void header_text(const struct vb_journal_format *fmt,
+static void header_text(const struct vb_journal_format *fmt, size_t ncols,
 			struct vb_buf *b)
 {
-	for (size_t i = 0; i < fmt->ncolumns; i++) {
+	for (size_t i = 0; i < ncols; i++) {
 		if (i)
 			vb_buf_addc(b, ',');
 		vb_csv_add_field(b, fmt->columns[i]);
@@ -406,6 +410,7 @@ int vb_journal_open(const char *dir, const struct vb_journal_format *fmt,
 	struct vb_buf hdr = VB_BUF_INIT;
 	struct vb_journal *j;
 	struct stat st;
+	size_t ncols = fmt->ncolumns;
 	int fd, rc;
 
 	*out = NULL;
@@ -427,7 +432,7 @@ int vb_journal_open(const char *dir, const struct vb_journal_format *fmt,
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		goto fail_fd;
 	}
-	header_text(fmt, &hdr);
+	header_text(fmt, ncols, &hdr);
 	if (st.st_size > 0 && d.whole_size == 0 && !d.torn_tail) {
 		snprintf(err, errlen, "%s: not a journal this virtbench can "
 			 "append to", path);
@@ -435,12 +440,23 @@ int vb_journal_open(const char *dir, const struct vb_journal_format *fmt,
 		goto fail_fd;
 	}
 	if (st.st_size > 0 && d.whole_size > 0) {
-		/* Same columns in the same order, or we would mix formats. */
-		char *have = vb_xmalloc(hdr.len);
-		bool same = pread(fd, have, hdr.len, 0) == (ssize_t)hdr.len &&
-			    memcmp(have, hdr.s, hdr.len) == 0;
+		/* Same columns in the same order, or we would mix formats;
+		 * a journal from before the columns after `record` keeps
+		 * its own. */
+		size_t oldest = has_records(fmt) ? VB_RC_RECORD + 1 : ncols;
+		bool same = false;
 
-		free(have);
+		for (; ncols >= oldest && !same; ncols--) {
+			char *have;
+
+			vb_buf_reset(&hdr);
+			header_text(fmt, ncols, &hdr);
+			have = vb_xmalloc(hdr.len);
+			same = pread(fd, have, hdr.len, 0) == (ssize_t)hdr.len &&
+			       memcmp(have, hdr.s, hdr.len) == 0;
+			free(have);
+		}
+		ncols++;
 		if (!same) {
 			snprintf(err, errlen,
 				 "%s was written by another virtbench version "
@@ -484,6 +500,9 @@ int vb_journal_open(const char *dir, const struct vb_journal_format *fmt,
 	j->fmt = fmt;
 	j->fd = fd;
 	j->size = st.st_size;
+	j->ncols = ncols;
+	if (gethostname(j->host, sizeof(j->host) - 1) < 0)
+		j->host[0] = '\0';
 	j->experiment = vb_xstrdup(experiment);
 	j->config_hash = vb_xstrdup(config_hash);
 	*out = j;
@@ -500,11 +519,14 @@ fail_path:
 int vb_journal_append(struct vb_journal *j, const char *const *const *rows,
 		      size_t nrows)
 {
-	struct vb_buf b = VB_BUF_INIT;
-	int rc;
+	return vb_journal_append_records(j, rows, &nrows, 1);
+}
 
+static void add_record(const struct vb_journal *j, struct vb_buf *b,
+		       const char *const *const *rows, size_t nrows)
+{
 	for (size_t r = 0; r < nrows; r++) {
-		for (size_t i = 0; i < j->fmt->ncolumns; i++) {
+		for (size_t i = 0; i < j->ncols; i++) {
 			const char *v = rows[r][i];
 			char rec[48];
 
@@ -517,14 +539,26 @@ int vb_journal_append(struct vb_journal *j, const char *const *const *rows,
 					snprintf(rec, sizeof(rec), "%zu/%zu",
 						 r + 1, nrows);
 					v = rec;
-				}
+				} else if (i == VB_RC_HOST && !v)
+					v = j->host;
 			}
 			if (i)
-				vb_buf_addc(&b, ',');
-			vb_csv_add_field(&b, v);
+				vb_buf_addc(b, ',');
+			vb_csv_add_field(b, v ? v : "");
 		}
-		vb_buf_addc(&b, '\n');
+		vb_buf_addc(b, '\n');
 	}
+}
+
+int vb_journal_append_records(struct vb_journal *j,
+			      const char *const *const *rows,
+			      const size_t *sizes, size_t nrecords)
+{
+	struct vb_buf b = VB_BUF_INIT;
+	int rc;
+
+	for (size_t k = 0; k < nrecords; rows += sizes[k], k++)
+		add_record(j, &b, rows, sizes[k]);
 	/* pwrite at our own end: a short write (ENOSPC) is cut off below,
 	 * and the next record starts where this one should have. */
 	rc = 0;
