@@ -23,6 +23,8 @@ const char vb_usage_check[] =
 	"time: at most (every repetition to its time limit) and, when DIR\n"
 	"(default results/NAME) holds an earlier run of it, at that run's pace\n"
 	"and what a rerun has left. Environment start-up is not included.\n"
+	"For a sharded DIR (virtbench slurm, run --shard) it shows what each\n"
+	"shard has left and its last Slurm task.\n"
 	"Warns beyond 100000 runs ('run' then needs --force).\n"
 	"Exit status 0 when valid, 2 with file:line errors otherwise.\n";
 
@@ -85,6 +87,8 @@ static void print_matrix(const char *file, const struct vb_experiment *ex,
 			"'virtbench run' asks for --force to start it\n", runs,
 			VB_RUN_FORCE_LIMIT);
 	print_estimate(ex, cells, ncells, outdir);
+	if (outdir)
+		vb_cli_print_shards(ex, cells, ncells, outdir);
 }
 
 /* Exit status: 0 valid, 2 not (file:line errors), 130 interrupted. */

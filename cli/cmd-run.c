@@ -15,7 +15,7 @@
 #include "lib/util.h"
 
 const char vb_usage_run[] =
-	"usage: virtbench run FILE [-o DIR] [--no-report] [--force]\n"
+	"usage: virtbench run FILE [-o DIR] [--no-report] [--force] [--shard K/N]\n"
 	"\n"
 	"Runs every cell of the experiment FILE, repetition by repetition, and\n"
 	"appends each to DIR/runs.csv as it ends. Running the same FILE into\n"
@@ -23,7 +23,10 @@ const char vb_usage_run[] =
 	"\n"
 	"  -o, --output DIR   results directory (default: results/NAME)\n"
 	"  --no-report        skip summary, charts and report at the end\n"
-	"  --force            run a matrix of more than 100000 runs\n";
+	"  --force            run a matrix of more than 100000 runs\n"
+	"  --shard K/N        only shard K of N (a config with all its backends,\n"
+	"                     or per shard_by), into DIR/shards/K; needs -o DIR.\n"
+	"                     `virtbench report DIR` merges the shards\n";
 
 /*
  * The exit status of a run (DESIGN §8): 0 all ok, 1 cells failed or
@@ -55,8 +58,10 @@ int vb_cmd_run(const struct vb_cli *cli, int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "no-report", no_argument, NULL, 'n' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "shard", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *shard = NULL;
 	struct vb_run_opts o = { .plugin_dirs = cli->plugin_dirs };
 	struct vb_run_result res;
 	struct vb_diag d = { 0 };
@@ -71,13 +76,18 @@ int vb_cmd_run(const struct vb_cli *cli, int argc, char **argv)
 			no_report = true;
 		else if (c == 'f')
 			o.force = true;
+		else if (c == 's')
+			shard = optarg;
 		else
 			return vb_usage_error(vb_usage_run);
 	}
 	if (optind != argc - 1)
 		return vb_usage_error(vb_usage_run);
 	o.experiment = argv[optind];
+	if ((status = vb_cli_shard_setup(cli, &o, shard)) != VB_EXIT_OK)
+		return status;
 	status = run_status(vb_run(&o, &res, &d), &res, &d);
+	vb_cli_shard_done(&o);
 	if (res.dir && (status == VB_EXIT_OK || status == VB_EXIT_FAILED) &&
 	    !vb_is_interrupted()) {
 		char *report = vb_path_join(res.dir, "report.md");

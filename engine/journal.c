@@ -39,6 +39,7 @@ static const char *const run_columns[VB_RC_N] = {
 	[VB_RC_ERROR] = "error",
 	[VB_RC_CONFIG_HASH] = "config_hash",
 	[VB_RC_RECORD] = "record",
+	[VB_RC_HOST] = "host",
 };
 
 static const char *const verify_columns[VB_VC_N] = {
@@ -57,7 +58,8 @@ static const char *const verify_columns[VB_VC_N] = {
 	[VB_VC_TIME] = "time",
 };
 
-/* 0.1's runs.csv had the first 17 columns: still readable. */
+/* 0.1's runs.csv had the first 17 columns: still readable; `host` came
+ * after `record` (a journal without it is still appended to). */
 const struct vb_journal_format vb_runs_format = {
 	.file = "runs.csv",
 	.columns = run_columns,
@@ -364,13 +366,15 @@ struct vb_journal {
 	const struct vb_journal_format *fmt;
 	int fd;
 	off_t size;          /* where the next record starts */
+	size_t ncols;        /* columns of the file: ours, or an older prefix */
 	char *experiment, *config_hash;
+	char host[256];
 };
 
-static void header_text(const struct vb_journal_format *fmt,
+static void header_text(const struct vb_journal_format *fmt, size_t ncols,
 			struct vb_buf *b)
 {
-	for (size_t i = 0; i < fmt->ncolumns; i++) {
+	for (size_t i = 0; i < ncols; i++) {
 		if (i)
 			vb_buf_addc(b, ',');
 		vb_csv_add_field(b, fmt->columns[i]);
@@ -413,14 +417,18 @@ out:
 	return rc;
 }
 
-/* An existing file must be one of ours, with our columns in our order,
- * or we would mix formats. */
+/*
+ * An existing file must be one of ours, with our columns in our order,
+ * or we would mix formats; a journal from before the columns after
+ * `record` keeps its own: *ncols and hdr are the header it has.
+ */
 static int check_header(int fd, off_t size, const struct vb_journal_data *d,
-			const struct vb_buf *hdr, const char *path, char *err,
+			const struct vb_journal_format *fmt, size_t *ncols,
+			struct vb_buf *hdr, const char *path, char *err,
 			size_t errlen)
 {
-	char *have;
-	bool same;
+	size_t oldest = has_records(fmt) ? VB_RC_RECORD + 1 : *ncols;
+	bool same = false;
 
 	if (size > 0 && d->whole_size == 0 && !d->torn_tail) {
 		snprintf(err, errlen, "%s: not a journal this virtbench can "
@@ -429,10 +437,17 @@ static int check_header(int fd, off_t size, const struct vb_journal_data *d,
 	}
 	if (size == 0 || d->whole_size == 0)
 		return 0;
-	have = vb_xmalloc(hdr->len);
-	same = pread(fd, have, hdr->len, 0) == (ssize_t)hdr->len &&
-	       memcmp(have, hdr->s, hdr->len) == 0;
-	free(have);
+	for (; *ncols >= oldest && !same; (*ncols)--) {
+		char *have;
+
+		vb_buf_reset(hdr);
+		header_text(fmt, *ncols, hdr);
+		have = vb_xmalloc(hdr->len);
+		same = pread(fd, have, hdr->len, 0) == (ssize_t)hdr->len &&
+		       memcmp(have, hdr->s, hdr->len) == 0;
+		free(have);
+	}
+	(*ncols)++;
 	if (!same) {
 		snprintf(err, errlen,
 			 "%s was written by another virtbench version (other "
@@ -460,26 +475,26 @@ static int write_header(int fd, const struct vb_buf *hdr, const char *path,
 	return rc;
 }
 
-/* fd ready to append at *size: header checked, torn tail set aside,
- * header written to a new file. */
-static int prepare_file(int fd, const struct vb_journal_format *fmt,
-			const struct vb_journal_data *d, const char *path,
-			off_t *size, size_t *torn_bytes, char *err,
+/* fd ready to append at j->size with j->ncols columns: header checked,
+ * torn tail set aside, header written to a new file. */
+static int prepare_file(struct vb_journal *j, const struct vb_journal_data *d,
+			const char *path, size_t *torn_bytes, char *err,
 			size_t errlen)
 {
 	struct vb_buf hdr = VB_BUF_INIT;
 	struct stat st;
 	int rc;
 
-	if (fstat(fd, &st) < 0) {
+	if (fstat(j->fd, &st) < 0) {
 		rc = -errno;
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return rc;
 	}
-	header_text(fmt, &hdr);
-	rc = check_header(fd, st.st_size, d, &hdr, path, err, errlen);
+	header_text(j->fmt, j->ncols, &hdr);
+	rc = check_header(j->fd, st.st_size, d, j->fmt, &j->ncols, &hdr, path,
+			  err, errlen);
 	if (rc == 0 && (d->torn_tail || st.st_size > d->whole_size)) {
-		rc = move_tail(fd, path, d->whole_size, st.st_size);
+		rc = move_tail(j->fd, path, d->whole_size, st.st_size);
 		if (rc < 0)
 			snprintf(err, errlen, "cannot set aside the torn end of "
 				 "%s: %s", path, strerror(-rc));
@@ -488,9 +503,9 @@ static int prepare_file(int fd, const struct vb_journal_format *fmt,
 		st.st_size = d->whole_size;
 	}
 	if (rc == 0 && st.st_size == 0 &&
-	    (rc = write_header(fd, &hdr, path, err, errlen)) == 0)
+	    (rc = write_header(j->fd, &hdr, path, err, errlen)) == 0)
 		st.st_size = (off_t)hdr.len;
-	*size = st.st_size;
+	j->size = st.st_size;
 	vb_buf_free(&hdr);
 	return rc;
 }
@@ -503,8 +518,7 @@ int vb_journal_open(const char *dir, const struct vb_journal_format *fmt,
 	char *path = vb_path_join(dir, fmt->file);
 	struct vb_journal_data d;
 	struct vb_journal *j;
-	off_t size = 0;
-	int fd, rc;
+	int rc;
 
 	*out = NULL;
 	if (torn_bytes)
@@ -513,26 +527,27 @@ int vb_journal_open(const char *dir, const struct vb_journal_format *fmt,
 		free(path);
 		return rc;
 	}
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0) {
+	j = vb_xcalloc(1, sizeof(*j));
+	j->fmt = fmt;
+	j->ncols = fmt->ncolumns;
+	j->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (j->fd < 0) {
 		rc = -errno;
 		snprintf(err, errlen, "cannot write %s: %s", path,
 			 strerror(errno));
 	} else {
-		rc = prepare_file(fd, fmt, &d, path, &size, torn_bytes, err,
-				  errlen);
+		rc = prepare_file(j, &d, path, torn_bytes, err, errlen);
 	}
 	vb_journal_data_free(&d);
 	free(path);
 	if (rc < 0) {
-		if (fd >= 0)
-			close(fd);
+		if (j->fd >= 0)
+			close(j->fd);
+		free(j);
 		return rc;
 	}
-	j = vb_xcalloc(1, sizeof(*j));
-	j->fmt = fmt;
-	j->fd = fd;
-	j->size = size;
+	if (gethostname(j->host, sizeof(j->host) - 1) < 0)
+		j->host[0] = '\0';
 	j->experiment = vb_xstrdup(experiment);
 	j->config_hash = vb_xstrdup(config_hash);
 	*out = j;
@@ -542,11 +557,14 @@ int vb_journal_open(const char *dir, const struct vb_journal_format *fmt,
 int vb_journal_append(struct vb_journal *j, const char *const *const *rows,
 		      size_t nrows)
 {
-	struct vb_buf b = VB_BUF_INIT;
-	int rc;
+	return vb_journal_append_records(j, rows, &nrows, 1);
+}
 
+static void add_record(const struct vb_journal *j, struct vb_buf *b,
+		       const char *const *const *rows, size_t nrows)
+{
 	for (size_t r = 0; r < nrows; r++) {
-		for (size_t i = 0; i < j->fmt->ncolumns; i++) {
+		for (size_t i = 0; i < j->ncols; i++) {
 			const char *v = rows[r][i];
 			char rec[48];
 
@@ -559,14 +577,26 @@ int vb_journal_append(struct vb_journal *j, const char *const *const *rows,
 					snprintf(rec, sizeof(rec), "%zu/%zu",
 						 r + 1, nrows);
 					v = rec;
-				}
+				} else if (i == VB_RC_HOST && !v)
+					v = j->host;
 			}
 			if (i)
-				vb_buf_addc(&b, ',');
-			vb_csv_add_field(&b, v);
+				vb_buf_addc(b, ',');
+			vb_csv_add_field(b, v ? v : "");
 		}
-		vb_buf_addc(&b, '\n');
+		vb_buf_addc(b, '\n');
 	}
+}
+
+int vb_journal_append_records(struct vb_journal *j,
+			      const char *const *const *rows,
+			      const size_t *sizes, size_t nrecords)
+{
+	struct vb_buf b = VB_BUF_INIT;
+	int rc;
+
+	for (size_t k = 0; k < nrecords; rows += sizes[k], k++)
+		add_record(j, &b, rows, sizes[k]);
 	/* pwrite at our own end: a short write (ENOSPC) is cut off below,
 	 * and the next record starts where this one should have. */
 	rc = 0;

@@ -26,6 +26,7 @@
 #include "engine/matrix.h"
 #include "engine/record.h"
 #include "engine/runner.h"
+#include "engine/shard.h"
 #include "lib/ctx.h"
 #include "lib/loader.h"
 #include "lib/util.h"
@@ -47,6 +48,7 @@ struct run {
 	struct vb_diag *d;
 	struct vb_registry reg;
 	struct vb_experiment *ex;
+	const struct vb_shard *shard;   /* NULL: every environment */
 	struct vb_cell *cells;
 	size_t ncells;
 	char *dir;
@@ -641,6 +643,10 @@ static void build_groups(struct run *r)
 			shuffle(gs[gi].items, gs[gi].nitems,
 				sizeof(struct item), &rng);
 	}
+	/* Another shard's environment: another machine runs it. */
+	for (size_t gi = 0; gi < ng; gi++)
+		if (!vb_shard_owns(r->shard, gs[gi].backend, gs[gi].config))
+			gs[gi].nitems = 0;
 	r->groups = gs;
 	r->ngroups = ng;
 }
@@ -653,6 +659,7 @@ static void build_groups(struct run *r)
 static int load(struct run *r)
 {
 	const struct vb_run_opts *o = r->o;
+	char err[1024];
 	size_t runs;
 	int rc;
 
@@ -666,6 +673,12 @@ static int load(struct run *r)
 				    "cannot expand the matrix: %s", strerror(-rc));
 		return rc;
 	}
+	if (o->shard && (rc = vb_shard_bind(o->shard, r->ex, r->cells, r->ncells,
+					    err, sizeof(err))) < 0) {
+		vb_diag_add(r->d, o->experiment, 0, "%s", err);
+		return rc;
+	}
+	r->shard = o->shard;
 	runs = r->ncells * (size_t)r->ex->repetitions;
 	if (runs > VB_RUN_FORCE_LIMIT && !o->force) {
 		vb_diag_add(r->d, o->experiment, 0,

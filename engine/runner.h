@@ -16,9 +16,14 @@
  */
 #define VB_RUN_FORCE_LIMIT 100000
 
+struct vb_shard;
+
 struct vb_run_opts {
 	const char *experiment;  /* path of the .cfg */
 	const char *outdir;      /* NULL: results/<name> */
+	/* NULL: the whole matrix; else only this shard's environments (the
+	 * caller points outdir at DIR/shards/K; engine/shard.h). */
+	struct vb_shard *shard;
 	const char *plugin_dirs; /* NULL: default search path */
 	bool force;              /* beyond VB_RUN_FORCE_LIMIT runs */
 };
