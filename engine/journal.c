@@ -58,8 +58,7 @@ static const char *const verify_columns[VB_VC_N] = {
 	[VB_VC_TIME] = "time",
 };
 
-/* 0.1's runs.csv had the first 17 columns: still readable; `host` came
- * after `record` (a journal without it is still appended to). */
+/* 0.1's runs.csv had the first 17 columns: still readable. */
 const struct vb_journal_format vb_runs_format = {
 	.file = "runs.csv",
 	.columns = run_columns,
@@ -349,15 +348,14 @@ struct vb_journal {
 	const struct vb_journal_format *fmt;
 	int fd;
 	off_t size;          /* where the next record starts */
-	size_t ncols;        /* columns of the file: ours, or an older prefix */
 	char *experiment, *config_hash;
 	char host[256];
 };
 
-static void header_text(const struct vb_journal_format *fmt, size_t ncols,
+static void header_text(const struct vb_journal_format *fmt,
 			struct vb_buf *b)
 {
-	for (size_t i = 0; i < ncols; i++) {
+	for (size_t i = 0; i < fmt->ncolumns; i++) {
 		if (i)
 			vb_buf_addc(b, ',');
 		vb_csv_add_field(b, fmt->columns[i]);
@@ -410,7 +408,6 @@ int vb_journal_open(const char *dir, const struct vb_journal_format *fmt,
 	struct vb_buf hdr = VB_BUF_INIT;
 	struct vb_journal *j;
 	struct stat st;
-	size_t ncols = fmt->ncolumns;
 	int fd, rc;
 
 	*out = NULL;
@@ -432,7 +429,7 @@ int vb_journal_open(const char *dir, const struct vb_journal_format *fmt,
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		goto fail_fd;
 	}
-	header_text(fmt, ncols, &hdr);
+	header_text(fmt, &hdr);
 	if (st.st_size > 0 && d.whole_size == 0 && !d.torn_tail) {
 		snprintf(err, errlen, "%s: not a journal this virtbench can "
 			 "append to", path);
@@ -440,23 +437,12 @@ int vb_journal_open(const char *dir, const struct vb_journal_format *fmt,
 		goto fail_fd;
 	}
 	if (st.st_size > 0 && d.whole_size > 0) {
-		/* Same columns in the same order, or we would mix formats;
-		 * a journal from before the columns after `record` keeps
-		 * its own. */
-		size_t oldest = has_records(fmt) ? VB_RC_RECORD + 1 : ncols;
-		bool same = false;
+		/* Same columns in the same order, or we would mix formats. */
+		char *have = vb_xmalloc(hdr.len);
+		bool same = pread(fd, have, hdr.len, 0) == (ssize_t)hdr.len &&
+			    memcmp(have, hdr.s, hdr.len) == 0;
 
-		for (; ncols >= oldest && !same; ncols--) {
-			char *have;
-
-			vb_buf_reset(&hdr);
-			header_text(fmt, ncols, &hdr);
-			have = vb_xmalloc(hdr.len);
-			same = pread(fd, have, hdr.len, 0) == (ssize_t)hdr.len &&
-			       memcmp(have, hdr.s, hdr.len) == 0;
-			free(have);
-		}
-		ncols++;
+		free(have);
 		if (!same) {
 			snprintf(err, errlen,
 				 "%s was written by another virtbench version "
@@ -500,7 +486,6 @@ int vb_journal_open(const char *dir, const struct vb_journal_format *fmt,
 	j->fmt = fmt;
 	j->fd = fd;
 	j->size = st.st_size;
-	j->ncols = ncols;
 	if (gethostname(j->host, sizeof(j->host) - 1) < 0)
 		j->host[0] = '\0';
 	j->experiment = vb_xstrdup(experiment);
@@ -526,7 +511,7 @@ static void add_record(const struct vb_journal *j, struct vb_buf *b,
 		       const char *const *const *rows, size_t nrows)
 {
 	for (size_t r = 0; r < nrows; r++) {
-		for (size_t i = 0; i < j->ncols; i++) {
+		for (size_t i = 0; i < j->fmt->ncolumns; i++) {
 			const char *v = rows[r][i];
 			char rec[48];
 
