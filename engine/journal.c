@@ -58,8 +58,7 @@ static const char *const verify_columns[VB_VC_N] = {
 	[VB_VC_TIME] = "time",
 };
 
-/* 0.1's runs.csv had the first 17 columns: still readable; `host` came
- * after `record` (a journal without it is still appended to). */
+/* 0.1's runs.csv had the first 17 columns: still readable. */
 const struct vb_journal_format vb_runs_format = {
 	.file = "runs.csv",
 	.columns = run_columns,
@@ -366,15 +365,14 @@ struct vb_journal {
 	const struct vb_journal_format *fmt;
 	int fd;
 	off_t size;          /* where the next record starts */
-	size_t ncols;        /* columns of the file: ours, or an older prefix */
 	char *experiment, *config_hash;
 	char host[256];
 };
 
-static void header_text(const struct vb_journal_format *fmt, size_t ncols,
+static void header_text(const struct vb_journal_format *fmt,
 			struct vb_buf *b)
 {
-	for (size_t i = 0; i < ncols; i++) {
+	for (size_t i = 0; i < fmt->ncolumns; i++) {
 		if (i)
 			vb_buf_addc(b, ',');
 		vb_csv_add_field(b, fmt->columns[i]);
@@ -417,18 +415,14 @@ out:
 	return rc;
 }
 
-/*
- * An existing file must be one of ours, with our columns in our order,
- * or we would mix formats; a journal from before the columns after
- * `record` keeps its own: *ncols and hdr are the header it has.
- */
+/* An existing file must be one of ours, with our columns in our order,
+ * or we would mix formats. */
 static int check_header(int fd, off_t size, const struct vb_journal_data *d,
-			const struct vb_journal_format *fmt, size_t *ncols,
-			struct vb_buf *hdr, const char *path, char *err,
+			const struct vb_buf *hdr, const char *path, char *err,
 			size_t errlen)
 {
-	size_t oldest = has_records(fmt) ? VB_RC_RECORD + 1 : *ncols;
-	bool same = false;
+	char *have;
+	bool same;
 
 	if (size > 0 && d->whole_size == 0 && !d->torn_tail) {
 		snprintf(err, errlen, "%s: not a journal this virtbench can "
@@ -437,17 +431,10 @@ static int check_header(int fd, off_t size, const struct vb_journal_data *d,
 	}
 	if (size == 0 || d->whole_size == 0)
 		return 0;
-	for (; *ncols >= oldest && !same; (*ncols)--) {
-		char *have;
-
-		vb_buf_reset(hdr);
-		header_text(fmt, *ncols, hdr);
-		have = vb_xmalloc(hdr->len);
-		same = pread(fd, have, hdr->len, 0) == (ssize_t)hdr->len &&
-		       memcmp(have, hdr->s, hdr->len) == 0;
-		free(have);
-	}
-	(*ncols)++;
+	have = vb_xmalloc(hdr->len);
+	same = pread(fd, have, hdr->len, 0) == (ssize_t)hdr->len &&
+	       memcmp(have, hdr->s, hdr->len) == 0;
+	free(have);
 	if (!same) {
 		snprintf(err, errlen,
 			 "%s was written by another virtbench version (other "
@@ -475,8 +462,8 @@ static int write_header(int fd, const struct vb_buf *hdr, const char *path,
 	return rc;
 }
 
-/* fd ready to append at j->size with j->ncols columns: header checked,
- * torn tail set aside, header written to a new file. */
+/* fd ready to append at j->size: header checked, torn tail set aside,
+ * header written to a new file. */
 static int prepare_file(struct vb_journal *j, const struct vb_journal_data *d,
 			const char *path, size_t *torn_bytes, char *err,
 			size_t errlen)
@@ -490,9 +477,8 @@ static int prepare_file(struct vb_journal *j, const struct vb_journal_data *d,
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return rc;
 	}
-	header_text(j->fmt, j->ncols, &hdr);
-	rc = check_header(j->fd, st.st_size, d, j->fmt, &j->ncols, &hdr, path,
-			  err, errlen);
+	header_text(j->fmt, &hdr);
+	rc = check_header(j->fd, st.st_size, d, &hdr, path, err, errlen);
 	if (rc == 0 && (d->torn_tail || st.st_size > d->whole_size)) {
 		rc = move_tail(j->fd, path, d->whole_size, st.st_size);
 		if (rc < 0)
@@ -529,7 +515,6 @@ int vb_journal_open(const char *dir, const struct vb_journal_format *fmt,
 	}
 	j = vb_xcalloc(1, sizeof(*j));
 	j->fmt = fmt;
-	j->ncols = fmt->ncolumns;
 	j->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (j->fd < 0) {
 		rc = -errno;
@@ -564,7 +549,7 @@ static void add_record(const struct vb_journal *j, struct vb_buf *b,
 		       const char *const *const *rows, size_t nrows)
 {
 	for (size_t r = 0; r < nrows; r++) {
-		for (size_t i = 0; i < j->ncols; i++) {
+		for (size_t i = 0; i < j->fmt->ncolumns; i++) {
 			const char *v = rows[r][i];
 			char rec[48];
 

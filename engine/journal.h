@@ -129,9 +129,7 @@ struct vb_journal;
  * cut off, so no torn line is ever left in the middle of the journal;
  * *torn_bytes (may be NULL) says how much. `experiment` and
  * `config_hash` fill the journal-owned columns of every row. A file with
- * another header (another virtbench's) is -EPROTO with err saying so;
- * a runs.csv of a virtbench from before the `host` column (its header is
- * a prefix of ours) is appended to with its own columns.
+ * another header (another virtbench's) is -EPROTO with err saying so.
  */
 int vb_journal_open(const char *dir, const struct vb_journal_format *format,
 		    const char *experiment, const char *config_hash,

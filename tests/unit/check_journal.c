@@ -289,42 +289,6 @@ START_TEST(test_host)
 }
 END_TEST
 
-START_TEST(test_before_host_column)
-{
-	static const char old_header[] =
-		"experiment,backend,config,cpus,memory,workload,params,"
-		"repetition,metric,value,unit,status,verdict,started,"
-		"finished,facts,error,config_hash,record\n";
-	struct vb_journal_data d;
-	struct vb_journal *j;
-	char *p, *data;
-	size_t len;
-
-	/* A journal of the virtbench before `host`: resumed with its own
-	 * columns, read with host "". */
-	write_file("runs.csv", "experiment,backend,config,cpus,memory,workload,params,"
-		   "repetition,metric,value,unit,status,verdict,started,"
-		   "finished,facts,error,config_hash,record\n"
-		   "exp,bare-metal,1cpu,1,1,cpu-prime,,1,m0,0.5,s,ok,ok,"
-		   "2026-01-01T00:00:00.000Z,2026-01-01T00:00:01.000Z,,,abc123,1/1\n");
-	j = open_runs(NULL);
-	ck_assert_int_eq(append_rep(j, "", 2, 1, NULL), 0);
-	vb_journal_close(j);
-	read_runs(&d);
-	ck_assert_uint_eq(d.nrows, 2);
-	ck_assert_str_eq(d.rows[0].f[VB_RC_HOST], "");
-	ck_assert_str_eq(d.rows[1].f[VB_RC_HOST], "");
-	ck_assert_str_eq(d.rows[1].f[VB_RC_RECORD], "1/1");
-	vb_journal_data_free(&d);
-	p = vb_path_join(dir, "runs.csv");
-	ck_assert_int_eq(vb_read_file(p, 1 << 20, &data, &len), 0);
-	ck_assert(len > strlen(old_header) &&
-		  !memcmp(data, old_header, strlen(old_header)));
-	free(data);
-	free(p);
-}
-END_TEST
-
 START_TEST(test_missing_is_empty)
 {
 	struct vb_journal_data d;
@@ -388,7 +352,6 @@ int main(void)
 	tcase_add_test(tc, test_legacy_and_foreign);
 	tcase_add_test(tc, test_missing_is_empty);
 	tcase_add_test(tc, test_host);
-	tcase_add_test(tc, test_before_host_column);
 	tcase_add_test(tc, test_lock);
 	tcase_add_test(tc, test_iso_time);
 	suite_add_tcase(s, tc);
