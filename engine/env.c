@@ -110,6 +110,9 @@ static int on_agent_line(void *u, const char *line)
 	case VB_LINE_DONE:
 		s->r->done_status = (int)l.num;
 		break;
+	case VB_LINE_USAGE:
+		vb_agent_usage_set(&s->r->usage, l.key, l.value);
+		break;
 	case VB_LINE_NONE:
 		break;
 	}
@@ -170,6 +173,7 @@ int vb_env_call(struct vb_env *env, const char *const *argv,
 	uint64_t t0;
 	int status = -1, rc;
 
+	vb_agent_usage_init(&sink.r->usage);
 	vb_ctx_clear_error(b->ctx);
 	t0 = vb_now_ns();
 	rc = ops_of(b)->exec(b->state, b->ctx, &ex, &status);
@@ -270,6 +274,7 @@ int vb_env_open(struct vb_env *env, struct vb_backend_rt *b,
 	rc = env_probe(env);
 	if (rc < 0)
 		return rc;
+	vb_noise_where_guess(&env->where, env->granted.vm);
 	vb_verify(&env->spec, &env->granted, &env->probe, env->granted.vm,
 		  w->verify, &env->ver);
 	return 0;
@@ -321,6 +326,23 @@ static int wl_call(struct vb_env *env, const struct vb_plugin_info *wl,
 	return rc;
 }
 
+/* The measured request, with the host's noise around it in r->noise. */
+static int measured_call(struct vb_env *env, const struct vb_plugin_info *wl,
+			 const char *cmd, char *const *kv, size_t nkv,
+			 const char *seed, struct vb_reply *r, double *host)
+{
+	struct vb_noise_snap *before = vb_noise_snap_take(&env->where), *after;
+	int rc = wl_call(env, wl, cmd, kv, nkv, seed, r, host);
+
+	after = vb_noise_snap_take(&env->where);
+	if (rc == 0)
+		vb_noise_measure(&env->where, before, after, &r->usage,
+				 &r->noise);
+	vb_noise_snap_free(before);
+	vb_noise_snap_free(after);
+	return rc;
+}
+
 static bool drop_caches(struct vb_env *env)
 {
 	const struct vb_backend_ops *ops = ops_of(env->b);
@@ -351,7 +373,7 @@ static int measure_cold(struct vb_env *env, const struct vb_plugin_info *wl,
 	if (rc < 0)
 		return rc;
 	dropped = drop_caches(env);
-	rc = wl_call(env, wl, "measure", kv, nkv, seed, r, &host);
+	rc = measured_call(env, wl, "measure", kv, nkv, seed, r, &host);
 	/* Cleanup whatever happened, but not after a timeout or an
 	 * interrupt: that environment is being restarted or closed. */
 	if (rc != -ETIMEDOUT && rc != -EINTR)
@@ -375,7 +397,7 @@ int vb_env_measure(struct vb_env *env, const struct vb_plugin_info *wl,
 	snprintf(s, sizeof(s), "%llu", (unsigned long long)seed);
 	if (wo->flags & VB_WL_DROP_CACHES)
 		return measure_cold(env, wl, kv, nkv, s, r);
-	rc = wl_call(env, wl, "run", kv, nkv, s, r, &host);
+	rc = measured_call(env, wl, "run", kv, nkv, s, r, &host);
 	if (rc == 0)
 		add_metric(r, "host_time", host);
 	return rc;

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "engine/experiment.h"
+#include "engine/noise.h"
 #include "engine/verify.h"
 #include "lib/loader.h"
 #include "lib/protocol.h"
@@ -53,8 +54,12 @@ struct vb_reply {
 	struct vb_buf facts;   /* the request's facts, "k=v;k=v" */
 	char error[1024];      /* the first error line, or why it failed */
 	int done_status;       /* -1: no done line */
+	struct vb_agent_usage usage;  /* the agent's usage lines */
+	/* vb_env_measure(): the host's noise around the measured request
+	 * (noise.sampled false when there is none). */
+	struct vb_noise noise;
 };
-#define VB_REPLY_INIT { NULL, 0, 0, VB_BUF_INIT, "", -1 }
+#define VB_REPLY_INIT { .done_status = -1 }
 /* Free and empty r (it can be used again). */
 void vb_reply_reset(struct vb_reply *r);
 
@@ -83,6 +88,8 @@ struct vb_env {
 	char label[256];
 	char log_dir[PATH_MAX];
 	char error[1400];       /* why vb_env_open() failed */
+	/* Where its CPU time shows on the host, for the noise sample. */
+	struct vb_noise_where where;
 	/* Warnings worth a line on stderr during a run (docs/errors.md:
 	 * progress output); NULL drops them. */
 	void (*warn)(void *user, const char *msg);
@@ -117,7 +124,8 @@ int vb_env_call(struct vb_env *env, const char *const *argv,
  * One repetition or warmup of a workload in the open environment: `run`,
  * or, for a VB_WL_DROP_CACHES workload, prepare, drop the page cache,
  * measure and cleanup. Adds the host_time metric (and
- * page_cache_dropped). Returns as vb_env_call().
+ * page_cache_dropped), and samples the host's noise around the measured
+ * request into r->noise. Returns as vb_env_call().
  */
 int vb_env_measure(struct vb_env *env, const struct vb_plugin_info *wl,
 		   char *const *kv, size_t nkv, uint64_t seed,
