@@ -62,11 +62,10 @@ static void print_estimate(const struct vb_experiment *ex,
 	vb_fmt_duration(e.likely, a, sizeof(a));
 	vb_fmt_duration(e.likely_left, b, sizeof(b));
 	if (ex->adaptive.on) {
-		printf("%s: %zu repetitions recorded, %zu of %zu cells already "
-		       "within %.3g %%; at their pace and spread a whole run "
-		       "likely takes ~%s, a rerun there ~%zu more (~%s)\n",
-		       dir, e.recorded, e.stopped, ncells,
-		       100 * ex->adaptive.precision, a, e.left, b);
+		printf("%s: %zu repetitions recorded, %zu of %zu cells "
+		       "finished by the rule; at their pace and spread a whole "
+		       "run likely takes ~%s, a rerun there ~%zu more (~%s)\n",
+		       dir, e.recorded, e.stopped, ncells, a, e.left, b);
 		return;
 	}
 	printf("%s: %zu of %zu repetitions recorded; at their pace a whole "
