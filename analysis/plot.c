@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "analysis/analysis.h"
+#include "analysis/model.h"
 
 #define PLOT_WIDTH 1200
 #define PLOT_HEIGHT 800
@@ -178,39 +179,6 @@ static void n_range(size_t lo, size_t hi, char *buf, size_t n)
 		bfmt(buf, n, "%zu-%zu", lo, hi);
 }
 
-/* The value of key in "k1=v1;k2=v2" (copied into buf), or false. */
-static bool param_get(const char *params, const char *key, char *buf, size_t n)
-{
-	size_t klen = strlen(key);
-
-	for (const char *p = params; *p;) {
-		size_t l = strcspn(p, ";");
-
-		if (l > klen && !strncmp(p, key, klen) && p[klen] == '=') {
-			bfmt(buf, n, "%.*s", (int)(l - klen - 1), p + klen + 1);
-			return true;
-		}
-		p += l + (p[l] == ';');
-	}
-	return false;
-}
-
-/* params without key (kept in order), e.g. for series of a multi-axis chart. */
-static void param_without(const char *params, const char *key, char *buf, size_t n)
-{
-	size_t klen = strlen(key), len = 0;
-
-	buf[0] = '\0';
-	for (const char *p = params; *p;) {
-		size_t l = strcspn(p, ";");
-
-		if (!(l > klen && !strncmp(p, key, klen) && p[klen] == '='))
-			len += (size_t)snprintf(buf + len, len < n ? n - len : 0, "%s%.*s",
-						len ? ";" : "", (int)l, p);
-		p += l + (p[l] == ';');
-	}
-}
-
 /* ------------------------------------------------------------------ */
 /* Running gnuplot                                                      */
 /* ------------------------------------------------------------------ */
@@ -355,6 +323,7 @@ static char *fill_template(const char *path, const struct var *vars, size_t nvar
 
 struct plot_ctx {
 	const struct vb_analysis *a;
+	struct vb_diag *msgs;
 	char *dir;          /* DIR/plots */
 	const char *prog;
 	bool have_gnuplot;
@@ -410,9 +379,9 @@ static void emit(struct plot_ctx *pc, struct chart *c)
 
 		tmpl = template_path(c->tmpl);
 		if (!tmpl) {
-			fprintf(stderr, "virtbench: plot template %s.gp not found in "
-				"$VIRTBENCH_PLOT_TEMPLATES, %s/plots or %s/plots; "
-				"reinstall virtbench\n", c->tmpl, ABS_SRCDIR, PKGDATADIR);
+			vb_diag_add(pc->msgs, NULL, 0, "plot template %s.gp not found in "
+				    "$VIRTBENCH_PLOT_TEMPLATES, %s/plots or %s/plots; "
+				    "reinstall virtbench", c->tmpl, ABS_SRCDIR, PKGDATADIR);
 			pc->err = -ENOENT;
 			return;
 		}
@@ -433,7 +402,7 @@ static void emit(struct plot_ctx *pc, struct chart *c)
 		rc = write_text(path, gp);
 	free(gp);
 	if (rc < 0) {
-		fprintf(stderr, "%s: %s\n", path, strerror(-rc));
+		vb_diag_add(pc->msgs, path, 0, "%s", strerror(-rc));
 		free(path);
 		pc->err = rc;
 		return;
@@ -465,10 +434,10 @@ static void emit(struct plot_ctx *pc, struct chart *c)
 		if (rc != 0) {
 			/* One message for the first; the count comes at the end. */
 			if (!pc->nfailed)
-				fprintf(stderr, "%s/%s: gnuplot failed (%s %d); its messages "
-					"are in %s/gnuplot.log\n", pc->dir, file,
-					rc < 0 ? "error" : "exit status", rc < 0 ? -rc : rc,
-					pc->dir);
+				vb_diag_add(pc->msgs, NULL, 0, "%s/%s: gnuplot failed (%s %d); "
+					    "its messages are in %s/gnuplot.log", pc->dir, file,
+					    rc < 0 ? "error" : "exit status", rc < 0 ? -rc : rc,
+					    pc->dir);
 			pc->nfailed++;
 			/* No half-written image for the report to link. */
 			unlink(path);
@@ -555,7 +524,7 @@ static void axis_values(const struct vb_analysis *a, const char *wl,
 		const struct vb_agroup *g = a->cells[i].group;
 		char v[64], *end;
 
-		if (strcmp(g->workload, wl) || !param_get(g->params, key, v, sizeof(v)))
+		if (strcmp(g->workload, wl) || !vb_param_get(g->params, key, v, sizeof(v)))
 			continue;
 		strtod(v, &end);
 		if (*v && !*end)
@@ -583,9 +552,9 @@ static void line_chart(struct plot_ctx *pc, const char *wl, const char *key,
 		const struct vb_agroup *g = a->cells[i].group;
 		char v[64], rest[256];
 
-		if (strcmp(g->workload, wl) || !param_get(g->params, key, v, sizeof(v)))
+		if (strcmp(g->workload, wl) || !vb_param_get(g->params, key, v, sizeof(v)))
 			continue;
-		param_without(g->params, key, rest, sizeof(rest));
+		vb_param_without(g->params, key, rest, sizeof(rest));
 		strs_add(&rests, rest);
 	}
 
@@ -620,9 +589,9 @@ static void line_chart(struct plot_ctx *pc, const char *wl, const char *key,
 					if (strcmp(g->workload, wl) || strcmp(cell->metric, metric) ||
 					    strcmp(g->backend, backends.v[b]) ||
 					    strcmp(g->config, configs.v[k]) || !cell->n ||
-					    !param_get(g->params, key, v, sizeof(v)))
+					    !vb_param_get(g->params, key, v, sizeof(v)))
 						continue;
-					param_without(g->params, key, r2, sizeof(r2));
+					vb_param_without(g->params, key, r2, sizeof(r2));
 					if (strcmp(r2, rest))
 						continue;
 					pts = realloc(pts, (np + 1) * sizeof(*pts));
@@ -929,7 +898,7 @@ static void remove_old_charts(const char *dir, const char *index)
 	struct vb_table t;
 	int cn;
 
-	if (access(index, F_OK) < 0 || vb_table_read(index, &t) < 0)
+	if (access(index, F_OK) < 0 || vb_table_read(index, &t, NULL) < 0)
 		return;
 	cn = vb_table_col(&t, "name");
 	for (size_t i = 0; cn >= 0 && i < t.nrows; i++) {
@@ -950,15 +919,15 @@ static void remove_old_charts(const char *dir, const char *index)
 	vb_table_free(&t);
 }
 
-int vb_plot(const char *dir)
+int vb_plot(const char *dir, struct vb_diag *msgs)
 {
 	struct vb_analysis *a;
-	struct plot_ctx pc = { .log_fd = -1 };
+	struct plot_ctx pc = { .log_fd = -1, .msgs = msgs };
 	struct slist wls = { 0 };
 	char *p;
 	int rc;
 
-	rc = vb_analysis_load(dir, &a);
+	rc = vb_analysis_load(dir, &a, msgs);
 	if (rc < 0)
 		return rc;
 	pc.a = a;
@@ -968,7 +937,7 @@ int vb_plot(const char *dir)
 	plot_size(&pc.width, &pc.height);
 	if (mkdir(pc.dir, 0777) < 0 && errno != EEXIST) {
 		rc = -errno;
-		fprintf(stderr, "%s: cannot create: %s\n", pc.dir, strerror(errno));
+		vb_diag_add(msgs, pc.dir, 0, "cannot create: %s", strerror(errno));
 		goto out;
 	}
 	p = vb_path_join(pc.dir, "index.csv");
@@ -976,7 +945,7 @@ int vb_plot(const char *dir)
 	pc.index = fopen(p, "w");
 	if (!pc.index) {
 		rc = -errno;
-		fprintf(stderr, "%s: %s\n", p, strerror(errno));
+		vb_diag_add(msgs, p, 0, "%s", strerror(errno));
 		free(p);
 		goto out;
 	}
@@ -998,15 +967,15 @@ int vb_plot(const char *dir)
 		close(pc.log_fd);
 	rc = pc.err;
 	if (rc == 0 && !pc.have_gnuplot) {
-		fprintf(stderr, "virtbench: gnuplot not found (looked for '%s'%s); "
-			"wrote %zu chart scripts and data files to %s but no images. "
-			"Install gnuplot (Debian: gnuplot-nox) or set VIRTBENCH_GNUPLOT, "
-			"then run `virtbench plot %s`.\n", pc.prog,
+		vb_diag_add(msgs, NULL, 0, "gnuplot not found (looked for '%s'%s); "
+			    "wrote %zu chart scripts and data files to %s but no images. "
+			    "Install gnuplot (Debian: gnuplot-nox) or set VIRTBENCH_GNUPLOT, "
+			    "then run `virtbench plot %s`.", pc.prog,
 			strchr(pc.prog, '/') ? "" : " in PATH", pc.ncharts, pc.dir, dir);
 		rc = -ENOENT;
 	} else if (rc == 0 && pc.nfailed) {
-		fprintf(stderr, "virtbench: gnuplot failed on %zu of %zu charts; their "
-			"scripts and data are in %s\n", pc.nfailed, pc.ncharts, pc.dir);
+		vb_diag_add(msgs, NULL, 0, "gnuplot failed on %zu of %zu charts; their "
+			    "scripts and data are in %s", pc.nfailed, pc.ncharts, pc.dir);
 		rc = -EIO;
 	}
 out:

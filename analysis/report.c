@@ -15,6 +15,15 @@
 #include <unistd.h>
 
 #include "analysis/analysis.h"
+#include "analysis/model.h"
+
+/* Thresholds for the report's warnings (docs/report.md). */
+#define VB_NOISY_CV 0.05          /* coefficient of variation */
+#define VB_TIME_DISAGREE 0.05     /* |host_time / total_time - 1| */
+/* ...and by more than this many seconds: every request pays a start-up
+ * cost outside the workload's clock (the agent starting; ~0.13 s in a TCG
+ * guest), which is not clock drift. */
+#define VB_TIME_DISAGREE_ABS 0.25
 
 /* ------------------------------------------------------------------ */
 /* Formatting                                                           */
@@ -773,7 +782,7 @@ static void section_charts(FILE *f, const struct vb_analysis *a)
 	size_t missing = 0;
 
 	fprintf(f, "## Charts\n\n");
-	if (vb_table_read(path, &t) < 0) {
+	if (vb_table_read(path, &t, NULL) < 0) {
 		fprintf(f, "No charts: plots/ was not written (run `virtbench plot DIR`).\n\n");
 		free(path);
 		return;
@@ -839,28 +848,25 @@ static void section_failures(FILE *f, const struct vb_analysis *a)
 	fprintf(f, "\n");
 }
 
-int vb_report(const char *dir)
+int vb_report(const char *dir, struct vb_diag *msgs)
 {
 	struct vb_analysis *a;
 	struct vb_table vt = { 0 };
-	char *tmp, *final, *vpath;
+	char *vpath;
+	struct vb_out o;
 	FILE *f;
 	int rc;
 
-	rc = vb_analysis_load(dir, &a);
+	rc = vb_analysis_load(dir, &a, msgs);
 	if (rc < 0)
 		return rc;
 	vpath = vb_path_join(dir, "verify.csv");
-	rc = vb_table_read(vpath, &vt);
+	rc = vb_table_read(vpath, &vt, msgs);
 	if (rc < 0 && rc != -ENOENT)
-		fprintf(stderr, "%s: %s; the report has no verification table\n", vpath,
-			strerror(-rc));
+		vb_diag_add(msgs, vpath, 0, "%s; the report has no verification table",
+			    strerror(-rc));
 	free(vpath);
-	f = vb_out_open(dir, "report.md", &tmp, &final);
-	if (!f) {
-		rc = -errno;
-		goto out;
-	}
+	f = vb_out_begin(&o);
 	fprintf(f, "# virtbench report: %s\n\n", *a->name ? a->name : "(unnamed experiment)");
 	fprintf(f, "Rebuilt from the results directory by `virtbench report`. Files: "
 		"runs.csv (every repetition), verify.csv (what each environment really got), "
@@ -878,8 +884,7 @@ int vb_report(const char *dir)
 	section_summary(f, a);
 	section_charts(f, a);
 	section_failures(f, a);
-	rc = vb_out_close(f, tmp, final);
-out:
+	rc = vb_out_end(&o, dir, "report.md", msgs);
 	vb_table_free(&vt);
 	vb_analysis_free(a);
 	return rc;

@@ -20,31 +20,44 @@ const char vb_usage_report[] =
 	"Rebuilds summary.csv/json, comparisons.csv, the charts and report.md\n"
 	"from DIR's results alone. Exit 1 when a threshold is violated.\n";
 
+/* The analysis collects its messages; they are printed here. */
+static void flush(struct vb_diag *msgs)
+{
+	for (size_t i = 0; i < msgs->count; i++)
+		fprintf(stderr, "virtbench: %s\n",
+			msgs->msgs[i] ? msgs->msgs[i] : "(out of memory)");
+	vb_diag_free(msgs);
+}
+
 int vb_cli_analyse(const char *dir, bool plots, bool report)
 {
+	struct vb_diag msgs = { 0 };
 	int violations = 0, rc, status = 0;
 
-	rc = vb_analyze(dir, &violations);
-	if (rc == -ENOSYS)
-		return 0;
+	rc = vb_analyze(dir, &violations, &msgs);
+	flush(&msgs);
 	if (rc < 0) {
 		fprintf(stderr, "virtbench: cannot analyse %s: %s\n", dir,
 			strerror(-rc));
 		return VB_EXIT_USAGE;
 	}
 	if (plots) {
-		rc = vb_plot(dir);
-		if (rc < 0 && rc != -ENOSYS) {
+		rc = vb_plot(dir, &msgs);
+		flush(&msgs);
+		if (rc < 0) {
 			fprintf(stderr, "virtbench: charts not drawn: %s\n",
 				strerror(-rc));
 			status = VB_EXIT_FAILED;
 		}
 	}
 	if (report) {
-		rc = vb_report(dir);
-		if (rc < 0 && rc != -ENOSYS)
+		rc = vb_report(dir, &msgs);
+		flush(&msgs);
+		if (rc < 0) {
 			fprintf(stderr, "virtbench: report not written: %s\n",
 				strerror(-rc));
+			status = VB_EXIT_FAILED;
+		}
 	}
 	if (violations > 0) {
 		fprintf(stderr, "virtbench: %d threshold(s) violated\n",

@@ -15,6 +15,7 @@
 #include <zlib.h>
 
 #include "analysis/analysis.h"
+#include "analysis/model.h"
 #include "analysis-util.h"
 
 /* ------------------------------------------------------------------ */
@@ -154,7 +155,7 @@ static size_t check_pngs(const char *dir, uint32_t w, uint32_t h)
 	int cn;
 
 	snprintf(path, sizeof(path), "%s/plots/index.csv", dir);
-	ck_assert_int_eq(vb_table_read(path, &t), 0);
+	ck_assert_int_eq(vb_table_read(path, &t, NULL), 0);
 	cn = vb_table_col(&t, "name");
 	ck_assert_int_ge(cn, 0);
 	for (size_t i = 0; i < t.nrows; i++) {
@@ -218,8 +219,8 @@ START_TEST(charts_real_gnuplot)
 
 	unsetenv("VIRTBENCH_GNUPLOT");
 	unsetenv("VIRTBENCH_PLOT_SIZE");
-	ck_assert_int_eq(vb_analyze(dir, &viol), 0);
-	ck_assert_int_eq(vb_plot(dir), 0);
+	ck_assert_int_eq(vb_analyze(dir, &viol, &M), 0);
+	ck_assert_int_eq(vb_plot(dir, &M), 0);
 	n = check_pngs(dir, 1200, 800);
 	/* 2 + 3 line charts, 6 + 6 bar charts, 2 + 3 overhead charts. */
 	ck_assert_uint_eq(n, 22);
@@ -249,7 +250,7 @@ START_TEST(charts_size_configurable)
 	char *dir = fixture_copy("results-mixed");
 
 	setenv("VIRTBENCH_PLOT_SIZE", "800x600", 1);
-	ck_assert_int_eq(vb_plot(dir), 0);
+	ck_assert_int_eq(vb_plot(dir, &M), 0);
 	unsetenv("VIRTBENCH_PLOT_SIZE");
 	ck_assert_uint_eq(check_pngs(dir, 800, 600), 22);
 	/* Charts of an earlier plot that are not drawn again are removed,
@@ -262,7 +263,7 @@ START_TEST(charts_size_configurable)
 		f = fopen(path, "w");
 		fclose(f);
 		setenv("VIRTBENCH_PLOT_METRICS", "total_time", 1);
-		ck_assert_int_eq(vb_plot(dir), 0);
+		ck_assert_int_eq(vb_plot(dir, &M), 0);
 		unsetenv("VIRTBENCH_PLOT_METRICS");
 		ck_assert_uint_eq(check_pngs(dir, 1200, 800), 9);
 		ck_assert(!exists(dir, "plots/line-cpu-prime-events_per_second-vs-max_prime.png"));
@@ -280,21 +281,21 @@ START_TEST(gnuplot_missing)
 	int viol;
 
 	setenv("VIRTBENCH_GNUPLOT", "/nonexistent/gnuplot", 1);
-	ck_assert_int_eq(vb_analyze(dir, &viol), 0);
-	ck_assert_int_eq(vb_plot(dir), -ENOENT);
+	ck_assert_int_eq(vb_analyze(dir, &viol, &M), 0);
+	ck_assert_int_eq(vb_plot(dir, &M), -ENOENT);
 	unsetenv("VIRTBENCH_GNUPLOT");
 	/* Scripts and data are written, images are not, the report still is. */
 	ck_assert(exists(dir, "plots/overhead-cpu-prime-total_time.gp"));
 	ck_assert(exists(dir, "plots/overhead-cpu-prime-total_time.dat"));
 	ck_assert(!exists(dir, "plots/overhead-cpu-prime-total_time.png"));
-	ck_assert_int_eq(vb_report(dir), 0);
+	ck_assert_int_eq(vb_report(dir, &M), 0);
 	s = slurp(dir, "report.md");
 	ck_assert_ptr_nonnull(strstr(s, "22 charts were not rendered"));
 	ck_assert_ptr_null(strstr(s, "](plots/"));
 	free(s);
 	/* gnuplot that fails: a distinct error. */
 	setenv("VIRTBENCH_GNUPLOT", "false", 1);
-	ck_assert_int_eq(vb_plot(dir), -EIO);
+	ck_assert_int_eq(vb_plot(dir, &M), -EIO);
 	unsetenv("VIRTBENCH_GNUPLOT");
 	ck_assert(!exists(dir, "plots/overhead-cpu-prime-total_time.png"));
 	rm_tree(dir);
@@ -311,9 +312,9 @@ START_TEST(report_content)
 	char *dir = fixture_copy("results-mixed"), *s;
 	int viol;
 
-	ck_assert_int_eq(vb_analyze(dir, &viol), 0);
-	ck_assert_int_eq(vb_plot(dir), 0);
-	ck_assert_int_eq(vb_report(dir), 0);
+	ck_assert_int_eq(vb_analyze(dir, &viol, &M), 0);
+	ck_assert_int_eq(vb_plot(dir, &M), 0);
+	ck_assert_int_eq(vb_report(dir, &M), 0);
 	s = slurp(dir, "report.md");
 	ck_assert_ptr_nonnull(s);
 	assert_has(s, "# virtbench report: fixture\n");
@@ -391,9 +392,9 @@ START_TEST(rebuild_from_directory)
 	char path[4096];
 	int viol;
 
-	ck_assert_int_eq(vb_analyze(dir, &viol), 0);
-	ck_assert_int_eq(vb_plot(dir), 0);
-	ck_assert_int_eq(vb_report(dir), 0);
+	ck_assert_int_eq(vb_analyze(dir, &viol, &M), 0);
+	ck_assert_int_eq(vb_plot(dir, &M), 0);
+	ck_assert_int_eq(vb_report(dir, &M), 0);
 	first_summary = slurp(dir, "summary.csv");
 	first_report = slurp(dir, "report.md");
 	/* Delete every derived file, then rebuild from the three inputs alone. */
@@ -405,10 +406,10 @@ START_TEST(rebuild_from_directory)
 	}
 	for (size_t i = 0; i < sizeof(outputs) / sizeof(outputs[0]); i++)
 		ck_assert(!exists(dir, outputs[i]));
-	ck_assert_int_eq(vb_analyze(dir, &viol), 0);
+	ck_assert_int_eq(vb_analyze(dir, &viol, &M), 0);
 	ck_assert_int_eq(viol, 1);
-	ck_assert_int_eq(vb_plot(dir), 0);
-	ck_assert_int_eq(vb_report(dir), 0);
+	ck_assert_int_eq(vb_plot(dir, &M), 0);
+	ck_assert_int_eq(vb_report(dir, &M), 0);
 	for (size_t i = 0; i < sizeof(outputs) / sizeof(outputs[0]); i++)
 		ck_assert_msg(exists(dir, outputs[i]), "%s not rebuilt", outputs[i]);
 	ck_assert_uint_eq(check_pngs(dir, 1200, 800), 22);
