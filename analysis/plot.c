@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,9 @@
 #define PT_SMALL 12.0
 #define EDGE 10.0               /* pixels kept free at the image's edges */
 #define GAP 6.0
+/* Lines of one label block: a line's box is padded, so a little more than
+ * the line height apart. */
+#define PITCH(pt) (vb_text_height(pt) + 5)
 
 /* Backends get a colour, configs a dash pattern and point type. */
 static const char *const palette[] = {
@@ -50,12 +54,24 @@ static const int points[] = { 7, 5, 9, 11, 13, 15 };
 /* Texts                                                                */
 /* ------------------------------------------------------------------ */
 
-static void sanitize_name(char *s)
+/* A file name from a chart's name: [A-Za-z0-9._-] only, and short
+ * enough for any filesystem (a long one keeps a hash of the rest). */
+static char *chart_name(char *s)
 {
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || *s == '-' || *s == '.' || *s == '_'))
-			*s = '_';
+	uint32_t h = 2166136261u;
+	char *r;
+
+	for (char *p = s; *p; p++) {
+		h = (h ^ (unsigned char)*p) * 16777619u;
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_'))
+			*p = '_';
+	}
+	if (strlen(s) <= 120)
+		return s;
+	r = vb_xasprintf("%.110s-%08x", s, h);
+	free(s);
+	return r;
 }
 
 /*
@@ -483,7 +499,7 @@ static size_t group_lines(const struct chart *c, double slot,
 static void place_clusters(struct chart *c, double top, double cap)
 {
 	double slot = (c->R - c->L) / (double)c->nclusters;
-	double hs = vb_text_height(PT_SMALL);
+	double hs = PITCH(PT_SMALL);
 
 	for (size_t r = 0; r < c->nrows; r++) {
 		bool rot;
@@ -549,7 +565,7 @@ static double clusters_height(const struct chart *c, double cap)
 				free(lines[g][j]);
 		free(lines);
 		free(nl);
-		h += (double)most * vb_text_height(PT_SMALL) + GAP;
+		h += (double)most * PITCH(PT_SMALL) + GAP;
 	}
 	return h;
 }
@@ -631,8 +647,8 @@ static double y_axis(struct chart *c)
 
 static void layout(struct chart *c, int width, int height)
 {
-	double hb = vb_text_height(PT_BASE), hs = vb_text_height(PT_SMALL);
-	double cap = 0.22 * height, min_slot = hs + 4, bottom, key;
+	double hb = vb_text_height(PT_BASE), hs = PITCH(PT_SMALL);
+	double cap = 0.22 * height, min_slot = hs, bottom, key;
 	char *notes[2] = { NULL, NULL };
 	size_t nnotes;
 
@@ -916,8 +932,7 @@ static void line_chart(struct plot_ctx *pc, const char *wl, const char *key,
 		if (vb_strv_find(&rests, rest) < 0)
 			vb_strv_add(&rests, rest);
 	}
-	c.name = vb_xasprintf("line-%s-%s-vs-%s", wl, metric, key);
-	sanitize_name(c.name);
+	c.name = chart_name(vb_xasprintf("line-%s-%s-vs-%s", wl, metric, key));
 	c.title = vb_xasprintf("%s: %s vs %s", wl, metric, key);
 	c.ylabel = axis_label(metric, unit_of(a, wl, metric));
 	c.xlabel = vb_xasprintf("%s%s", key, c.logx ? " (log scale)" : "");
@@ -1013,9 +1028,8 @@ static void bars_chart(struct plot_ctx *pc, const char *wl, const char *params,
 
 	lists_for(a, wl, &backends, &configs);
 	vb_params_display(params, pd, sizeof(pd));
-	c.name = vb_xasprintf("bars-%s-%s%s%s", wl, metric, *params ? "-" : "",
-			      *params ? pd : "");
-	sanitize_name(c.name);
+	c.name = chart_name(vb_xasprintf("bars-%s-%s%s%s", wl, metric, *params ? "-" : "",
+			      *params ? pd : ""));
 	c.title = vb_xasprintf("%s%s%s: %s per config", wl, *params ? " " : "",
 			       *params ? pd : "", metric);
 	c.ylabel = axis_label(metric, unit_of(a, wl, metric));
@@ -1155,8 +1169,7 @@ static void overhead_chart(struct plot_ctx *pc, const char *wl, const char *metr
 	c.nrows = 1;
 	if (by_config && params.names.n > 1)
 		c.group_of = vb_xcalloc(ncl, sizeof(*c.group_of));
-	c.name = vb_xasprintf("overhead-%s-%s", wl, metric);
-	sanitize_name(c.name);
+	c.name = chart_name(vb_xasprintf("overhead-%s-%s", wl, metric));
 	c.title = vb_xasprintf("%s: %s relative to %s", wl, metric, a->baseline);
 	c.ylabel = vb_xasprintf("%s ratio to %s (mean / mean)", metric, a->baseline);
 	c.xlabel = vb_xstrdup(c.group_of ? "config, grouped by parameters" :

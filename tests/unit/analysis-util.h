@@ -69,14 +69,12 @@ static void rm_tree(char *dir)
 	free(dir);
 }
 
-static char *slurp(const char *dir, const char *name)
+static char *slurp_path(const char *path)
 {
-	char path[4096];
 	FILE *f;
 	char *buf;
 	long n;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	f = fopen(path, "rb");
 	if (!f)
 		return NULL;
@@ -89,6 +87,14 @@ static char *slurp(const char *dir, const char *name)
 	buf[n] = '\0';
 	fclose(f);
 	return buf;
+}
+
+static char *slurp(const char *dir, const char *name)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return slurp_path(path);
 }
 
 static bool exists(const char *dir, const char *name)

@@ -16,6 +16,7 @@
 
 #include "analysis/analysis.h"
 #include "analysis/model.h"
+#include "lib/util.h"
 #include "analysis-util.h"
 
 /* ------------------------------------------------------------------ */
@@ -40,8 +41,9 @@ static int paeth(int a, int b, int c)
 	return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
 }
 
-/* 0, or a reason the file is not an acceptable chart image. */
-static const char *png_read(const char *path, struct png_info *info)
+/* The pixels of a PNG as RGB (malloc'd, w*h*3): 0, or why it is not one. */
+static const char *png_load(const char *path, uint32_t *w, uint32_t *h,
+			    unsigned char **rgb)
 {
 	static const unsigned char sig[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
 	FILE *f = fopen(path, "rb");
@@ -50,15 +52,15 @@ static const char *png_read(const char *path, struct png_info *info)
 	uLongf rawlen;
 	long len;
 	int ctype = -1;
-	uint32_t *seen;
 
-	memset(info, 0, sizeof(*info));
+	*w = *h = 0;
+	*rgb = NULL;
 	if (!f)
 		return "cannot open";
 	fseek(f, 0, SEEK_END);
 	len = ftell(f);
 	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)len);
+	buf = malloc((size_t)len + 1);
 	n = fread(buf, 1, (size_t)len, f);
 	fclose(f);
 	if (n < 33 || memcmp(buf, sig, 8)) {
@@ -72,10 +74,11 @@ static const char *png_read(const char *path, struct png_info *info)
 		if (off + 12 + clen > n)
 			break;
 		if (!memcmp(type, "IHDR", 4)) {
-			info->width = be32(data);
-			info->height = be32(data + 4);
+			*w = be32(data);
+			*h = be32(data + 4);
 			if (data[8] != 8 || data[12] != 0) {
 				free(buf);
+				free(idat);
 				return "not 8-bit non-interlaced";
 			}
 			ctype = data[9];
@@ -92,57 +95,79 @@ static const char *png_read(const char *path, struct png_info *info)
 		return "colour type is not RGB or RGBA";
 	}
 	bpp = ctype == 2 ? 3 : 4;
-	stride = info->width * bpp;
-	rawlen = (uLongf)((stride + 1) * info->height);
+	stride = *w * bpp;
+	rawlen = (uLongf)((stride + 1) * *h);
 	raw = malloc(rawlen);
 	if (uncompress(raw, &rawlen, idat, nidat) != Z_OK ||
-	    rawlen != (stride + 1) * info->height) {
+	    rawlen != (stride + 1) * *h) {
 		free(idat);
 		free(raw);
 		return "IDAT does not inflate to width x height";
 	}
 	free(idat);
 	prev = calloc(stride, 1);
-	seen = calloc(4096, sizeof(*seen));
-	{
-		size_t ink = 0;
+	*rgb = malloc((size_t)*w * *h * 3);
+	for (uint32_t y = 0; y < *h; y++) {
+		unsigned char *row = raw + y * (stride + 1) + 1;
+		int filter = row[-1];
 
-		for (uint32_t y = 0; y < info->height; y++) {
-			unsigned char *row = raw + y * (stride + 1) + 1;
-			int filter = row[-1];
+		for (size_t x = 0; x < stride; x++) {
+			int a = x >= bpp ? row[x - bpp] : 0, b = prev[x],
+			    c = x >= bpp ? prev[x - bpp] : 0;
 
-			for (size_t x = 0; x < stride; x++) {
-				int a = x >= bpp ? row[x - bpp] : 0, b = prev[x],
-				    c = x >= bpp ? prev[x - bpp] : 0;
-
-				switch (filter) {
-				case 1: row[x] = (unsigned char)(row[x] + a); break;
-				case 2: row[x] = (unsigned char)(row[x] + b); break;
-				case 3: row[x] = (unsigned char)(row[x] + (a + b) / 2); break;
-				case 4: row[x] = (unsigned char)(row[x] + paeth(a, b, c)); break;
-				default: break;
-				}
+			switch (filter) {
+			case 1: row[x] = (unsigned char)(row[x] + a); break;
+			case 2: row[x] = (unsigned char)(row[x] + b); break;
+			case 3: row[x] = (unsigned char)(row[x] + (a + b) / 2); break;
+			case 4: row[x] = (unsigned char)(row[x] + paeth(a, b, c)); break;
+			default: break;
 			}
-			for (size_t x = 0; x < stride; x += bpp) {
-				uint32_t rgb = (uint32_t)row[x] << 16 | (uint32_t)row[x + 1] << 8 |
-					       row[x + 2];
-				size_t k;
-
-				if (rgb != 0xffffff)
-					ink++;
-				for (k = 0; k < info->colours; k++)
-					if (seen[k] == rgb)
-						break;
-				if (k == info->colours && info->colours < 4096)
-					seen[info->colours++] = rgb;
-			}
-			memcpy(prev, row, stride);
 		}
-		info->ink = (double)ink / ((double)info->width * info->height);
+		for (size_t x = 0, k = 0; x < stride; x += bpp, k++)
+			memcpy(*rgb + ((size_t)y * *w + k) * 3, row + x, 3);
+		memcpy(prev, row, stride);
 	}
-	free(seen);
 	free(prev);
 	free(raw);
+	return NULL;
+}
+
+static bool inked(const unsigned char *rgb, uint32_t w, uint32_t x, uint32_t y)
+{
+	const unsigned char *p = rgb + ((size_t)y * w + x) * 3;
+
+	return p[0] != 0xff || p[1] != 0xff || p[2] != 0xff;
+}
+
+/* 0, or a reason the file is not an acceptable chart image. */
+static const char *png_read(const char *path, struct png_info *info)
+{
+	unsigned char *rgb;
+	const char *why = png_load(path, &info->width, &info->height, &rgb);
+	uint32_t *seen;
+	size_t ink = 0;
+
+	info->colours = 0;
+	info->ink = 0;
+	if (why)
+		return why;
+	seen = calloc(4096, sizeof(*seen));
+	for (uint32_t y = 0; y < info->height; y++)
+		for (uint32_t x = 0; x < info->width; x++) {
+			const unsigned char *p = rgb + ((size_t)y * info->width + x) * 3;
+			uint32_t c = (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
+			size_t k;
+
+			ink += c != 0xffffff;
+			for (k = 0; k < info->colours; k++)
+				if (seen[k] == c)
+					break;
+			if (k == info->colours && info->colours < 4096)
+				seen[info->colours++] = c;
+		}
+	info->ink = (double)ink / ((double)info->width * info->height);
+	free(seen);
+	free(rgb);
 	return NULL;
 }
 
@@ -172,6 +197,34 @@ static size_t check_pngs(const char *dir, uint32_t w, uint32_t h)
 		ck_assert_msg(info.colours >= 8, "%s: only %zu colours", path, info.colours);
 		ck_assert_msg(info.ink > 0.02 && info.ink < 0.9, "%s: %.3f of pixels inked",
 			      path, info.ink);
+		n++;
+	}
+	vb_table_free(&t);
+	return n;
+}
+
+/* Every chart of index.csv decodes and shows something, whatever its size. */
+static size_t check_pngs_any(const char *dir)
+{
+	char path[4096];
+	struct vb_table t;
+	size_t n = 0;
+	int cn;
+
+	snprintf(path, sizeof(path), "%s/plots/index.csv", dir);
+	ck_assert_int_eq(vb_table_read(path, &t, NULL), 0);
+	cn = vb_table_col(&t, "name");
+	for (size_t i = 0; i < t.nrows; i++) {
+		struct png_info info;
+		const char *why;
+
+		snprintf(path, sizeof(path), "%s/plots/%s.png", dir, t.rows[i][cn]);
+		why = png_read(path, &info);
+		ck_assert_msg(!why, "%s: %s", path, why);
+		ck_assert_msg(info.width >= 1200 && info.height == 800, "%s: %ux%u", path,
+			      info.width, info.height);
+		ck_assert_msg(info.colours >= 8 && info.ink > 0.02 && info.ink < 0.9,
+			      "%s: %zu colours, %.3f inked", path, info.colours, info.ink);
 		n++;
 	}
 	vb_table_free(&t);
@@ -426,6 +479,297 @@ START_TEST(rebuild_from_directory)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* Labels never overlap                                                 */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The method (docs/report.md, "Labels"): every text of a chart is a
+ * `set label` whose script line ends in "# px x0 y0 x1 y1", the box
+ * virtbench's layout gave it (pixels from the top left). The check is
+ * three-fold: (1) no two boxes intersect; (2) each label, rendered alone
+ * by gnuplot in the same terminal, puts all its ink inside its box, so
+ * the boxes really bound the text; (3) the chart rendered without these
+ * labels (axes, ticks, key, bars) has no ink inside any box. Together:
+ * no text touches another text or anything else drawn.
+ */
+struct lbox {
+	char *line;
+	int x0, y0, x1, y1;
+};
+
+static size_t read_boxes(const char *gp, struct lbox *b, size_t max, char **rest,
+			 char **term)
+{
+	char *text = slurp_path(gp), *save = NULL, *line;
+	size_t n = 0, rl = 0;
+
+	ck_assert_msg(text != NULL, "%s", gp);
+	*rest = calloc(strlen(text) + 64, 1);
+	*term = NULL;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *px = strstr(line, "  # px ");
+
+		if (!strncmp(line, "set terminal", 12) && !*term)
+			*term = strdup(line);
+		if (px && !strncmp(line, "set label", 9)) {
+			ck_assert_uint_lt(n, max);
+			ck_assert_int_eq(sscanf(px, "  # px %d %d %d %d", &b[n].x0, &b[n].y0,
+						&b[n].x1, &b[n].y1), 4);
+			b[n].line = strndup(line, (size_t)(px - line));
+			n++;
+			continue;
+		}
+		if (!strncmp(line, "set output", 10))
+			line = "set output 'rest.png'";
+		rl += (size_t)sprintf(*rest + rl, "%s\n", line);
+	}
+	free(text);
+	ck_assert_ptr_nonnull(*term);
+	return n;
+}
+
+static void run_gp(const char *dir, const char *script)
+{
+	char path[4096];
+	FILE *f;
+	pid_t pid;
+	int st;
+	const char *prog = getenv("VIRTBENCH_GNUPLOT");
+
+	snprintf(path, sizeof(path), "%s/probe.gp", dir);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(script, f);
+	ck_assert_int_eq(fclose(f), 0);
+	pid = fork();
+	if (pid == 0) {
+		if (chdir(dir) < 0)
+			_exit(126);
+		execlp(prog && *prog ? prog : GNUPLOT_PROG, "gnuplot", "probe.gp", (char *)NULL);
+		_exit(127);
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "gnuplot failed on a probe");
+}
+
+/* Checks every chart of dir; returns the number of labels checked. */
+static size_t check_labels(const char *dir)
+{
+	char path[4096];
+	struct vb_table t;
+	size_t total = 0;
+	int cn;
+
+	snprintf(path, sizeof(path), "%s/plots/index.csv", dir);
+	ck_assert_int_eq(vb_table_read(path, &t, NULL), 0);
+	cn = vb_table_col(&t, "name");
+	for (size_t c = 0; c < t.nrows; c++) {
+		static struct lbox b[512];
+		char *rest, *term, pdir[2048];
+		struct vb_buf probes = VB_BUF_INIT;
+		size_t n;
+		uint32_t w, h;
+		unsigned char *rgb;
+
+		snprintf(pdir, sizeof(pdir), "%s/plots", dir);
+		snprintf(path, sizeof(path), "%s/%s.gp", pdir, t.rows[c][cn]);
+		n = read_boxes(path, b, 512, &rest, &term);
+		ck_assert_msg(n >= 4, "%s: only %zu labels", path, n);
+		/* (1) boxes apart */
+		for (size_t i = 0; i < n; i++)
+			for (size_t j = i + 1; j < n; j++)
+				ck_assert_msg(b[i].x1 <= b[j].x0 || b[j].x1 <= b[i].x0 ||
+					      b[i].y1 <= b[j].y0 || b[j].y1 <= b[i].y0,
+					      "%s: labels overlap:\n%s\n%s", path, b[i].line,
+					      b[j].line);
+		/* (2) each label alone inside its box */
+		vb_buf_addf(&probes, "%s\nset encoding utf8\nunset border\nunset tics\n"
+			    "unset key\n", term);
+		for (size_t i = 0; i < n; i++)
+			vb_buf_addf(&probes, "set output 'probe-%zu.png'\nunset label\n%s\n"
+				    "plot [0:1][0:1] 2 notitle\n", i, b[i].line);
+		run_gp(pdir, vb_buf_str(&probes));
+		vb_buf_free(&probes);
+		for (size_t i = 0; i < n; i++) {
+			size_t ink = 0;
+
+			snprintf(path, sizeof(path), "%s/probe-%zu.png", pdir, i);
+			ck_assert_ptr_null(png_load(path, &w, &h, &rgb));
+			for (uint32_t y = 0; y < h; y++)
+				for (uint32_t x = 0; x < w; x++) {
+					if (!inked(rgb, w, x, y))
+						continue;
+					ink++;
+					ck_assert_msg((int)x >= b[i].x0 && (int)x <= b[i].x1 &&
+						      (int)y >= b[i].y0 && (int)y <= b[i].y1,
+						      "%s: ink at %u,%u outside the box of %s",
+						      t.rows[c][cn], x, y, b[i].line);
+				}
+			ck_assert_msg(ink > 0, "%s: label drew nothing: %s", t.rows[c][cn],
+				      b[i].line);
+			free(rgb);
+			unlink(path);
+		}
+		/* (3) nothing else inside a box */
+		run_gp(pdir, rest);
+		snprintf(path, sizeof(path), "%s/rest.png", pdir);
+		ck_assert_ptr_null(png_load(path, &w, &h, &rgb));
+		for (size_t i = 0; i < n; i++)
+			for (int y = b[i].y0 < 0 ? 0 : b[i].y0; y <= b[i].y1 && y < (int)h; y++)
+				for (int x = b[i].x0 < 0 ? 0 : b[i].x0; x <= b[i].x1 && x < (int)w; x++)
+					ck_assert_msg(!inked(rgb, w, (uint32_t)x, (uint32_t)y),
+						      "%s: the chart draws at %d,%d inside the box of %s",
+						      t.rows[c][cn], x, y, b[i].line);
+		free(rgb);
+		unlink(path);
+		for (size_t i = 0; i < n; i++)
+			free(b[i].line);
+		free(rest);
+		free(term);
+		total += n;
+	}
+	vb_table_free(&t);
+	return total;
+}
+
+/*
+ * A results directory with nconfigs configs × nparams max_prime values and
+ * three backends with long names, as `virtbench run` writes it.
+ */
+static char *gen_results(size_t nconfigs, size_t nparams)
+{
+	char tmpl[] = "/tmp/vb-labels-XXXXXX", path[4096];
+	char *dir = mkdtemp(tmpl);
+	static const char *const backends[] = {
+		"qemu-tcg-single-thread-with-a-long-label", "docker-with-a-long-label",
+		"bare-metal",
+	};
+	static const double slow[] = { 6.0, 1.01, 1.0 };
+	FILE *f;
+	unsigned seed = 1;
+
+	ck_assert_ptr_nonnull(dir);
+	snprintf(path, sizeof(path), "%s/runs.csv", dir);
+	f = fopen(path, "w");
+	fputs("experiment,backend,config,cpus,memory,workload,params,repetition,metric,"
+	      "value,unit,status,verdict,started,finished,facts,error\n", f);
+	for (size_t b = 0; b < 3; b++)
+		for (size_t c = 0; c < nconfigs; c++)
+			for (size_t p = 0; p < nparams; p++)
+				for (int r = 1; r <= 3; r++) {
+					double v = slow[b] * (double)(p + 1) * (1 + c * 0.01) *
+						   (1 + ((seed = seed * 1103515245 + 12345) >> 16) % 100 / 5000.0);
+
+					fprintf(f, "labels,%s,config-with-a-rather-long-name-%02zu,%zu,%zu,"
+						"cpu-prime,max_prime=%zu,%d,total_time,%.6f,s,ok,ok,"
+						"2026-11-27T00:00:00.000Z,2026-11-27T00:00:01.000Z,,\n",
+						backends[b], c, c % 4 + 1, (size_t)256 << 20,
+						(p + 1) * 1000, r, v);
+				}
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/environment.json", dir);
+	f = fopen(path, "w");
+	fprintf(f, "{\"experiment\": {\"name\": \"labels-%zux%zu-an-experiment-with-a-long-"
+		"name\", \"baseline\": \"bare-metal\", \"backends\": [", nconfigs, nparams);
+	for (size_t b = 0; b < 3; b++)
+		fprintf(f, "%s{\"name\": \"%s\"}", b ? ", " : "", backends[b]);
+	fputs("], \"configs\": [", f);
+	for (size_t c = 0; c < nconfigs; c++)
+		fprintf(f, "%s{\"name\": \"config-with-a-rather-long-name-%02zu\", \"cpus\": %zu, "
+			"\"memory\": %zu}", c ? ", " : "", c, c % 4 + 1, (size_t)256 << 20);
+	fputs("], \"workloads\": [{\"name\": \"cpu-prime\", \"plugin\": \"cpu-prime\"}]}}\n", f);
+	fclose(f);
+	return strdup(dir);
+}
+
+static void labels_case(size_t nconfigs, size_t nparams, size_t charts)
+{
+	char *dir = gen_results(nconfigs, nparams);
+	int viol;
+	size_t n;
+
+	unsetenv("VIRTBENCH_PLOT_SIZE");
+	ck_assert_int_eq(vb_analyze(dir, &viol, &M), 0);
+	ck_assert_int_eq(vb_plot(dir, &M), 0);
+	/* bars per max_prime, an overhead chart, a line chart from 2 values */
+	ck_assert_uint_eq(check_pngs_any(dir), charts);
+	n = check_labels(dir);
+	ck_assert_uint_ge(n, charts * 4);
+	if (getenv("VIRTBENCH_KEEP_TEST_DIRS"))
+		fprintf(stderr, "labels %zux%zu: %s\n", nconfigs, nparams, dir);
+	else
+		rm_tree(dir);
+}
+
+START_TEST(labels_3_clusters)
+{
+	labels_case(3, 1, 2);
+}
+END_TEST
+
+START_TEST(labels_9_clusters)
+{
+	labels_case(3, 3, 5);
+}
+END_TEST
+
+START_TEST(labels_30_clusters)
+{
+	labels_case(10, 3, 5);
+}
+END_TEST
+
+START_TEST(labels_30_ticks)
+{
+	labels_case(3, 10, 12);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Nothing from the directory is executed                               */
+/* ------------------------------------------------------------------ */
+
+static void assert_no_marker(const char *dir)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/PWNED", dir);
+	ck_assert_msg(access(path, F_OK) != 0, "%s exists: an injection ran", path);
+	snprintf(path, sizeof(path), "%s/plots/PWNED", dir);
+	ck_assert_msg(access(path, F_OK) != 0, "%s exists: an injection ran", path);
+	snprintf(path, sizeof(path), "%s/PWNED.png", dir);
+	ck_assert_msg(access(path, F_OK) != 0, "%s exists: gnuplot was redirected", path);
+	ck_assert_msg(access("/tmp/virtbench-PWNED", F_OK) != 0,
+		      "/tmp/virtbench-PWNED exists: gnuplot was redirected");
+}
+
+START_TEST(hostile_directory)
+{
+	char *dir = fixture_copy("results-hostile"), *s;
+	int viol;
+
+	unsetenv("VIRTBENCH_PLOT_SIZE");
+	ck_assert_int_eq(vb_analyze(dir, &viol, &M), 0);
+	ck_assert_int_eq(vb_plot(dir, &M), 0);
+	ck_assert_int_eq(vb_report(dir, &M), 0);
+	assert_no_marker(dir);
+	/* line, bars per max_prime and overhead, for both metrics */
+	ck_assert_uint_eq(check_pngs_any(dir), 8);
+	check_labels(dir);
+	s = slurp(dir, "report.md");
+	/* Names arrive as text: a newline would end a table row. */
+	ck_assert_ptr_null(strstr(s, "\nsystem \"touch PWNED\""));
+	free(s);
+	s = slurp(dir, "report.html");
+	if (s) {
+		ck_assert_ptr_null(strstr(s, "<script>"));
+		free(s);
+	}
+	rm_tree(dir);
+}
+END_TEST
+
 static Suite *report_suite(void)
 {
 	Suite *s = suite_create("report");
@@ -438,6 +782,11 @@ static Suite *report_suite(void)
 	tcase_add_test(tc, gnuplot_missing);
 	tcase_add_test(tc, report_content);
 	tcase_add_test(tc, rebuild_from_directory);
+	tcase_add_test(tc, labels_3_clusters);
+	tcase_add_test(tc, labels_9_clusters);
+	tcase_add_test(tc, labels_30_clusters);
+	tcase_add_test(tc, labels_30_ticks);
+	tcase_add_test(tc, hostile_directory);
 	suite_add_tcase(s, tc);
 	return s;
 }
