@@ -21,7 +21,7 @@ check "every chart is a 1200x800 PNG" \
 	test "$(file "$T/r/plots/"*.png | grep -c 'PNG image data, 1200 x 800')" -eq 22
 check "report links the charts relatively" \
 	grep -q '](plots/line-cpu-prime-total_time-vs-max_prime.png)' "$T/r/report.md"
-check "report has the refused cell" grep -q 'refused cell docker 4cpu-4g' "$T/r/report.md"
+check "report has the refused environment" grep -q '| docker 4cpu-4g | cpus: requested 4' "$T/r/report.md"
 check "report flags the violated threshold" grep -q 'VIOLATED' "$T/r/report.md"
 
 # A user reruns a filled script by hand inside plots/.

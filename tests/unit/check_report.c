@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <fcntl.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -16,6 +17,7 @@
 
 #include "analysis/analysis.h"
 #include "analysis/model.h"
+#include "analysis/report.h"
 #include "lib/util.h"
 #include "analysis-util.h"
 
@@ -385,30 +387,41 @@ START_TEST(report_content)
 		   "cpus: requested 4, observed 2");
 	assert_has(s, "| bare-metal | 4cpu-4g | 4 | 2 | 4G | 4G | yes / no | **warn** |");
 	assert_has(s, "| CPU model | AMD EPYC |");
-	/* Warnings. */
-	assert_has(s, "**Noisy cells**");
-	assert_has(s, "  - qemu 1cpu-2g fileio-rndrw total_size=2G: CV total_time 22.1 %, "
-		   "reads_per_second 22.6 %, writes_per_second 22.6 %, host_time 22.1 % (n = 5)");
-	/* latency_avg is as noisy there, but not a charted metric. */
-	assert_has(s, "  - bare-metal 1cpu-2g cpu-prime max_prime=5000: CV total_time 10.1 %, "
-		   "events_per_second 8.9 %, host_time 9.9 % (n = 5)");
-	assert_has(s, "**Refused environments**");
-	assert_has(s, "  - refused cell docker 4cpu-4g cpu-prime max_prime=5000: 5 repetitions failed");
-	assert_has(s, "**TCG single-threaded with several vCPUs**");
-	assert_has(s, "  - qemu 2cpu-2g: 2 vCPUs on one host thread");
-	assert_has(s, "  - qemu 4cpu-4g: 4 vCPUs on one host thread");
-	ck_assert_ptr_null(strstr(s, "  - qemu 1cpu-2g: 1 vCPUs"));
-	assert_has(s, "**Oversubscribed vCPUs**");
-	assert_has(s, "  - config 4cpu-4g: 4 CPUs requested, the host has 2");
-	assert_has(s, "**Page cache not dropped**");
-	assert_has(s, "  - qemu 4cpu-4g fileio-rndrw total_size=2G: dropped before 0 of 5 repetitions");
-	assert_has(s, "**Failed repetitions**");
-	assert_has(s, "  - qemu 2cpu-2g cpu-prime max_prime=10000: 1 failed (first: repetition 3: "
-		   "agent: no reply within 3600 s, VM killed), 4 succeeded");
-	assert_has(s, "**Host and guest time disagree**");
-	assert_has(s, "  - qemu 1cpu-2g cpu-prime max_prime=5000: host_time 2.582 s vs total_time 2.306 s (+12.0 %)");
-	ck_assert_ptr_null(strstr(s, "  - bare-metal 2cpu-2g cpu-prime max_prime=5000: host_time"));
-	assert_has(s, "  - bare-metal 1cpu-2g cpu-prime max_prime=5000: total_time (rep 4)");
+	/* Warnings: a table per kind, most severe first, one row per
+	 * environment for a shared reason. */
+	assert_has(s, "**Refused environments: verification failed");
+	assert_has(s, "| docker 4cpu-4g | cpus: requested 4, observed 2 (CFS quota cannot "
+		   "exceed the 2 host CPUs) | 5 cells |");
+	assert_has(s, "| qemu 2cpu-2g | agent: no reply within 3600 s, VM killed | "
+		   "1 repetition |");
+	ck_assert(strstr(s, "**Refused environments") < strstr(s, "**Failed repetitions") &&
+		  strstr(s, "**Failed repetitions") < strstr(s, "**Noisy cells"));
+	assert_has(s, "| qemu | 2cpu-2g | 2 vCPUs on one host thread |");
+	assert_has(s, "| qemu | 4cpu-4g | 4 vCPUs on one host thread |");
+	ck_assert_ptr_null(strstr(s, "| qemu | 1cpu-2g | 1 vCPUs"));
+	assert_has(s, "| 4cpu-4g | 4 requested, the host has 2 |");
+	assert_has(s, "| qemu 4cpu-4g fileio-rndrw total_size=2G | dropped before 0 of 5 "
+		   "repetitions |");
+	assert_has(s, "| qemu 1cpu-2g cpu-prime max_prime=5000 | 2.582 s | 2.306 s | +12.0 % |");
+	ck_assert_ptr_null(strstr(s, "| bare-metal 2cpu-2g cpu-prime max_prime=5000 | "));
+	assert_has(s, "and 5 more in summary.csv.");
+	/* One row per noisy cell; latency_avg is as noisy there, but not charted. */
+	assert_has(s, "| qemu 1cpu-2g fileio-rndrw total_size=2G | total_time 22.1 %, "
+		   "reads_per_second 22.6 %, writes_per_second 22.6 % | 5 |");
+	assert_has(s, "| bare-metal 1cpu-2g cpu-prime max_prime=5000 | total_time 10.1 %, "
+		   "events_per_second 8.9 % | 5 |");
+	assert_has(s, "| bare-metal 1cpu-2g cpu-prime max_prime=5000 | total_time (rep 4), "
+		   "events_per_second (rep 4) |");
+	/* host_time noise only where the workload's own metric is noisy. */
+	assert_has(s, "| bare-metal 1cpu-2g cpu-prime max_prime=5000 | 9.9 % | total_time 10.1 % |");
+	/* The order: findings, charts, verification, warnings, comparisons,
+	 * host, every result at the end. */
+	ck_assert(strstr(s, "## Findings") < strstr(s, "## Charts"));
+	ck_assert(strstr(s, "## Charts") < strstr(s, "## Verification"));
+	ck_assert(strstr(s, "## Verification") < strstr(s, "## Warnings"));
+	ck_assert(strstr(s, "## Warnings") < strstr(s, "## Comparisons against"));
+	ck_assert(strstr(s, "## Comparisons against") < strstr(s, "## Host and versions"));
+	ck_assert(strstr(s, "## Host and versions") < strstr(s, "## Appendix: every result"));
 	/* Thresholds and comparisons. */
 	assert_has(s, "| `qemu/bare-metal total_time <= 1.5` | 15 | 15 | **VIOLATED** |");
 	assert_has(s, "| `docker/bare-metal total_time <= 1.2` | 10 | 0 | ok |");
@@ -770,12 +783,276 @@ START_TEST(hostile_directory)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* Findings                                                             */
+/* ------------------------------------------------------------------ */
+
+/* The Findings section of report.md (malloc'd). */
+static char *findings_of(const char *report)
+{
+	const char *a = strstr(report, "## Findings\n"), *b;
+
+	ck_assert_ptr_nonnull(a);
+	b = strstr(a, "\n## ");
+	ck_assert_ptr_nonnull(b);
+	return strndup(a, (size_t)(b - a));
+}
+
+/*
+ * Every number with a decimal point in Findings is a ratio or interval
+ * limit of a comparisons.csv row, at the precision shown. Names (in
+ * `backquotes`) are left out: config names hold digits.
+ */
+static size_t assert_traceable(const char *dir)
+{
+	char path[4096], *report = slurp(dir, "report.md"), *fnd = findings_of(report);
+	struct vb_table t;
+	int cols[3];
+	size_t checked = 0;
+
+	snprintf(path, sizeof(path), "%s/comparisons.csv", dir);
+	ck_assert_int_eq(vb_table_read(path, &t, NULL), 0);
+	cols[0] = vb_table_col(&t, "ratio");
+	cols[1] = vb_table_col(&t, "ratio_ci95_low");
+	cols[2] = vb_table_col(&t, "ratio_ci95_high");
+	for (char *p = fnd; *p;) {
+		if (*p == '`') {
+			char *e = strchr(p + 1, '`');
+
+			ck_assert_ptr_nonnull(e);
+			p = e + 1;
+			continue;
+		}
+		if ((*p >= '0' && *p <= '9') || (*p == '-' && p[1] >= '0' && p[1] <= '9')) {
+			size_t n = strspn(p + (*p == '-'), "0123456789.") + (*p == '-');
+			char num[64];
+			const char *dot;
+			bool found = false;
+
+			snprintf(num, sizeof(num), "%.*s", (int)n, p);
+			if (num[n - 1] == '.')
+				num[--n] = '\0';
+			dot = strchr(num, '.');
+			if (dot) {
+				int decimals = (int)strlen(dot + 1);
+
+				for (size_t i = 0; i < t.nrows && !found; i++)
+					for (int k = 0; k < 3 && !found; k++) {
+						char buf[64];
+						const char *v = t.rows[i][cols[k]];
+
+						if (!*v)
+							continue;
+						snprintf(buf, sizeof(buf), "%.*f", decimals, strtod(v, NULL));
+						found = !strcmp(buf, num);
+					}
+				ck_assert_msg(found, "%s: %s in Findings is in no comparisons.csv "
+					      "row:\n%s", dir, num, fnd);
+				checked++;
+			}
+			p += n ? n : 1;
+			continue;
+		}
+		p++;
+	}
+	vb_table_free(&t);
+	free(fnd);
+	free(report);
+	return checked;
+}
+
+START_TEST(findings_fixture)
+{
+	char *dir = fixture_copy("results-mixed"), *s, *f;
+	int viol;
+
+	ck_assert_int_eq(vb_analyze(dir, &viol, &M), 0);
+	ck_assert_int_eq(vb_report(dir, &M), 0);
+	s = slurp(dir, "report.md");
+	f = findings_of(s);
+	/* Ratios and verdicts the fixture was generated with (qemu 2.3x,
+	 * docker 1.02x, CPUs change nothing). */
+	assert_has(f, "### cpu-prime: total_time, lower is better\n");
+	assert_has(f, "- `qemu`: 2.32× `bare-metal` [2.30, 2.34] in `1cpu-2g max_prime=10000`: "
+		   "significantly slower. Its 9 cells: 2.19× to 2.40×; 9 of 9 significantly "
+		   "slower.\n");
+	assert_has(f, "- `docker`: 1.01× `bare-metal` [1.00, 1.02] in `2cpu-2g max_prime=10000`: "
+		   "significantly slower. Its 6 cells: 0.96× to 1.02×; 5 of 6 significantly "
+		   "slower.\n");
+	assert_has(f, "- `docker`: 1.01× `bare-metal` [1.00, 1.02] in `1cpu-2g total_size=4G`: "
+		   "no measurable cost.");
+	assert_has(f, "- **More CPUs** (the same memory; each config against the next smaller "
+		   "one, e.g. `2cpu-2g` against `1cpu-2g`): no significant change for any "
+		   "backend in 9 rows: `bare-metal` 1.01× [1.00, 1.02] in `2cpu-2g max_prime=10000`;");
+	/* The refused docker 4cpu-4g has no row, so no finding claims it. */
+	ck_assert_ptr_null(strstr(f, "4cpu-4g max_prime"));
+	ck_assert_uint_ge(assert_traceable(dir), 30);
+	/* The rows Findings cite are in comparisons.csv, with varies. */
+	free(s);
+	s = slurp(dir, "comparisons.csv");
+	assert_has(s, ",better,threshold,baseline_config,varies\n");
+	assert_has(s, "fixture,qemu,qemu,2cpu-2g,cpu-prime,max_prime=5000,total_time,s,");
+	assert_has(s, ",1cpu-2g,cpus\n");
+	free(s);
+	free(f);
+	rm_tree(dir);
+}
+END_TEST
+
+START_TEST(findings_traceable_generated)
+{
+	char *dir = gen_results(3, 3);
+	int viol;
+
+	ck_assert_int_eq(vb_analyze(dir, &viol, &M), 0);
+	ck_assert_int_eq(vb_report(dir, &M), 0);
+	ck_assert_uint_ge(assert_traceable(dir), 10);
+	rm_tree(dir);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* report.html in a real browser                                        */
+/* ------------------------------------------------------------------ */
+
+START_TEST(base64_rfc4648)
+{
+	static const char *const in[] = { "", "f", "fo", "foo", "foob", "fooba", "foobar" };
+	static const char *const out[] = { "", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==",
+					   "Zm9vYmE=", "Zm9vYmFy" };
+
+	for (size_t i = 0; i < 7; i++) {
+		struct vb_buf b = VB_BUF_INIT;
+
+		vb_base64(&b, (const unsigned char *)in[i], strlen(in[i]));
+		ck_assert_str_eq(vb_buf_str(&b), out[i]);
+		vb_buf_free(&b);
+	}
+}
+END_TEST
+
+static const char *chromium(void)
+{
+	const char *e = getenv("VIRTBENCH_CHROMIUM");
+
+	if (e && *e)
+		return e;
+	return access("/usr/bin/chromium", X_OK) == 0 ? "/usr/bin/chromium" : NULL;
+}
+
+/* Run headless Chromium on url with one more argument; stdout to out. */
+static void run_browser(const char *profile, const char *arg, const char *url,
+			const char *out)
+{
+	pid_t pid = fork();
+	int st;
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644), null = open("/dev/null", O_WRONLY);
+		char ud[4200];
+
+		snprintf(ud, sizeof(ud), "--user-data-dir=%s", profile);
+		dup2(fd, STDOUT_FILENO);
+		dup2(null, STDERR_FILENO);
+		execl(chromium(), "chromium", "--headless", "--no-sandbox", "--disable-gpu",
+		      "--disable-quic", "--no-first-run", "--disable-background-networking",
+		      "--disable-component-update", "--disable-sync", "--hide-scrollbars",
+		      "--run-all-compositor-stages-before-draw", "--virtual-time-budget=10000",
+		      "--window-size=1280,2400", ud, arg, url, (char *)NULL);
+		_exit(127);
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "chromium failed (%d)", st);
+}
+
+/*
+ * Chromium loads report.html. Every image must decode: a copy of the page
+ * with a script appended (the report itself has none) writes, after the
+ * load event, how many <img> there are and how many have no natural
+ * width, and --dump-dom prints the page with it. A screenshot of the
+ * report itself must not be blank (decoded here as the charts are).
+ */
+START_TEST(html_in_browser)
+{
+	char *dir = fixture_copy("results-mixed"), *html, *dom, path[4096], url[4200];
+	char profile[4096], check[4096], shot[4096];
+	struct png_info info;
+	int viol, imgs = -1, broken = -1;
+	FILE *f;
+
+	ck_assert_int_eq(vb_analyze(dir, &viol, &M), 0);
+	ck_assert_int_eq(vb_plot(dir, &M), 0);
+	ck_assert_int_eq(vb_report(dir, &M), 0);
+	html = slurp(dir, "report.html");
+	ck_assert_ptr_nonnull(html);
+	/* Self-contained: no script, nothing fetched. */
+	ck_assert_ptr_null(strstr(html, "<script"));
+	ck_assert_ptr_null(strstr(html, "http://"));
+	ck_assert_ptr_null(strstr(html, "https://"));
+	ck_assert_ptr_null(strstr(html, "src=\"plots/"));
+	ck_assert_ptr_nonnull(strstr(html, "<meta name=\"viewport\""));
+	ck_assert_ptr_nonnull(strstr(html, "@media print"));
+	/* The same content as report.md. */
+	ck_assert_ptr_nonnull(strstr(html, "<h2>Findings</h2>"));
+	ck_assert_ptr_nonnull(strstr(html, "<code>qemu</code>: 2.32× <code>bare-metal</code> "
+				     "[2.30, 2.34]"));
+	ck_assert_ptr_nonnull(strstr(html, "<th>environment</th><th>reason</th>"));
+	if (!chromium()) {
+		fprintf(stderr, "html_in_browser: no chromium (Debian: chromium; or set "
+			"VIRTBENCH_CHROMIUM): report.html not checked in a browser\n");
+		ck_assert_msg(!getenv("VIRTBENCH_REQUIRE_BROWSER"), "chromium required");
+		free(html);
+		rm_tree(dir);
+		return;
+	}
+	snprintf(profile, sizeof(profile), "%s/chromium-profile", dir);
+	snprintf(check, sizeof(check), "%s/check.html", dir);
+	f = fopen(check, "w");
+	fputs(html, f);
+	fputs("<script>window.addEventListener('load', function () {"
+	      "var im = document.images, bad = 0;"
+	      "for (var i = 0; i < im.length; i++)"
+	      " if (!im[i].complete || !im[i].naturalWidth) bad++;"
+	      "var d = document.createElement('div'); d.id = 'vbcheck';"
+	      "d.textContent = 'imgs=' + im.length + ' broken=' + bad;"
+	      "document.body.appendChild(d); });</script>\n", f);
+	ck_assert_int_eq(fclose(f), 0);
+	snprintf(url, sizeof(url), "file://%s", check);
+	snprintf(path, sizeof(path), "%s/dom.html", dir);
+	run_browser(profile, "--dump-dom", url, path);
+	dom = slurp(dir, "dom.html");
+	ck_assert_ptr_nonnull(dom);
+	ck_assert_msg(strstr(dom, "<div id=\"vbcheck\">imgs=") &&
+		      sscanf(strstr(dom, "<div id=\"vbcheck\">imgs="),
+			     "<div id=\"vbcheck\">imgs=%d broken=%d", &imgs, &broken) == 2,
+		      "the check did not run");
+	ck_assert_int_eq(imgs, 22);
+	ck_assert_int_eq(broken, 0);
+	free(dom);
+	snprintf(shot, sizeof(shot), "%s/shot.png", dir);
+	snprintf(url, sizeof(url), "--screenshot=%s", shot);
+	{
+		char rep[4200];
+
+		snprintf(rep, sizeof(rep), "file://%s/report.html", dir);
+		run_browser(profile, url, rep, path);
+	}
+	ck_assert_ptr_null(png_read(shot, &info));
+	ck_assert_uint_eq(info.width, 1280);
+	ck_assert_msg(info.colours >= 8 && info.ink > 0.02, "blank screenshot: %zu colours, "
+		      "%.3f inked", info.colours, info.ink);
+	free(html);
+	rm_tree(dir);
+}
+END_TEST
+
 static Suite *report_suite(void)
 {
 	Suite *s = suite_create("report");
 	TCase *tc = tcase_create("core");
 
-	tcase_set_timeout(tc, 300);
+	tcase_set_timeout(tc, 900);
 	tcase_add_test(tc, png_reader_rejects_blank);
 	tcase_add_test(tc, charts_real_gnuplot);
 	tcase_add_test(tc, charts_size_configurable);
@@ -787,6 +1064,10 @@ static Suite *report_suite(void)
 	tcase_add_test(tc, labels_30_clusters);
 	tcase_add_test(tc, labels_30_ticks);
 	tcase_add_test(tc, hostile_directory);
+	tcase_add_test(tc, findings_fixture);
+	tcase_add_test(tc, findings_traceable_generated);
+	tcase_add_test(tc, base64_rfc4648);
+	tcase_add_test(tc, html_in_browser);
 	suite_add_tcase(s, tc);
 	return s;
 }
