@@ -2,9 +2,9 @@
 /*
  * The model of a results directory: runs.csv and environment.json read
  * into groups (cells of the matrix) and samples (a cell's values of one
- * metric), ordered as the experiment file listed them. Also the CSV table
- * reader the analysis uses for its other inputs (verify.csv, an earlier
- * plots/index.csv) and the helpers the three steps share.
+ * metric), ordered as the experiment file listed them; runs.csv is read
+ * through the journal (engine/journal.h), which owns its columns. Also the
+ * helpers the three steps share.
  */
 #include "config.h"
 
@@ -16,10 +16,7 @@
 #include <unistd.h>
 
 #include "analysis/model.h"
-
-/* runs.csv, verify.csv and environment.json are small; a file beyond this
- * is not a results file. */
-#define MAX_INPUT ((size_t)1 << 30)
+#include "engine/journal.h"
 
 static bool parse_double(const char *s, double *out)
 {
@@ -123,147 +120,6 @@ void vb_param_without(const char *params, const char *key, char *buf, size_t n)
 const char *vb_better_text(int better)
 {
 	return better ? vb_better_name((enum vb_better)better) : "";
-}
-
-/* ------------------------------------------------------------------ */
-/* CSV                                                                  */
-/* ------------------------------------------------------------------ */
-
-/*
- * One record: RFC 4180 with quoted newlines allowed (error messages may
- * carry them) and CRLF tolerated. A quote inside an unquoted field is
- * taken literally.
- */
-static int parse_record(const char **pp, const char *end, struct vb_strv *r,
-			int *line)
-{
-	const char *p = *pp;
-	struct vb_buf field = VB_BUF_INIT;
-
-	for (;;) {
-		bool quoted = false;
-
-		vb_buf_reset(&field);
-		if (p < end && *p == '"') {
-			quoted = true;
-			for (p++;; p++) {
-				if (p >= end) {
-					vb_buf_free(&field);
-					return -EINVAL;
-				}
-				if (*p == '"' && p + 1 < end && p[1] == '"') {
-					vb_buf_addc(&field, '"');
-					p++;
-				} else if (*p == '"') {
-					p++;
-					break;
-				} else {
-					*line += *p == '\n';
-					vb_buf_addc(&field, *p);
-				}
-			}
-		}
-		while (p < end && *p != ',' && *p != '\n' && *p != '\r') {
-			if (quoted) {
-				vb_buf_free(&field);
-				return -EINVAL; /* text after a closing quote */
-			}
-			vb_buf_addc(&field, *p++);
-		}
-		vb_strv_add(r, vb_buf_str(&field));
-		if (p < end && *p == ',') {
-			p++;
-			continue;
-		}
-		if (p < end && *p == '\r')
-			p++;
-		if (p < end && *p == '\n')
-			p++;
-		break;
-	}
-	vb_buf_free(&field);
-	*pp = p;
-	return 0;
-}
-
-int vb_table_read(const char *path, struct vb_table *t, struct vb_diag *msgs)
-{
-	char *buf;
-	size_t len = 0;
-	const char *p, *end;
-	int line = 1, rc;
-
-	memset(t, 0, sizeof(*t));
-	rc = vb_read_file(path, MAX_INPUT, &buf, &len);
-	if (rc < 0)
-		return rc;
-	p = buf;
-	end = buf + len;
-	while (p < end) {
-		struct vb_strv r = VB_STRV_INIT;
-		int start = line;
-
-		/* A blank line (e.g. a trailing one) is no record. */
-		if (*p == '\n' || *p == '\r') {
-			line += *p == '\n';
-			p++;
-			continue;
-		}
-		rc = parse_record(&p, end, &r, &line);
-		line++;
-		if (rc < 0) {
-			if (msgs)
-				vb_diag_add(msgs, path, start, "unterminated or malformed "
-					    "quoted field; the file is not RFC 4180 CSV");
-			vb_strv_free(&r);
-			free(buf);
-			vb_table_free(t);
-			return -EINVAL;
-		}
-		if (!t->header) {
-			t->header = r.v;
-			t->ncols = r.n;
-			continue;
-		}
-		/* Pad short rows: a row cut by a crash is still readable. */
-		while (r.n < t->ncols)
-			vb_strv_add(&r, "");
-		/* Fields past the header are dropped. */
-		while (r.n > t->ncols) {
-			free(r.v[--r.n]);
-			r.v[r.n] = NULL;
-		}
-		t->rows = vb_xreallocarray(t->rows, t->nrows + 1, sizeof(*t->rows));
-		t->lines = vb_xreallocarray(t->lines, t->nrows + 1, sizeof(*t->lines));
-		t->rows[t->nrows] = r.v;
-		t->lines[t->nrows] = start;
-		t->nrows++;
-	}
-	free(buf);
-	if (!t->header) {
-		if (msgs)
-			vb_diag_add(msgs, path, 1, "empty file; expected a CSV header row");
-		return -EINVAL;
-	}
-	return 0;
-}
-
-void vb_table_free(struct vb_table *t)
-{
-	for (size_t i = 0; i < t->nrows; i++)
-		vb_free_strings(t->rows[i], t->ncols);
-	vb_free_strings(t->header, t->ncols);
-	free(t->rows);
-	free(t->lines);
-	memset(t, 0, sizeof(*t));
-}
-
-int vb_table_col(const struct vb_table *t, const char *name)
-{
-	for (size_t j = 0; j < t->ncols; j++)
-		if (strcmp(t->header[j], name) == 0)
-			return (int)j;
-	return -1;
 }
 
 /* ------------------------------------------------------------------ */
@@ -421,15 +277,6 @@ static struct vb_acell *cell_get(struct vb_analysis *a, size_t gi,
 	return c;
 }
 
-/* Rows and columns needed from runs.csv. */
-enum { C_BACKEND, C_CONFIG, C_CPUS, C_MEMORY, C_WORKLOAD, C_PARAMS, C_REP,
-       C_METRIC, C_VALUE, C_UNIT, C_STATUS, C_VERDICT, C_FACTS, C_ERROR, C_N };
-static const char *const run_cols[C_N] = {
-	"backend", "config", "cpus", "memory", "workload", "params",
-	"repetition", "metric", "value", "unit", "status", "verdict", "facts",
-	"error",
-};
-
 static int cmp_cells(const void *x, const void *y)
 {
 	const struct vb_acell *a = x, *b = y;
@@ -491,73 +338,78 @@ static void load_env(struct vb_analysis *a, struct vb_diag *msgs)
 
 static int load_runs(struct vb_analysis *a, struct vb_diag *msgs)
 {
-	char *path = vb_path_join(a->dir, "runs.csv");
-	struct vb_table t;
-	int col[C_N], rc;
+	struct vb_journal_data d;
+	char err[1024];
+	int rc;
 
-	rc = vb_table_read(path, &t, msgs);
-	if (rc == -ENOENT || (rc < 0 && rc != -EINVAL))
-		vb_diag_add(msgs, path, 0, "%s; is this a virtbench results directory?",
-			    strerror(-rc));
+	rc = vb_journal_read(a->dir, &vb_runs_format, &d, err, sizeof(err));
 	if (rc < 0) {
-		free(path);
+		vb_diag_add(msgs, NULL, 0, "%s", err);
 		return rc;
 	}
-	for (int j = 0; j < C_N; j++) {
-		col[j] = vb_table_col(&t, run_cols[j]);
-		if (col[j] < 0) {
-			vb_diag_add(msgs, path, 1, "missing column '%s'; expected the "
-				    "header of docs/results-format.md", run_cols[j]);
-			vb_table_free(&t);
+	if (d.nrows == 0 && d.ignored == 0) {
+		char *path = vb_path_join(a->dir, "runs.csv");
+
+		if (access(path, F_OK) < 0) {
+			vb_diag_add(msgs, path, 0, "%s; is this a virtbench results directory?",
+				    strerror(errno));
 			free(path);
-			return -EINVAL;
+			vb_journal_data_free(&d);
+			return -ENOENT;
 		}
+		free(path);
 	}
-	for (size_t i = 0; i < t.nrows; i++) {
-		char **r = t.rows[i];
+	a->journal_ignored = d.ignored;
+	a->journal_torn = d.torn_tail;
+	for (size_t i = 0; i < d.nrows; i++) {
+		char **r = d.rows[i].f;
 		struct vb_agroup *g;
 		size_t gi;
 		double v, rep;
 
-		if (!*r[col[C_BACKEND]] || !*r[col[C_WORKLOAD]])
+		if (!*r[VB_RC_BACKEND] || !*r[VB_RC_WORKLOAD])
 			continue;
-		g = group_get(a, r[col[C_BACKEND]], r[col[C_CONFIG]],
-			      r[col[C_WORKLOAD]], r[col[C_PARAMS]]);
+		g = group_get(a, r[VB_RC_BACKEND], r[VB_RC_CONFIG],
+			      r[VB_RC_WORKLOAD], r[VB_RC_PARAMS]);
 		gi = (size_t)(g - a->groups);
-		if (parse_double(r[col[C_CPUS]], &v))
+		if (parse_double(r[VB_RC_CPUS], &v))
 			g->cpus = (int)v;
-		if (parse_double(r[col[C_MEMORY]], &v))
+		if (parse_double(r[VB_RC_MEMORY], &v))
 			g->memory = (int64_t)v;
-		if (verdict_level(r[col[C_VERDICT]]) > verdict_level(g->verdict)) {
+		if (verdict_level(r[VB_RC_VERDICT]) > verdict_level(g->verdict)) {
 			free(g->verdict);
-			g->verdict = vb_xstrdup(r[col[C_VERDICT]]);
+			g->verdict = vb_xstrdup(r[VB_RC_VERDICT]);
 		}
-		if (!*g->facts && *r[col[C_FACTS]]) {
+		if (!*g->facts && *r[VB_RC_FACTS]) {
 			free(g->facts);
-			g->facts = vb_xstrdup(r[col[C_FACTS]]);
+			g->facts = vb_xstrdup(r[VB_RC_FACTS]);
 		}
-		if (!parse_double(r[col[C_REP]], &rep))
+		if (!parse_double(r[VB_RC_REPETITION], &rep))
 			rep = 0;
-		if (strcmp(r[col[C_STATUS]], "ok") != 0) {
+		if (strcmp(r[VB_RC_STATUS], "ok") != 0) {
 			/* A retried repetition that later succeeded still counts
 			 * as a failure that happened: the report lists it. */
-			g->failed_reps = vb_xreallocarray(g->failed_reps, g->nfailed + 1, sizeof(int));
+			g->failed_reps = vb_xreallocarray(g->failed_reps, g->nfailed + 1,
+							  sizeof(int));
 			g->failed_errors = vb_xreallocarray(g->failed_errors, g->nfailed + 1,
-						    (g->nfailed + 1) * sizeof(char *));
+							    sizeof(char *));
 			g->failed_reps[g->nfailed] = (int)rep;
-			g->failed_errors[g->nfailed] = vb_xstrdup(r[col[C_ERROR]]);
+			g->failed_errors[g->nfailed] = vb_xstrdup(r[VB_RC_ERROR]);
 			g->nfailed++;
 			continue;
 		}
-		if (!*r[col[C_METRIC]])
+		if (!*r[VB_RC_METRIC])
 			continue;
-		if (!parse_double(r[col[C_VALUE]], &v)) {
-			vb_diag_add(msgs, path, t.lines[i], "value '%s' of metric %s is not "
-				    "a number; row ignored", r[col[C_VALUE]], r[col[C_METRIC]]);
+		if (!parse_double(r[VB_RC_VALUE], &v)) {
+			char *path = vb_path_join(a->dir, "runs.csv");
+
+			vb_diag_add(msgs, path, d.rows[i].line, "value '%s' of metric %s is "
+				    "not a number; row ignored", r[VB_RC_VALUE], r[VB_RC_METRIC]);
+			free(path);
 			continue;
 		}
 		{
-			struct vb_acell *c = cell_get(a, gi, r[col[C_METRIC]], r[col[C_UNIT]]);
+			struct vb_acell *c = cell_get(a, gi, r[VB_RC_METRIC], r[VB_RC_UNIT]);
 			size_t k;
 
 			/* On resume a repetition can appear twice; the last wins. */
@@ -576,8 +428,7 @@ static int load_runs(struct vb_analysis *a, struct vb_diag *msgs)
 			c->reps[k] = (int)rep;
 		}
 	}
-	vb_table_free(&t);
-	free(path);
+	vb_journal_data_free(&d);
 	return 0;
 }
 

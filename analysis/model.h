@@ -20,27 +20,9 @@
 
 #include "analysis/stats.h"
 #include "engine/threshold.h"
+#include "lib/csv.h"
 #include "lib/diag.h"
 #include "lib/util.h"
-
-/* ------------------------------------------------------------------ */
-/* A whole CSV file in memory                                           */
-/* ------------------------------------------------------------------ */
-
-struct vb_table {
-	size_t ncols, nrows;
-	char **header;
-	char ***rows;       /* rows[i][j]; short rows are padded with "" */
-	int *lines;         /* line number of each row, for messages */
-};
-
-/* Read an RFC 4180 file with a header row (quoted newlines allowed). 0,
- * -ENOENT, -EINVAL (with "file:line: ..." added to msgs, which may be
- * NULL) or -errno. */
-int vb_table_read(const char *path, struct vb_table *t, struct vb_diag *msgs);
-void vb_table_free(struct vb_table *t);
-/* Column index by name, or -1. */
-int vb_table_col(const struct vb_table *t, const char *name);
 
 /* ------------------------------------------------------------------ */
 /* Cells and samples                                                    */
@@ -109,6 +91,8 @@ struct vb_analysis {
 	struct vb_acmp *cmp;        /* backend rows first, then cpus and memory rows */
 	struct vb_athreshold *thr;
 	int violations;             /* thresholds violated */
+	size_t journal_ignored;     /* runs.csv rows not counted (torn records) */
+	bool journal_torn;          /* runs.csv ends in a torn record */
 };
 
 /* Build the model from DIR/runs.csv and DIR/environment.json, with the

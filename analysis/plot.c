@@ -1323,7 +1323,7 @@ static void remove_old_charts(const char *dir, const char *index)
 	struct vb_table t;
 	int cn;
 
-	if (access(index, F_OK) < 0 || vb_table_read(index, &t, NULL) < 0)
+	if (access(index, F_OK) < 0 || vb_table_read(index, &t, NULL, 0) < 0)
 		return;
 	cn = vb_table_col(&t, "name");
 	for (size_t i = 0; cn >= 0 && i < t.nrows; i++) {

@@ -633,7 +633,7 @@ static void section_charts(FILE *f, const struct vb_analysis *a)
 	size_t missing = 0;
 
 	fprintf(f, "## Charts\n\n");
-	if (vb_table_read(path, &t, NULL) < 0) {
+	if (vb_table_read(path, &t, NULL, 0) < 0) {
 		fprintf(f, "No charts: plots/ was not written (run `virtbench plot DIR`).\n\n");
 		free(path);
 		return;
@@ -721,16 +721,17 @@ int vb_report(const char *dir, struct vb_diag *msgs)
 	char *vpath;
 	struct vb_out o;
 	FILE *f;
+	char terr[1024];
 	int rc, html_rc;
 
 	rc = vb_analysis_load(dir, &a, msgs);
 	if (rc < 0)
 		return rc;
 	vpath = vb_path_join(dir, "verify.csv");
-	rc = vb_table_read(vpath, &vt, msgs);
+	rc = vb_table_read(vpath, &vt, terr, sizeof(terr));
 	if (rc < 0 && rc != -ENOENT)
-		vb_diag_add(msgs, vpath, 0, "%s; the report has no verification table",
-			    strerror(-rc));
+		vb_diag_add(msgs, NULL, 0, "%s; the report has no verification table",
+			    terr);
 	free(vpath);
 	f = vb_out_begin(&o);
 	fprintf(f, "# virtbench report: ");

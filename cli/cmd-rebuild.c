@@ -5,8 +5,11 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
 
 #include "analysis/analysis.h"
+#include "engine/journal.h"
 #include "cli/cli.h"
 
 const char vb_usage_plot[] =
@@ -17,8 +20,9 @@ const char vb_usage_plot[] =
 const char vb_usage_report[] =
 	"usage: virtbench report DIR\n"
 	"\n"
-	"Rebuilds summary.csv/json, comparisons.csv, the charts and report.md\n"
-	"from DIR's results alone. Exit 1 when a threshold is violated.\n";
+	"Rebuilds summary.csv/json, comparisons.csv, the charts, report.md and\n"
+	"report.html from DIR's results alone. Exit 1 when a threshold is\n"
+	"violated.\n";
 
 /* The analysis collects its messages; they are printed here. */
 static void flush(struct vb_diag *msgs)
@@ -29,7 +33,7 @@ static void flush(struct vb_diag *msgs)
 	vb_diag_free(msgs);
 }
 
-int vb_cli_analyse(const char *dir, bool plots, bool report)
+static int analyse(const char *dir, bool plots, bool report)
 {
 	struct vb_diag msgs = { 0 };
 	int violations = 0, rc, status = 0;
@@ -64,6 +68,29 @@ int vb_cli_analyse(const char *dir, bool plots, bool report)
 			violations);
 		return VB_EXIT_FAILED;
 	}
+	return status;
+}
+
+int vb_cli_analyse(const char *dir, bool plots, bool report)
+{
+	struct stat st;
+	pid_t holder;
+	int lock, status;
+
+	/* Without the directory there is nothing to lock: the analysis
+	 * says what is missing. */
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		return analyse(dir, plots, report);
+	lock = vb_results_lock(dir, &holder);
+	if (lock == -EBUSY) {
+		fprintf(stderr, "virtbench: %s is in use by another virtbench "
+			"(pid %ld); try again when it has finished\n", dir,
+			(long)holder);
+		return VB_EXIT_USAGE;
+	}
+	/* A read-only directory cannot be locked; it is still readable. */
+	status = analyse(dir, plots, report);
+	vb_results_unlock(lock);
 	return status;
 }
 

@@ -182,7 +182,7 @@ static size_t check_pngs(const char *dir, uint32_t w, uint32_t h)
 	int cn;
 
 	snprintf(path, sizeof(path), "%s/plots/index.csv", dir);
-	ck_assert_int_eq(vb_table_read(path, &t, NULL), 0);
+	ck_assert_int_eq(vb_table_read(path, &t, NULL, 0), 0);
 	cn = vb_table_col(&t, "name");
 	ck_assert_int_ge(cn, 0);
 	for (size_t i = 0; i < t.nrows; i++) {
@@ -214,7 +214,7 @@ static size_t check_pngs_any(const char *dir)
 	int cn;
 
 	snprintf(path, sizeof(path), "%s/plots/index.csv", dir);
-	ck_assert_int_eq(vb_table_read(path, &t, NULL), 0);
+	ck_assert_int_eq(vb_table_read(path, &t, NULL, 0), 0);
 	cn = vb_table_col(&t, "name");
 	for (size_t i = 0; i < t.nrows; i++) {
 		struct png_info info;
@@ -575,7 +575,7 @@ static size_t check_labels(const char *dir)
 	int cn;
 
 	snprintf(path, sizeof(path), "%s/plots/index.csv", dir);
-	ck_assert_int_eq(vb_table_read(path, &t, NULL), 0);
+	ck_assert_int_eq(vb_table_read(path, &t, NULL, 0), 0);
 	cn = vb_table_col(&t, "name");
 	for (size_t c = 0; c < t.nrows; c++) {
 		static struct lbox b[512];
@@ -811,7 +811,7 @@ static size_t assert_traceable(const char *dir)
 	size_t checked = 0;
 
 	snprintf(path, sizeof(path), "%s/comparisons.csv", dir);
-	ck_assert_int_eq(vb_table_read(path, &t, NULL), 0);
+	ck_assert_int_eq(vb_table_read(path, &t, NULL, 0), 0);
 	cols[0] = vb_table_col(&t, "ratio");
 	cols[1] = vb_table_col(&t, "ratio_ci95_low");
 	cols[2] = vb_table_col(&t, "ratio_ci95_high");

@@ -248,7 +248,7 @@ END_TEST
 
 START_TEST(csv_reader)
 {
-	char dir[] = "/tmp/vb-csv-XXXXXX", path[256];
+	char dir[] = "/tmp/vb-csv-XXXXXX", path[256], err[512];
 	struct vb_table t;
 	FILE *f;
 
@@ -257,7 +257,7 @@ START_TEST(csv_reader)
 	f = fopen(path, "w");
 	fputs("a,b,c\r\n1,\"x, \"\"y\"\"\",3\n\n\"multi\nline\",,\n4\n", f);
 	fclose(f);
-	ck_assert_int_eq(vb_table_read(path, &t, NULL), 0);
+	ck_assert_int_eq(vb_table_read(path, &t, NULL, 0), 0);
 	ck_assert_uint_eq(t.ncols, 3);
 	ck_assert_uint_eq(t.nrows, 3);
 	ck_assert_str_eq(t.rows[0][1], "x, \"y\"");
@@ -273,9 +273,10 @@ START_TEST(csv_reader)
 	f = fopen(path, "w");
 	fputs("a,b\n1,\"open\n", f);
 	fclose(f);
-	ck_assert_int_eq(vb_table_read(path, &t, NULL), -EINVAL);
+	ck_assert_int_eq(vb_table_read(path, &t, err, sizeof(err)), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "a.csv:2: unterminated quoted field"));
 	unlink(path);
-	ck_assert_int_eq(vb_table_read(path, &t, NULL), -ENOENT);
+	ck_assert_int_eq(vb_table_read(path, &t, NULL, 0), -ENOENT);
 	rmdir(dir);
 }
 END_TEST
