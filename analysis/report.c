@@ -17,6 +17,7 @@
 #include "analysis/analysis.h"
 #include "analysis/model.h"
 #include "analysis/report.h"
+#include "engine/journal.h"
 
 /* ------------------------------------------------------------------ */
 /* Formatting                                                           */
@@ -312,47 +313,37 @@ static void section_matrix(FILE *f, const struct vb_analysis *a)
 		"%zu successful repetitions in all.\n\n", a->ngroups, nrep_cells);
 }
 
-static void section_verify(FILE *f, const struct vb_analysis *a, struct vb_table *vt)
+static void section_verify(FILE *f, const struct vb_journal_data *vd, bool have)
 {
-	static const char *const cols[] = {
-		"backend", "config", "cpus_requested", "cpus_observed",
-		"memory_requested", "memory_observed", "cpus_enforced",
-		"memory_enforced", "verdict", "reason",
-	};
-	int c[10];
-
 	fprintf(f, "## Verification: requested vs observed\n\n");
-	if (!vt->header) {
+	if (!have) {
 		fprintf(f, "verify.csv is missing: no environment of this directory was "
 			"verified, so none of its numbers can be trusted to come from the "
 			"requested resources.\n\n");
 		return;
 	}
-	for (int j = 0; j < 10; j++)
-		c[j] = vb_table_col(vt, cols[j]);
 	fprintf(f, "Each time an environment was opened the agent probed it from inside "
 		"(usable CPUs, memory limit). One row per opened environment.\n\n");
 	fprintf(f, "| backend | config | CPUs requested | CPUs observed | memory requested "
 		"| memory observed | enforced (CPU / memory) | verdict | reason |\n"
 		"| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
-	for (size_t i = 0; i < vt->nrows; i++) {
-		char **r = vt->rows[i];
+	for (size_t i = 0; i < vd->nrows; i++) {
+		char **r = vd->rows[i].f;
 		char m1[64], m2[64];
-#define COL(j) (c[j] >= 0 ? r[c[j]] : "")
-		fmt_bytes(atoll(COL(4)), m1, sizeof(m1));
-		fmt_bytes(atoll(COL(5)), m2, sizeof(m2));
-		vb_md_cells(f, (const char *[]){ COL(0), COL(1), COL(2), COL(3) },
-			 4);
+
+		fmt_bytes(atoll(r[VB_VC_MEMORY_REQUESTED]), m1, sizeof(m1));
+		fmt_bytes(atoll(r[VB_VC_MEMORY_OBSERVED]), m2, sizeof(m2));
+		vb_md_cells(f, (const char *[]){ r[VB_VC_BACKEND], r[VB_VC_CONFIG],
+			    r[VB_VC_CPUS_REQUESTED], r[VB_VC_CPUS_OBSERVED] }, 4);
 		fprintf(f, " | %s | %s | %s / %s | **", m1, m2,
-			truthy(COL(6)) ? "yes" : "no", truthy(COL(7)) ? "yes" : "no");
-		vb_md(f, COL(8));
+			truthy(r[VB_VC_CPUS_ENFORCED]) ? "yes" : "no",
+			truthy(r[VB_VC_MEMORY_ENFORCED]) ? "yes" : "no");
+		vb_md(f, r[VB_VC_VERDICT]);
 		fprintf(f, "** | ");
-		vb_md(f, *COL(9) ? COL(9) : "-");
+		vb_md(f, *r[VB_VC_REASON] ? r[VB_VC_REASON] : "-");
 		fprintf(f, " |\n");
-#undef COL
 	}
 	fprintf(f, "\n");
-	(void)a;
 }
 
 static void section_thresholds(FILE *f, const struct vb_analysis *a)
@@ -717,22 +708,26 @@ static void section_failures(FILE *f, const struct vb_analysis *a)
 int vb_report(const char *dir, struct vb_diag *msgs)
 {
 	struct vb_analysis *a;
-	struct vb_table vt = { 0 };
+	struct vb_journal_data vd = { 0 };
 	char *vpath;
 	struct vb_out o;
 	FILE *f;
-	char terr[1024];
+	char err[1024];
+	bool have_verify;
 	int rc, html_rc;
 
 	rc = vb_analysis_load(dir, &a, msgs);
 	if (rc < 0)
 		return rc;
+	/* verify.csv through its owner, the journal, like runs.csv. */
 	vpath = vb_path_join(dir, "verify.csv");
-	rc = vb_table_read(vpath, &vt, terr, sizeof(terr));
-	if (rc < 0 && rc != -ENOENT)
-		vb_diag_add(msgs, NULL, 0, "%s; the report has no verification table",
-			    terr);
+	have_verify = access(vpath, F_OK) == 0;
 	free(vpath);
+	if (vb_journal_read(dir, &vb_verify_format, &vd, err, sizeof(err)) < 0) {
+		vb_diag_add(msgs, NULL, 0, "%s; the report has no verification table", err);
+		memset(&vd, 0, sizeof(vd));
+		have_verify = false;
+	}
 	f = vb_out_begin(&o);
 	fprintf(f, "# virtbench report: ");
 	vb_md(f, *a->name ? a->name : "(unnamed experiment)");
@@ -746,8 +741,8 @@ int vb_report(const char *dir, struct vb_diag *msgs)
 		fprintf(f, "**Thresholds: %d of %zu violated.**\n\n", a->violations, a->nthr);
 	vb_section_findings(f, a);
 	section_charts(f, a);
-	section_verify(f, a, &vt);
-	vb_section_warnings(f, a, &vt);
+	section_verify(f, &vd, have_verify);
+	vb_section_warnings(f, a, &vd);
 	section_thresholds(f, a);
 	section_comparisons(f, a);
 	section_resources(f, a);
@@ -760,7 +755,7 @@ int vb_report(const char *dir, struct vb_diag *msgs)
 	rc = vb_out_end(&o, dir, "report.md", msgs);
 	if (rc == 0)
 		rc = html_rc;
-	vb_table_free(&vt);
+	vb_journal_data_free(&vd);
 	vb_analysis_free(a);
 	return rc;
 }

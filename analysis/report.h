@@ -33,10 +33,12 @@ bool vb_is_noisy(const struct vb_acell *c);
 /* "k=v" in a ';'-joined facts string. */
 bool vb_has_fact(const char *facts, const char *kv);
 
-/* The sections other files write. vt is verify.csv (empty if missing). */
+struct vb_journal_data;
+
+/* The sections other files write. vd is verify.csv (empty if missing). */
 void vb_section_findings(FILE *f, const struct vb_analysis *a);
 void vb_section_warnings(FILE *f, const struct vb_analysis *a,
-			 const struct vb_table *vt);
+			 const struct vb_journal_data *vd);
 
 /* report.html from the text of report.md: the same content, charts
  * embedded as data: URIs. 0 or -errno (a message in msgs). */

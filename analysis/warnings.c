@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "analysis/report.h"
+#include "engine/journal.h"
 
 #define MAXCOLS 4
 
@@ -31,7 +32,7 @@ struct wtable {
 
 struct wctx {
 	const struct vb_analysis *a;
-	const struct vb_table *vt;
+	const struct vb_journal_data *vt;   /* verify.csv */
 };
 
 struct checker {
@@ -72,11 +73,10 @@ static struct wrow *find_row(struct wtable *t, const char *a, const char *b)
 	return NULL;
 }
 
-static const char *vcol(const struct vb_table *vt, size_t i, const char *name)
+static const char *vcol(const struct vb_journal_data *vt, size_t i,
+			enum vb_verify_col c)
 {
-	int c = vb_table_col(vt, name);
-
-	return c >= 0 ? vt->rows[i][c] : "";
+	return vt->rows[i].f[c];
 }
 
 /* Is item one of the ", "-separated list? */
@@ -157,24 +157,24 @@ static void check_refused(const struct wctx *w, struct wtable *t)
 		if (strcmp(g->verdict, "refused"))
 			continue;
 		for (size_t k = 0; k < w->vt->nrows; k++)
-			if (!strcmp(vcol(w->vt, k, "verdict"), "refused") &&
-			    !strcmp(vcol(w->vt, k, "backend"), g->backend) &&
-			    !strcmp(vcol(w->vt, k, "config"), g->config) &&
-			    *vcol(w->vt, k, "reason"))
-				reason = vcol(w->vt, k, "reason");
+			if (!strcmp(vcol(w->vt, k, VB_VC_VERDICT), "refused") &&
+			    !strcmp(vcol(w->vt, k, VB_VC_BACKEND), g->backend) &&
+			    !strcmp(vcol(w->vt, k, VB_VC_CONFIG), g->config) &&
+			    *vcol(w->vt, k, VB_VC_REASON))
+				reason = vcol(w->vt, k, VB_VC_REASON);
 		env_row(t, g->backend, g->config, reason, 1);
 	}
 	/* Refused environments whose cells left no row at all. */
 	for (size_t k = 0; k < w->vt->nrows; k++) {
-		const char *b = vcol(w->vt, k, "backend"), *c = vcol(w->vt, k, "config");
+		const char *b = vcol(w->vt, k, VB_VC_BACKEND), *c = vcol(w->vt, k, VB_VC_CONFIG);
 		bool seen = false;
 
-		if (strcmp(vcol(w->vt, k, "verdict"), "refused"))
+		if (strcmp(vcol(w->vt, k, VB_VC_VERDICT), "refused"))
 			continue;
 		for (size_t i = 0; i < a->ngroups && !seen; i++)
 			seen = !strcmp(a->groups[i].backend, b) && !strcmp(a->groups[i].config, c);
 		if (!seen)
-			env_row(t, b, c, vcol(w->vt, k, "reason"), 0);
+			env_row(t, b, c, vcol(w->vt, k, VB_VC_REASON), 0);
 	}
 	env_finish(t, "cell");
 }
@@ -197,9 +197,9 @@ static void check_failed(const struct wctx *w, struct wtable *t)
 static void check_verify_warn(const struct wctx *w, struct wtable *t)
 {
 	for (size_t k = 0; k < w->vt->nrows; k++)
-		if (!strcmp(vcol(w->vt, k, "verdict"), "warn"))
-			env_row(t, vcol(w->vt, k, "backend"), vcol(w->vt, k, "config"),
-				vcol(w->vt, k, "reason"), 1);
+		if (!strcmp(vcol(w->vt, k, VB_VC_VERDICT), "warn"))
+			env_row(t, vcol(w->vt, k, VB_VC_BACKEND), vcol(w->vt, k, VB_VC_CONFIG),
+				vcol(w->vt, k, VB_VC_REASON), 1);
 	env_finish(t, "time");
 }
 
@@ -258,10 +258,10 @@ static void check_tcg(const struct wctx *w, struct wtable *t)
 		} else {
 			size_t k = i - a->ngroups;
 
-			backend = vcol(w->vt, k, "backend");
-			config = vcol(w->vt, k, "config");
-			facts = vcol(w->vt, k, "facts");
-			cpus = atoi(vcol(w->vt, k, "cpus_requested"));
+			backend = vcol(w->vt, k, VB_VC_BACKEND);
+			config = vcol(w->vt, k, VB_VC_CONFIG);
+			facts = vcol(w->vt, k, VB_VC_FACTS);
+			cpus = atoi(vcol(w->vt, k, VB_VC_CPUS_REQUESTED));
 		}
 		if (cpus <= 1 || !vb_has_fact(facts, "accel=tcg") ||
 		    !vb_has_fact(facts, "tcg_thread=single"))
@@ -415,7 +415,23 @@ static void check_host_time(const struct wctx *w, struct wtable *t)
 	}
 }
 
+static void check_torn(const struct wctx *w, struct wtable *t)
+{
+	struct wrow *r;
+
+	if (!w->a->journal_torn && !w->a->journal_ignored)
+		return;
+	r = row(t, 1);
+	cellf(r, 0, "runs.csv");
+	cellf(r, 1, "%s%zu rows of repetitions that were not recorded whole are not "
+	      "counted; a rerun redoes those repetitions",
+	      w->a->journal_torn ? "ends in a torn record (a crash or a full disk): " : "",
+	      w->a->journal_ignored);
+}
+
 static const struct checker checkers[] = {
+	{ "Torn journal: a run was cut off while recording",
+	  { "file", "what" }, "runs.csv.torn", check_torn },
 	{ "Refused environments: verification failed, so these cells have no results",
 	  { "environment", "reason", "cells without results" }, "verify.csv", check_refused },
 	{ "Failed repetitions: statistics use the repetitions that succeeded",
@@ -493,7 +509,7 @@ static void print_table(FILE *f, const struct checker *k, struct wtable *t)
 }
 
 void vb_section_warnings(FILE *f, const struct vb_analysis *a,
-			 const struct vb_table *vt)
+			 const struct vb_journal_data *vt)
 {
 	const struct wctx w = { a, vt };
 	size_t kinds = 0;
