@@ -656,7 +656,7 @@ static void layout(struct chart *c, int width, int height)
 	c->height = height;
 	c->T = height - EDGE - vb_text_height(PT_TITLE) - 12;
 	c->L = EDGE + hb + 8 + y_axis(c) + 16;
-	key = key_width(c, 0.55 * height, 0.35 * width);
+	key = key_width(c, 0.55 * height, 0.3 * width);
 	c->R = width - EDGE - fmax(key, 20);
 	/* Too many clusters for even a rotated line each: a wider image. */
 	if (!c->numeric && (c->R - c->L) / (double)c->nclusters < min_slot) {
@@ -1116,6 +1116,54 @@ static int cmp_group_order(const void *x, const void *y)
 	return (a->order[3] > b->order[3]) - (a->order[3] < b->order[3]);
 }
 
+/*
+ * The one parameter whose value tells the clusters apart, if the others
+ * are the same in all: then a cluster's label need only be its value
+ * ("1000" under "grouped by max_prime"), which fits where "max_prime=1000"
+ * would not. NULL when none or several vary.
+ */
+static char *varying_key(const struct vb_agroup *const *cl, size_t n)
+{
+	for (const char *p = n ? cl[0]->params : ""; *p;) {
+		size_t l = strcspn(p, ";");
+		const char *eq = memchr(p, '=', l);
+		char *k, v0[256], v[256], r0[512], r[512];
+		bool varies = false, same_rest = true;
+
+		if (!eq)
+			return NULL;
+		k = vb_xstrndup(p, (size_t)(eq - p));
+		vb_param_get(cl[0]->params, k, v0, sizeof(v0));
+		vb_param_without(cl[0]->params, k, r0, sizeof(r0));
+		for (size_t i = 1; i < n; i++) {
+			if (!vb_param_get(cl[i]->params, k, v, sizeof(v))) {
+				same_rest = false;
+				break;
+			}
+			vb_param_without(cl[i]->params, k, r, sizeof(r));
+			varies |= strcmp(v, v0) != 0;
+			same_rest &= strcmp(r, r0) == 0;
+		}
+		if (varies && same_rest)
+			return k;
+		free(k);
+		p += l + (p[l] == ';');
+	}
+	return NULL;
+}
+
+static char *cluster_text(const struct vb_agroup *g, const char *vkey)
+{
+	char v[256], d[256];
+
+	if (vkey && vb_param_get(g->params, vkey, v, sizeof(v))) {
+		vb_param_display(vkey, v, d, sizeof(d));
+		return vb_xstrdup(d);
+	}
+	vb_params_display(g->params, d, sizeof(d));
+	return vb_xstrdup(d);
+}
+
 /* (c) each backend relative to the baseline, per config × params: the
  * configs under each cluster, the parameters once under their clusters. */
 static void overhead_chart(struct plot_ctx *pc, const char *wl, const char *metric)
@@ -1125,6 +1173,7 @@ static void overhead_chart(struct plot_ctx *pc, const char *wl, const char *metr
 	struct chart c = { .tmpl = "overhead", .workload = wl, .metric = metric };
 	const struct vb_agroup **cl = NULL;
 	size_t ncl = 0, nmin = SIZE_MAX, nmax = 0;
+	char *vkey = NULL;
 	bool by_config;
 
 	for (size_t i = 0; i < a->ncmp; i++) {
@@ -1172,8 +1221,13 @@ static void overhead_chart(struct plot_ctx *pc, const char *wl, const char *metr
 	c.name = chart_name(vb_xasprintf("overhead-%s-%s", wl, metric));
 	c.title = vb_xasprintf("%s: %s relative to %s", wl, metric, a->baseline);
 	c.ylabel = vb_xasprintf("%s ratio to %s (mean / mean)", metric, a->baseline);
-	c.xlabel = vb_xstrdup(c.group_of ? "config, grouped by parameters" :
-			      by_config ? "config" : "parameters");
+	vkey = varying_key(cl, ncl);
+	if (c.group_of)
+		c.xlabel = vkey ? vb_xasprintf("config, grouped by %s", vkey) :
+			   vb_xstrdup("config, grouped by parameters");
+	else
+		c.xlabel = by_config ? vb_xstrdup("config") :
+			   vkey ? vb_xstrdup(vkey) : vb_xstrdup("parameters");
 	vb_buf_addf(&c.dat, "# ");
 	dat_comment(&c.dat, c.title);
 	vb_buf_addf(&c.dat, ", per config and parameters.\n# For each backend: ratio, "
@@ -1213,16 +1267,21 @@ static void overhead_chart(struct plot_ctx *pc, const char *wl, const char *metr
 		vb_buf_addc(&c.dat, ' ');
 		dat_name(&c.dat, pd);
 		vb_buf_addc(&c.dat, '\n');
-		vb_strv_add(&c.rows[0], by_config ? bg->config : pd);
-		if (c.group_of) {
-			ssize_t g = vb_strv_find(&c.groups, pd);
+		{
+			char *ct = cluster_text(bg, vkey);
 
-			/* Clusters are sorted by params: a group is contiguous. */
-			if (g < 0) {
-				vb_strv_add(&c.groups, pd);
-				g = (ssize_t)c.groups.n - 1;
+			vb_strv_add(&c.rows[0], by_config ? bg->config : ct);
+			if (c.group_of) {
+				ssize_t g = vb_strv_find(&c.groups, ct);
+
+				/* Clusters are sorted by params: a group is contiguous. */
+				if (g < 0) {
+					vb_strv_add(&c.groups, ct);
+					g = (ssize_t)c.groups.n - 1;
+				}
+				c.group_of[k] = (size_t)g;
 			}
-			c.group_of[k] = (size_t)g;
+			free(ct);
 		}
 	}
 	for (size_t b = 0; b < backends.names.n; b++) {
@@ -1244,6 +1303,7 @@ static void overhead_chart(struct plot_ctx *pc, const char *wl, const char *metr
 	}
 	emit(pc, &c);
 out:
+	free(vkey);
 	free(cl);
 	chart_free(&c);
 	ranked_free(&backends);
