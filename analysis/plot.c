@@ -716,6 +716,11 @@ static void layout_script(const struct chart *c, struct vb_buf *b)
 		    "set bmargin at screen %.5f\nset tmargin at screen %.5f\n",
 		    c->L / W, c->R / W, c->B / H, c->T / H);
 	vb_buf_add(b, vb_buf_str(&c->axis));
+	/* The legend's left edge just right of the plot, so that however wide
+	 * gnuplot thinks it is, it never covers the data. */
+	if (c->ns)
+		vb_buf_addf(b, "set key at screen %.5f, screen %.5f left top\n",
+			    (c->R + EDGE) / W, c->T / H);
 	for (size_t i = 0; i < c->labels.n; i++) {
 		const struct vb_label *l = &c->labels.v[i];
 

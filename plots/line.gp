@@ -6,10 +6,10 @@
 set terminal pngcairo size @WIDTH@,@HEIGHT@ noenhanced font "DejaVu Sans,15" linewidth 2
 set output '@NAME@.png'
 set encoding utf8
+set key Left reverse box opaque
 # Margins, title, axis labels, tick labels and the note, placed by
 # virtbench so that no two overlap (each label's box is in its comment).
 @LAYOUT@
-set key outside right top Left reverse box opaque
 set grid ytics xtics lc rgb "#d0d0d0"
 set border 3
 set tics nomirror
