@@ -450,12 +450,12 @@ START_TEST(rebuild_from_directory)
 {
 	static const char *const outputs[] = {
 		"summary.csv", "summary.json", "comparisons.csv", "report.md",
-		"plots/index.csv", "plots/line-cpu-prime-total_time-vs-max_prime.png",
+		"report.html", "plots/index.csv", "plots/line-cpu-prime-total_time-vs-max_prime.png",
 		"plots/bars-fileio-rndrw-reads_per_second-total_size_4G.png",
 		"plots/overhead-fileio-rndrw-reads_per_second.png",
 	};
 	char *dir = fixture_copy("results-mixed"), *first_summary, *first_report, *s;
-	char path[4096];
+	char *first_html, path[4096];
 	int viol;
 
 	ck_assert_int_eq(vb_analyze(dir, &viol, &M), 0);
@@ -463,10 +463,11 @@ START_TEST(rebuild_from_directory)
 	ck_assert_int_eq(vb_report(dir, &M), 0);
 	first_summary = slurp(dir, "summary.csv");
 	first_report = slurp(dir, "report.md");
+	first_html = slurp(dir, "report.html");
 	/* Delete every derived file, then rebuild from the three inputs alone. */
 	snprintf(path, sizeof(path), "%s/plots", dir);
 	rm_tree(strdup(path));
-	for (size_t i = 0; i < 4; i++) {
+	for (size_t i = 0; i < 5; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, outputs[i]);
 		ck_assert_int_eq(unlink(path), 0);
 	}
@@ -486,8 +487,13 @@ START_TEST(rebuild_from_directory)
 	s = slurp(dir, "report.md");
 	ck_assert_str_eq(s, first_report);
 	free(s);
+	/* report.html embeds the charts: the PNGs are the same bytes too. */
+	s = slurp(dir, "report.html");
+	ck_assert_msg(!strcmp(s, first_html), "report.html differs on rebuild");
+	free(s);
 	free(first_summary);
 	free(first_report);
+	free(first_html);
 	rm_tree(dir);
 }
 END_TEST
