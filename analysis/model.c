@@ -372,6 +372,7 @@ static int load_runs(struct vb_analysis *a, struct vb_diag *msgs)
 		g = group_get(a, r[VB_RC_BACKEND], r[VB_RC_CONFIG],
 			      r[VB_RC_WORKLOAD], r[VB_RC_PARAMS]);
 		gi = (size_t)(g - a->groups);
+		vb_hosts_note(&g->hosts, r[VB_RC_HOST]);
 		if (parse_double(r[VB_RC_CPUS], &v))
 			g->cpus = (int)v;
 		if (parse_double(r[VB_RC_MEMORY], &v))
@@ -515,6 +516,7 @@ void vb_analysis_free(struct vb_analysis *a)
 		free(g->params);
 		free(g->verdict);
 		free(g->facts);
+		free(g->hosts);
 		for (size_t k = 0; k < g->nfailed; k++)
 			free(g->failed_errors[k]);
 		free(g->failed_errors);

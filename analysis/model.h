@@ -40,6 +40,7 @@ struct vb_agroup {
 	int *failed_reps;
 	char **failed_errors;
 	int order[4];           /* sort keys: workload, params rank, backend, config */
+	char *hosts;            /* hosts its rows ran on, ','-joined; NULL: unknown */
 };
 
 /* One (group, metric): the sample the statistics are computed over. */
@@ -116,6 +117,20 @@ const char *vb_analysis_headline(const struct vb_analysis *a,
 void vb_analysis_compare(struct vb_analysis *a);
 /* "backend", "cpus", "memory": comparisons.csv's varies column. */
 const char *vb_varies_name(enum vb_varies v);
+
+/* ------------------------------------------------------------------ */
+/* Hosts (analysis/hosts.c): results from several machines              */
+/* ------------------------------------------------------------------ */
+
+/* Add host (a runs.csv `host`; "" is ignored) to the ','-joined set. */
+void vb_hosts_note(char **hosts, const char *host);
+/* May cell group g be compared with group base? Only when both ran on
+ * the same one host (or shard_by = "environment" said so). */
+bool vb_hosts_comparable(const struct vb_analysis *a,
+			 const struct vb_agroup *g,
+			 const struct vb_agroup *base);
+/* The report's Hosts section, for a directory merged from shards. */
+void vb_report_hosts(FILE *f, const struct vb_analysis *a);
 
 /* ------------------------------------------------------------------ */
 /* Shared helpers                                                       */

@@ -747,6 +747,7 @@ int vb_report(const char *dir, struct vb_diag *msgs)
 	section_comparisons(f, a);
 	section_resources(f, a);
 	section_host(f, a);
+	vb_report_hosts(f, a);
 	section_matrix(f, a);
 	section_summary(f, a);
 	section_failures(f, a);

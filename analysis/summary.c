@@ -47,7 +47,7 @@ static void compare_backends(struct vb_analysis *a)
 			continue;
 		b = vb_analysis_find(a, a->baseline, g->config, g->workload,
 				     g->params, c->metric);
-		if (b && b->n && c->n)
+		if (b && b->n && c->n && vb_hosts_comparable(a, g, b->group))
 			add_cmp(a, VB_VARIES_BACKEND, c, b);
 	}
 }
@@ -94,7 +94,9 @@ static void compare_resources(struct vb_analysis *a)
 			if (!c->n || !strcmp(c->metric, "page_cache_dropped"))
 				continue;
 			b = smaller(a, c, pass == 0);
-			if (b)
+			/* Configs of a sharded run may have run on different
+			 * nodes: compare them only on one host. */
+			if (b && vb_hosts_comparable(a, c->group, b->group))
 				add_cmp(a, pass == 0 ? VB_VARIES_CPUS : VB_VARIES_MEMORY,
 					c, b);
 		}
@@ -121,7 +123,8 @@ static void check_threshold(struct vb_analysis *a, struct vb_athreshold *t)
 			continue;
 		b = vb_analysis_find(a, t->th.baseline, g->config, g->workload,
 				     g->params, c->metric);
-		if (!b || !b->n || !c->n || b->st.mean == 0)
+		if (!b || !b->n || !c->n || b->st.mean == 0 ||
+		    !vb_hosts_comparable(a, g, b->group))
 			continue;
 		t->ncells++;
 		ok = vb_threshold_holds(&t->th, c->st.mean / b->st.mean);

@@ -22,7 +22,8 @@ const char vb_usage_report[] =
 	"\n"
 	"Rebuilds summary.csv/json, comparisons.csv, the charts, report.md and\n"
 	"report.html from DIR's results alone. Exit 1 when a threshold is\n"
-	"violated.\n";
+	"violated. A sharded DIR (virtbench slurm, run --shard) has its shards\n"
+	"merged into DIR/runs.csv and environment.json first.\n";
 
 /* The analysis collects its messages; they are printed here. */
 static void flush(struct vb_diag *msgs)
@@ -89,7 +90,9 @@ int vb_cli_analyse(const char *dir, bool plots, bool report)
 		return VB_EXIT_USAGE;
 	}
 	/* A read-only directory cannot be locked; it is still readable. */
-	status = analyse(dir, plots, report);
+	status = lock >= 0 ? vb_cli_merge(dir) : VB_EXIT_OK;
+	if (status == VB_EXIT_OK)
+		status = analyse(dir, plots, report);
 	vb_results_unlock(lock);
 	return status;
 }
