@@ -487,9 +487,14 @@ static int load_runs(struct vb_analysis *a, struct vb_diag *msgs)
 			continue;
 		}
 		note_order_stop(g, r);
-		/* Flagged under noise = "exclude": listed, not counted. */
-		if (rep_note(a, g, r, (int)rep)->excluded || !*r[VB_RC_METRIC])
+		if (!*r[VB_RC_METRIC])
 			continue;
+		/* Flagged under noise = "exclude": listed, not counted; its
+		 * cell is there even when no repetition is left in it. */
+		if (rep_note(a, g, r, (int)rep)->excluded) {
+			cell_get(a, gi, r[VB_RC_METRIC], r[VB_RC_UNIT]);
+			continue;
+		}
 		if (!parse_double(r[VB_RC_VALUE], &v)) {
 			char *path = vb_path_join(a->dir, "runs.csv");
 

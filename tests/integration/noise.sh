@@ -120,4 +120,32 @@ if fcmp "($INNER - 2 / $HZ) / $(col "$T/excl/runs.csv" 22) > 0.5 + 0.01"; then
 	check "exclude: said so when it happened" grep -q "repetition 1 excluded as noisy: other processes used" "$T/excl.err"
 fi
 check "the record says which rule" grep -q '"action": "exclude"' "$T/excl/environment.json"
+
+# The analysis: flagged and kept under "flag", flagged and left out of the
+# statistics (and listed) under "exclude"; the report's Host noise says so.
+# summary NAME: "n flagged excluded" of the gate's `held` metric
+summary() {
+	python3 -c '
+import json, sys
+for c in json.load(open(sys.argv[1]))["cells"]:
+    if c["metric"] == "held":
+        print(c["n"], [f["repetition"] for f in c["noise"]["flagged"]], c["noise"]["excluded"])
+' "$T/$1/summary.json"
+}
+if command -v python3 >/dev/null; then
+	"$VB" report "$T/spin" >/dev/null 2>&1
+	"$VB" report "$T/excl" >/dev/null 2>&1
+	if [ "$flag" = foreign ]; then
+		check "flag: the repetition is flagged and counted ($(summary spin))" \
+			test "$(summary spin)" = "1 [1] []"
+		check "flag: the report's Host noise lists it" \
+			grep -q "| bare-metal | 1cpu | gate | - | 1 | .* | 1 (foreign) | - |" "$T/spin/report.md"
+	fi
+	if [ "$(col "$T/excl/runs.csv" 36)" = foreign ]; then
+		check "exclude: the repetition is listed and left out ($(summary excl))" \
+			test "$(summary excl)" = "0 [1] [1]"
+		check "exclude: the report says it was left out" \
+			grep -q "1 were left out of the statistics" "$T/excl/report.md"
+	fi
+fi
 finish
