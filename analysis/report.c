@@ -556,6 +556,9 @@ static void section_comparisons(FILE *f, const struct vb_analysis *a)
 		fprintf(f, " | %s | %s | %zu / %zu | ", r, p, c->n, m->base->n);
 		if (m->interleaved) {
 			fprintf(f, "yes");
+		} else if ((g->orders | m->base->group->orders) & VB_ORDERS_UNKNOWN) {
+			/* Results from before the order was recorded. */
+			fprintf(f, "unknown");
 		} else {
 			char o1[64], o2[64];
 
@@ -727,18 +730,62 @@ static void fmt_share(double v, const char *unit, char *buf, size_t n)
 		snprintf(buf, n, "%.2f", v);
 }
 
-/* "3 (foreign), 5 (steal, foreign)" of the flagged repetitions. */
-static void flagged_list(const struct vb_agroup *g, bool excluded,
-			 struct vb_buf *b)
+static int cmp_int(const void *x, const void *y)
 {
+	int a = *(const int *)x, b = *(const int *)y;
+
+	return (a > b) - (a < b);
+}
+
+/* "3-9, 11, 14-20" of the repetitions in g with exactly these flags (any
+ * flag when flags is 0), excluded ones only when `excluded`. */
+static void rep_ranges(const struct vb_agroup *g, unsigned flags,
+		       bool excluded, struct vb_buf *b)
+{
+	int *n = vb_xcalloc(g->nreps + 1, sizeof(int));
+	size_t m = 0;
+
 	for (size_t k = 0; k < g->nreps; k++) {
 		const struct vb_arep *r = &g->reps[k];
 
-		if (!r->flags || (excluded && !r->excluded))
-			continue;
-		vb_buf_addf(b, "%s%d", b->len ? ", " : "", r->rep);
-		if (!excluded)
-			vb_buf_addf(b, " (%s)", vb_noise_flags_name(r->flags));
+		if (r->flags && (flags ? r->flags == flags : true) &&
+		    (!excluded || r->excluded))
+			n[m++] = r->rep;
+	}
+	qsort(n, m, sizeof(int), cmp_int);
+	for (size_t i = 0; i < m;) {
+		size_t j = i;
+
+		while (j + 1 < m && n[j + 1] == n[j] + 1)
+			j++;
+		vb_buf_addf(b, "%s%d", i ? ", " : "", n[i]);
+		if (j > i)
+			vb_buf_addf(b, "-%d", n[j]);
+		i = j + 1;
+	}
+	free(n);
+}
+
+/* "foreign: 3-9, 12; steal,foreign: 10" of the flagged repetitions. */
+static void flagged_list(const struct vb_agroup *g, bool excluded,
+			 struct vb_buf *b)
+{
+	if (excluded) {
+		rep_ranges(g, 0, true, b);
+	} else {
+		for (unsigned f = 1; f <= 3; f++) {
+			size_t before = b->len;
+
+			if (before)
+				vb_buf_add(b, "; ");
+			vb_buf_addf(b, "%s: ", vb_noise_flags_name(f));
+			rep_ranges(g, f, false, b);
+			if (b->s[b->len - 1] == ' ') {
+				/* none with these flags */
+				b->len = before;
+				b->s[b->len] = '\0';
+			}
+		}
 	}
 	if (!b->len)
 		vb_buf_add(b, "-");

@@ -139,7 +139,7 @@ if command -v python3 >/dev/null; then
 		check "flag: the repetition is flagged and counted ($(summary spin))" \
 			test "$(summary spin)" = "1 [1] []"
 		check "flag: the report's Host noise lists it" \
-			grep -q "| bare-metal | 1cpu | gate | - | 1 | .* | 1 (foreign) | - |" "$T/spin/report.md"
+			grep -q "| bare-metal | 1cpu | gate | - | 1 | .* | foreign: 1 | - |" "$T/spin/report.md"
 	fi
 	if [ "$(col "$T/excl/runs.csv" 36)" = foreign ]; then
 		check "exclude: the repetition is listed and left out ($(summary excl))" \
