@@ -142,12 +142,21 @@ static json_t *plugins_json(const struct vb_registry *reg)
 			json_t *ms = json_array();
 			const struct vb_metric *m;
 
-			for (m = in->metrics; m->name; m++)
-				json_array_append_new(
-					ms, json_pack("{s:s, s:s, s:s}", "name",
-						      m->name, "unit", m->unit,
-						      "better",
-						      better_name(m->better)));
+			for (m = in->metrics; m->name; m++) {
+				json_t *mj = json_pack("{s:s, s:s, s:s}", "name",
+						       m->name, "unit", m->unit,
+						       "better",
+						       better_name(m->better));
+
+				/* 1.0 tables have no flags: no key, and the
+				 * analysis picks charts as it always did. */
+				if (in->abi_minor >= 1)
+					json_object_set_new(
+						mj, "primary",
+						json_boolean(m->flags &
+							     VB_METRIC_PRIMARY));
+				json_array_append_new(ms, mj);
+			}
 			json_object_set_new(p, "metrics", ms);
 		}
 		json_array_append_new(arr, p);
@@ -908,11 +917,13 @@ static int env_open(struct run *r, struct backend_rt *b,
 	return 0;
 }
 
-/* argv for one agent request: --seed N CMD WORKLOAD kv... */
+/* argv for one agent request: --seed N --plugin-dir DIRS CMD WORKLOAD
+ * kv... The engine's own workload path, on every backend (plugin.h,
+ * struct vb_exec), so the agent finds what the engine found. */
 static const char **agent_argv(struct run *r, const struct vb_cell *c,
 			       const char *cmd, char *seedbuf, size_t seedlen)
 {
-	const char **argv = calloc(c->nkv + 6, sizeof(char *));
+	const char **argv = calloc(c->nkv + 8, sizeof(char *));
 	size_t i, n = 0;
 
 	if (!argv)
@@ -920,6 +931,10 @@ static const char **agent_argv(struct run *r, const struct vb_cell *c,
 	snprintf(seedbuf, seedlen, "%llu", (unsigned long long)r->ex->seed);
 	argv[n++] = "--seed";
 	argv[n++] = seedbuf;
+	if (r->wl_path && *r->wl_path) {
+		argv[n++] = "--plugin-dir";
+		argv[n++] = r->wl_path;
+	}
 	argv[n++] = cmd;
 	argv[n++] = r->ex->workloads[c->workload].plugin->info->name;
 	for (i = 0; i < c->nkv; i++)

@@ -5,7 +5,7 @@ static int oldops_run(struct vb_ctx *c, const void *o) { (void)c; (void)o; retur
 static const struct vb_workload_ops oldops_ops = { .size = 8, .run = oldops_run };
 static const struct vb_metric oldops_metrics[] = { { .name = "x", .unit = "" }, { .name = NULL } };
 static const struct vb_plugin_info oldops_info = {
-	.abi_major = VB_PLUGIN_ABI_MAJOR, .abi_minor = VB_PLUGIN_ABI_MINOR,
+	VB_PLUGIN_ABI,
 	.kind = VB_PLUGIN_WORKLOAD, .name = "oldops", .version = "0", .summary = "test",
 	.metrics = oldops_metrics, .ops = &oldops_ops };
 VB_PLUGIN_DEFINE(oldops, &oldops_info)
