@@ -1444,6 +1444,18 @@ static int rm_entry(const char *path, const struct stat *st, int flag,
 	return 0;
 }
 
+/* A backend's error already starts with its name ("docker: docker.c:12:
+ * ..."): say it once. */
+static void probe_error(const char *backend, const char *msg)
+{
+	size_t n = strlen(backend);
+
+	if (strncmp(msg, backend, n) == 0 && msg[n] == ':')
+		fprintf(stderr, "virtbench: %s\n", msg);
+	else
+		fprintf(stderr, "virtbench: %s: %s\n", backend, msg);
+}
+
 int vb_probe_backend(const char *plugin_dirs, const char *backend, int cpus,
 		     int64_t memory, char **kv, size_t nkv)
 {
@@ -1475,8 +1487,8 @@ int vb_probe_backend(const char *plugin_dirs, const char *backend, int cpus,
 	vb_ctx_set_paths(ctx, agent, reg.search_path);
 	vb_ctx_set_bundle(ctx, &vb_engine_bundle);
 	if ((rc = ops->create(ctx, opts, &state)) < 0) {
-		fprintf(stderr, "virtbench: %s: %s\n", backend,
-			vb_ctx_error(ctx)[0] ? vb_ctx_error(ctx) : strerror(-rc));
+		probe_error(backend, vb_ctx_error(ctx)[0] ? vb_ctx_error(ctx)
+							  : strerror(-rc));
 		status = VB_RUN_FAILED;
 		goto out;
 	}
@@ -1504,10 +1516,9 @@ int vb_probe_backend(const char *plugin_dirs, const char *backend, int cpus,
 		if (rc == 0)
 			rc = agent_call(&r, &b, &env, ops, argv, &rr, &pr, NULL);
 		if (rc < 0) {
-			fprintf(stderr, "virtbench: %s: %s\n", backend,
-				rr.error[0] ? rr.error
-				: vb_ctx_error(ctx)[0] ? vb_ctx_error(ctx)
-						       : strerror(-rc));
+			probe_error(backend, rr.error[0] ? rr.error
+					     : vb_ctx_error(ctx)[0] ? vb_ctx_error(ctx)
+								    : strerror(-rc));
 			status = VB_RUN_FAILED;
 		} else {
 			vb_verify(&spec, &g, &pr, g.vm, VB_VERIFY_STRICT, &v);

@@ -363,7 +363,7 @@ static const struct vb_plugin_info bm_info = {
 	VB_PLUGIN_ABI,
 	.kind = VB_PLUGIN_BACKEND,
 	.name = "bare-metal",
-	.version = "1.0.0",
+	.version = "1.1.0",
 	.summary = "the host itself: CPU affinity and a memory cgroup",
 	.options = bm_options,
 	.options_size = sizeof(struct bm_opts),

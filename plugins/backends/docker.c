@@ -1155,7 +1155,7 @@ static const struct vb_plugin_info dk_info = {
 	VB_PLUGIN_ABI,
 	.kind = VB_PLUGIN_BACKEND,
 	.name = "docker",
-	.version = "1.0.0",
+	.version = "1.1.0",
 	.summary = "Docker (or podman) containers with --cpus/--cpuset-cpus "
 		   "and --memory; the agent bundle is bind-mounted",
 	.options = dk_options,

@@ -1301,7 +1301,7 @@ static const struct vb_plugin_info qemu_info = {
 	VB_PLUGIN_ABI,
 	.kind = VB_PLUGIN_BACKEND,
 	.name = "qemu",
-	.version = "1.0.0",
+	.version = "1.1.0",
 	.summary = "a micro-VM booted from the host kernel and a generated initramfs",
 	.options = qemu_options,
 	.options_size = sizeof(struct qemu_opts),
