@@ -6,6 +6,12 @@
 # writes outside its options block is refused, and `check` says why
 # instead of crashing.
 . "$(dirname "$0")/lib.sh"
+# Plugins from files need a shared build (a static one has its own
+# plugins built in, and no libvirtbench.so to load others against).
+if [ ! -e "$VIRTBENCH_BUILDDIR/lib/.libs/libvirtbench.so" ]; then
+	echo "SKIP: static build: no plugin modules to load"
+	exit 77
+fi
 
 P="$T/plugins"
 mkdir -p "$P"

@@ -7,6 +7,12 @@
 # guest's console), instead of "agent ended without an answer"; the
 # report lists it; the cell's next workload still runs.
 . "$(dirname "$0")/lib.sh"
+# Plugins from files need a shared build (a static one has its own
+# plugins built in, and no libvirtbench.so to load others against).
+if [ ! -e "$VIRTBENCH_BUILDDIR/lib/.libs/libvirtbench.so" ]; then
+	echo "SKIP: static build: no plugin modules to load"
+	exit 77
+fi
 
 P="$T/plugins"
 mkdir -p "$P"

@@ -7,6 +7,12 @@
 # workload path the same way on each). Its bytes_per_second, flagged
 # primary, is what gets charted.
 . "$(dirname "$0")/lib.sh"
+# Plugins from files need a shared build (a static one has its own
+# plugins built in, and no libvirtbench.so to load others against).
+if [ ! -e "$VIRTBENCH_BUILDDIR/lib/.libs/libvirtbench.so" ]; then
+	echo "SKIP: static build: no plugin modules to load"
+	exit 77
+fi
 
 # Only --plugin-dir: the test environment's path must not help.
 unset VIRTBENCH_PLUGIN_PATH

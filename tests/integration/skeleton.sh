@@ -6,6 +6,12 @@
 # not limited: warn), a hung request is killed at the timeout, and close()
 # removes the scratch directories.
 . "$(dirname "$0")/lib.sh"
+# Plugins from files need a shared build (a static one has its own
+# plugins built in, and no libvirtbench.so to load others against).
+if [ ! -e "$VIRTBENCH_BUILDDIR/lib/.libs/libvirtbench.so" ]; then
+	echo "SKIP: static build: no plugin modules to load"
+	exit 77
+fi
 
 unset VIRTBENCH_PLUGIN_PATH
 P="$T/plugins"
