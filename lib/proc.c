@@ -118,11 +118,14 @@ int vb_proc_spawn(struct vb_ctx *ctx, const struct vb_proc *p,
 			   ? p->flags : 0;
 	c->on_line = p->on_line;
 	c->user = p->user;
+	if (c->on_line && !(c->buf = malloc(LINE_MAX_BYTES + 1))) {
+		rc = -ENOMEM;
+		goto fail;
+	}
 	if ((c->on_line && pipe2(pout, O_CLOEXEC) < 0) ||
 	    ((c->flags & VB_PROC_STDIN_PIPE) && pipe2(in, O_CLOEXEC) < 0) ||
-	    pipe2(errp, O_CLOEXEC) < 0 ||
-	    (c->on_line && !(c->buf = malloc(LINE_MAX_BYTES + 1)))) {
-		rc = c->on_line && !c->buf && errp[0] >= 0 ? -ENOMEM : -errno;
+	    pipe2(errp, O_CLOEXEC) < 0) {
+		rc = -errno;
 		goto fail;
 	}
 	c->pid = fork();
