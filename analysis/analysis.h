@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "engine/experiment.h"
+#include "lib/csv.h"
 #include "lib/util.h"
 
 /* Thresholds for the report's warnings (docs/report.md). */
@@ -25,24 +26,6 @@
  * guest), which is not clock drift. */
 #define VB_TIME_DISAGREE_ABS 0.25
 #define VB_OUTLIER_Z 3.5          /* modified z-score, Iglewicz & Hoaglin */
-
-/* ------------------------------------------------------------------ */
-/* A whole CSV file in memory                                           */
-/* ------------------------------------------------------------------ */
-
-struct vb_table {
-	size_t ncols, nrows;
-	char **header;
-	char ***rows;       /* rows[i][j]; short rows are padded with "" */
-	int *lines;         /* line number of each row, for messages */
-};
-
-/* Read an RFC 4180 file with a header row. 0, -ENOENT, -EINVAL (with a
- * "file:line: ..." message on stderr) or -errno. */
-int vb_table_read(const char *path, struct vb_table *t);
-void vb_table_free(struct vb_table *t);
-/* Column index by name, or -1. */
-int vb_table_col(const struct vb_table *t, const char *name);
 
 /* ------------------------------------------------------------------ */
 /* Statistics on one sample                                             */
@@ -149,6 +132,8 @@ struct vb_analysis {
 	struct vb_acmp *cmp;
 	struct vb_athreshold *thr;
 	int violations;             /* thresholds violated */
+	size_t journal_ignored;     /* runs.csv rows not counted (torn records) */
+	bool journal_torn;          /* runs.csv ends in a torn record */
 };
 
 /* Build the model from DIR/runs.csv and DIR/environment.json. 0 or -errno

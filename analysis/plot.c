@@ -926,10 +926,11 @@ static void plot_size(int *w, int *h)
 static void remove_old_charts(const char *dir, const char *index)
 {
 	static const char *const ext[] = { "png", "gp", "dat" };
+	char terr[512];
 	struct vb_table t;
 	int cn;
 
-	if (access(index, F_OK) < 0 || vb_table_read(index, &t) < 0)
+	if (access(index, F_OK) < 0 || vb_table_read(index, &t, terr, sizeof(terr)) < 0)
 		return;
 	cn = vb_table_col(&t, "name");
 	for (size_t i = 0; cn >= 0 && i < t.nrows; i++) {

@@ -768,12 +768,13 @@ static void section_comparisons(FILE *f, const struct vb_analysis *a)
 static void section_charts(FILE *f, const struct vb_analysis *a)
 {
 	char *path = vb_path_join(a->dir, "plots/index.csv");
+	char terr[512];
 	struct vb_table t;
 	int cn, ct;
 	size_t missing = 0;
 
 	fprintf(f, "## Charts\n\n");
-	if (vb_table_read(path, &t) < 0) {
+	if (vb_table_read(path, &t, terr, sizeof(terr)) < 0) {
 		fprintf(f, "No charts: plots/ was not written (run `virtbench plot DIR`).\n\n");
 		free(path);
 		return;
@@ -842,6 +843,7 @@ static void section_failures(FILE *f, const struct vb_analysis *a)
 int vb_report(const char *dir)
 {
 	struct vb_analysis *a;
+	char terr[512];
 	struct vb_table vt = { 0 };
 	char *tmp, *final, *vpath;
 	FILE *f;
@@ -851,7 +853,7 @@ int vb_report(const char *dir)
 	if (rc < 0)
 		return rc;
 	vpath = vb_path_join(dir, "verify.csv");
-	rc = vb_table_read(vpath, &vt);
+	rc = vb_table_read(vpath, &vt, terr, sizeof(terr));
 	if (rc < 0 && rc != -ENOENT)
 		fprintf(stderr, "%s: %s; the report has no verification table\n", vpath,
 			strerror(-rc));

@@ -19,6 +19,7 @@
 #include <gsl/gsl_statistics_double.h>
 
 #include "analysis/analysis.h"
+#include "engine/journal.h"
 
 /* ------------------------------------------------------------------ */
 /* Small helpers                                                        */
@@ -104,223 +105,6 @@ void vb_params_display(const char *params, char *buf, size_t n)
 			break;
 	}
 	free(copy);
-}
-
-/* ------------------------------------------------------------------ */
-/* CSV                                                                  */
-/* ------------------------------------------------------------------ */
-
-static char *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t cap = 0, n = 0, got;
-
-	if (!f)
-		return NULL;
-	do {
-		if (cap - n < 4096) {
-			cap = cap ? cap * 2 : 65536;
-			buf = xrealloc(buf, cap + 1);
-		}
-		got = fread(buf + n, 1, cap - n, f);
-		n += got;
-	} while (got > 0);
-	if (ferror(f)) {
-		int e = errno;
-
-		fclose(f);
-		free(buf);
-		errno = e ? e : EIO;
-		return NULL;
-	}
-	fclose(f);
-	if (!buf)
-		buf = xrealloc(NULL, 1);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-}
-
-struct rec {
-	char **f;
-	size_t n, cap;
-};
-
-static void rec_push(struct rec *r, const char *s, size_t len)
-{
-	char *d = xrealloc(NULL, len + 1);
-
-	memcpy(d, s, len);
-	d[len] = '\0';
-	if (r->n == r->cap) {
-		r->cap = r->cap ? r->cap * 2 : 16;
-		r->f = xrealloc(r->f, r->cap * sizeof(*r->f));
-	}
-	r->f[r->n++] = d;
-}
-
-static void rec_free(struct rec *r)
-{
-	for (size_t i = 0; i < r->n; i++)
-		free(r->f[i]);
-	free(r->f);
-	memset(r, 0, sizeof(*r));
-}
-
-/*
- * RFC 4180 with quoted newlines allowed (error messages may carry them) and
- * CRLF tolerated. A quote inside an unquoted field is taken literally.
- */
-static int parse_record(const char **pp, const char *end, struct rec *r,
-			int *line)
-{
-	const char *p = *pp;
-	char *field = NULL;
-	size_t flen = 0, fcap = 0;
-
-	for (;;) {
-		bool quoted = false;
-
-		flen = 0;
-		if (p < end && *p == '"') {
-			quoted = true;
-			p++;
-			for (;;) {
-				if (p >= end) {
-					free(field);
-					return -EINVAL;
-				}
-				if (*p == '"') {
-					if (p + 1 < end && p[1] == '"') {
-						p += 2;
-						goto put_quote;
-					}
-					p++;
-					break;
-				}
-				if (*p == '\n')
-					(*line)++;
-				if (flen + 1 >= fcap) {
-					fcap = fcap ? fcap * 2 : 64;
-					field = xrealloc(field, fcap);
-				}
-				field[flen++] = *p++;
-				continue;
-put_quote:
-				if (flen + 1 >= fcap) {
-					fcap = fcap ? fcap * 2 : 64;
-					field = xrealloc(field, fcap);
-				}
-				field[flen++] = '"';
-			}
-		}
-		while (p < end && *p != ',' && *p != '\n' && *p != '\r') {
-			if (quoted) {
-				free(field);
-				return -EINVAL; /* text after a closing quote */
-			}
-			if (flen + 1 >= fcap) {
-				fcap = fcap ? fcap * 2 : 64;
-				field = xrealloc(field, fcap);
-			}
-			field[flen++] = *p++;
-		}
-		rec_push(r, field ? field : "", flen);
-		if (p < end && *p == ',') {
-			p++;
-			continue;
-		}
-		if (p < end && *p == '\r')
-			p++;
-		if (p < end && *p == '\n')
-			p++;
-		break;
-	}
-	free(field);
-	*pp = p;
-	return 0;
-}
-
-int vb_table_read(const char *path, struct vb_table *t)
-{
-	size_t len = 0;
-	char *buf = read_file(path, &len);
-	const char *p, *end;
-	int line = 1;
-
-	memset(t, 0, sizeof(*t));
-	if (!buf)
-		return -errno;
-	p = buf;
-	end = buf + len;
-	while (p < end) {
-		struct rec r = { 0 };
-		int start = line, rc;
-
-		/* A blank line (e.g. a trailing one) is no record. */
-		if (*p == '\n' || *p == '\r') {
-			if (*p == '\n')
-				line++;
-			p++;
-			continue;
-		}
-		rc = parse_record(&p, end, &r, &line);
-		line++;
-		if (rc < 0) {
-			fprintf(stderr, "%s:%d: unterminated or malformed quoted field; "
-				"the file is not RFC 4180 CSV\n", path, start);
-			rec_free(&r);
-			free(buf);
-			vb_table_free(t);
-			return -EINVAL;
-		}
-		if (!t->header) {
-			t->header = r.f;
-			t->ncols = r.n;
-			continue;
-		}
-		/* Pad short rows: a row cut by a crash is still readable. */
-		while (r.n < t->ncols)
-			rec_push(&r, "", 0);
-		t->rows = xrealloc(t->rows, (t->nrows + 1) * sizeof(*t->rows));
-		t->lines = xrealloc(t->lines, (t->nrows + 1) * sizeof(*t->lines));
-		t->rows[t->nrows] = r.f;
-		t->lines[t->nrows] = start;
-		t->nrows++;
-		/* Fields past the header are dropped. */
-		for (size_t j = t->ncols; j < r.n; j++)
-			free(r.f[j]);
-	}
-	free(buf);
-	if (!t->header) {
-		fprintf(stderr, "%s:1: empty file; expected a CSV header row\n", path);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-void vb_table_free(struct vb_table *t)
-{
-	for (size_t i = 0; i < t->nrows; i++) {
-		for (size_t j = 0; j < t->ncols; j++)
-			free(t->rows[i][j]);
-		free(t->rows[i]);
-	}
-	for (size_t j = 0; j < t->ncols; j++)
-		free(t->header[j]);
-	free(t->header);
-	free(t->rows);
-	free(t->lines);
-	memset(t, 0, sizeof(*t));
-}
-
-int vb_table_col(const struct vb_table *t, const char *name)
-{
-	for (size_t j = 0; j < t->ncols; j++)
-		if (strcmp(t->header[j], name) == 0)
-			return (int)j;
-	return -1;
 }
 
 /* ------------------------------------------------------------------ */
@@ -694,15 +478,6 @@ static struct vb_acell *cell_get(struct vb_analysis *a, size_t gi,
 	return c;
 }
 
-/* Rows and columns needed from runs.csv. */
-enum { C_BACKEND, C_CONFIG, C_CPUS, C_MEMORY, C_WORKLOAD, C_PARAMS, C_REP,
-       C_METRIC, C_VALUE, C_UNIT, C_STATUS, C_VERDICT, C_FACTS, C_ERROR, C_N };
-static const char *const run_cols[C_N] = {
-	"backend", "config", "cpus", "memory", "workload", "params",
-	"repetition", "metric", "value", "unit", "status", "verdict", "facts",
-	"error",
-};
-
 static int cmp_cells(const void *x, const void *y)
 {
 	const struct vb_acell *a = x, *b = y;
@@ -769,74 +544,74 @@ static int load_env(struct vb_analysis *a)
 
 static int load_runs(struct vb_analysis *a)
 {
-	char *path = vb_path_join(a->dir, "runs.csv");
-	struct vb_table t;
-	int col[C_N], rc;
+	struct vb_journal_data d;
+	char err[1024];
+	int rc;
 
-	rc = vb_table_read(path, &t);
-	if (rc == -ENOENT || (rc < 0 && rc != -EINVAL))
-		fprintf(stderr, "%s: %s; is this a virtbench results directory?\n",
-			path, strerror(-rc));
+	rc = vb_journal_read(a->dir, &vb_runs_format, &d, err, sizeof(err));
 	if (rc < 0) {
-		free(path);
+		fprintf(stderr, "%s\n", err);
 		return rc;
 	}
-	for (int j = 0; j < C_N; j++) {
-		col[j] = vb_table_col(&t, run_cols[j]);
-		if (col[j] < 0) {
-			fprintf(stderr, "%s:1: missing column '%s'; expected the header "
-				"of docs/results-format.md\n", path, run_cols[j]);
-			vb_table_free(&t);
+	if (d.nrows == 0 && d.ignored == 0) {
+		char *path = vb_path_join(a->dir, "runs.csv");
+
+		if (access(path, F_OK) < 0) {
+			fprintf(stderr, "%s: %s; is this a virtbench results directory?\n",
+				path, strerror(errno));
 			free(path);
-			return -EINVAL;
+			return -ENOENT;
 		}
+		free(path);
 	}
-	for (size_t i = 0; i < t.nrows; i++) {
-		char **r = t.rows[i];
+	a->journal_ignored = d.ignored;
+	a->journal_torn = d.torn_tail;
+	for (size_t i = 0; i < d.nrows; i++) {
+		char **r = d.rows[i].f;
 		struct vb_agroup *g;
 		size_t gi;
 		double v, rep;
 
-		if (!*r[col[C_BACKEND]] || !*r[col[C_WORKLOAD]])
+		if (!*r[VB_RC_BACKEND] || !*r[VB_RC_WORKLOAD])
 			continue;
-		g = group_get(a, r[col[C_BACKEND]], r[col[C_CONFIG]],
-			      r[col[C_WORKLOAD]], r[col[C_PARAMS]]);
+		g = group_get(a, r[VB_RC_BACKEND], r[VB_RC_CONFIG],
+			      r[VB_RC_WORKLOAD], r[VB_RC_PARAMS]);
 		gi = (size_t)(g - a->groups);
-		if (parse_double(r[col[C_CPUS]], &v))
+		if (parse_double(r[VB_RC_CPUS], &v))
 			g->cpus = (int)v;
-		if (parse_double(r[col[C_MEMORY]], &v))
+		if (parse_double(r[VB_RC_MEMORY], &v))
 			g->memory = (int64_t)v;
-		if (verdict_level(r[col[C_VERDICT]]) > verdict_level(g->verdict)) {
+		if (verdict_level(r[VB_RC_VERDICT]) > verdict_level(g->verdict)) {
 			free(g->verdict);
-			g->verdict = xstrdup(r[col[C_VERDICT]]);
+			g->verdict = xstrdup(r[VB_RC_VERDICT]);
 		}
-		if (!*g->facts && *r[col[C_FACTS]]) {
+		if (!*g->facts && *r[VB_RC_FACTS]) {
 			free(g->facts);
-			g->facts = xstrdup(r[col[C_FACTS]]);
+			g->facts = xstrdup(r[VB_RC_FACTS]);
 		}
-		if (!parse_double(r[col[C_REP]], &rep))
+		if (!parse_double(r[VB_RC_REPETITION], &rep))
 			rep = 0;
-		if (strcmp(r[col[C_STATUS]], "ok") != 0) {
+		if (strcmp(r[VB_RC_STATUS], "ok") != 0) {
 			/* A retried repetition that later succeeded still counts
 			 * as a failure that happened: the report lists it. */
 			g->failed_reps = xrealloc(g->failed_reps, (g->nfailed + 1) * sizeof(int));
 			g->failed_errors = xrealloc(g->failed_errors,
 						    (g->nfailed + 1) * sizeof(char *));
 			g->failed_reps[g->nfailed] = (int)rep;
-			g->failed_errors[g->nfailed] = xstrdup(r[col[C_ERROR]]);
+			g->failed_errors[g->nfailed] = xstrdup(r[VB_RC_ERROR]);
 			g->nfailed++;
 			continue;
 		}
-		if (!*r[col[C_METRIC]])
+		if (!*r[VB_RC_METRIC])
 			continue;
-		if (!parse_double(r[col[C_VALUE]], &v)) {
-			fprintf(stderr, "%s:%d: value '%s' of metric %s is not a number; "
-				"row ignored\n", path, t.lines[i], r[col[C_VALUE]],
-				r[col[C_METRIC]]);
+		if (!parse_double(r[VB_RC_VALUE], &v)) {
+			fprintf(stderr, "%s/runs.csv:%d: value '%s' of metric %s is not a number; "
+				"row ignored\n", a->dir, d.rows[i].line, r[VB_RC_VALUE],
+				r[VB_RC_METRIC]);
 			continue;
 		}
 		{
-			struct vb_acell *c = cell_get(a, gi, r[col[C_METRIC]], r[col[C_UNIT]]);
+			struct vb_acell *c = cell_get(a, gi, r[VB_RC_METRIC], r[VB_RC_UNIT]);
 			size_t k;
 
 			/* On resume a repetition can appear twice; the last wins. */
@@ -855,8 +630,7 @@ static int load_runs(struct vb_analysis *a)
 			c->reps[k] = (int)rep;
 		}
 	}
-	vb_table_free(&t);
-	free(path);
+	vb_journal_data_free(&d);
 	return 0;
 }
 

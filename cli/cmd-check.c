@@ -34,7 +34,7 @@ static void print_estimate(const struct vb_experiment *ex,
 	else
 		snprintf(dir, sizeof(dir), "results/%s", ex->name);
 	snprintf(csv, sizeof(csv), "%s/runs.csv", dir);
-	if (vb_estimate(ex, cells, ncells, csv, &e) < 0) {
+	if (vb_estimate(ex, cells, ncells, dir, &e) < 0) {
 		printf("run time: cannot read %s\n", csv);
 		return;
 	}

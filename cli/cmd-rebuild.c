@@ -6,7 +6,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sys/stat.h>
+#include <sys/types.h>
+
 #include "analysis/analysis.h"
+#include "engine/journal.h"
 #include "cli/cli.h"
 
 const char vb_usage_plot[] =
@@ -20,7 +24,7 @@ const char vb_usage_report[] =
 	"Rebuilds summary.csv/json, comparisons.csv, the charts and report.md\n"
 	"from DIR's results alone. Exit 1 when a threshold is violated.\n";
 
-int vb_cli_analyse(const char *dir, bool plots, bool report)
+static int analyse(const char *dir, bool plots, bool report)
 {
 	int violations = 0, rc, status = 0;
 
@@ -51,6 +55,29 @@ int vb_cli_analyse(const char *dir, bool plots, bool report)
 			violations);
 		return VB_EXIT_FAILED;
 	}
+	return status;
+}
+
+int vb_cli_analyse(const char *dir, bool plots, bool report)
+{
+	struct stat st;
+	pid_t holder;
+	int lock, status;
+
+	/* Without the directory there is nothing to lock: the analysis
+	 * says what is missing. */
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		return analyse(dir, plots, report);
+	lock = vb_results_lock(dir, &holder);
+	if (lock == -EBUSY) {
+		fprintf(stderr, "virtbench: %s is in use by another virtbench "
+			"(pid %ld); try again when it has finished\n", dir,
+			(long)holder);
+		return VB_EXIT_USAGE;
+	}
+	/* A read-only directory cannot be locked; it is still readable. */
+	status = analyse(dir, plots, report);
+	vb_results_unlock(lock);
 	return status;
 }
 

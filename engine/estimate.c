@@ -17,27 +17,8 @@
 #include <time.h>
 
 #include "engine/estimate.h"
-#include "lib/csv.h"
+#include "engine/journal.h"
 #include "lib/util.h"
-
-/* Seconds since the epoch of "2026-11-27T04:31:35.006Z"; -1 if not that. */
-static double iso_seconds(const char *s)
-{
-	struct tm tm = { 0 };
-	const char *rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-	double frac = 0;
-
-	if (!rest)
-		return -1;
-	if (*rest == '.') {
-		char *end;
-		frac = strtod(rest, &end);
-		rest = end;
-	}
-	if (strcmp(rest, "Z") != 0)
-		return -1;
-	return (double)timegm(&tm) + frac;
-}
 
 /* One repetition found in runs.csv (a row per metric: the first counts). */
 struct rec {
@@ -51,44 +32,36 @@ static int rec_cmp(const void *a, const void *b)
 	return strcmp(((const struct rec *)a)->key, ((const struct rec *)b)->key);
 }
 
-static int load(const char *path, const char *experiment, struct rec **out,
+static int load(const char *dir, const char *experiment, struct rec **out,
 		size_t *nout)
 {
-	FILE *f = fopen(path, "r");
-	char *line = NULL;
-	size_t cap = 0, n = 0;
+	struct vb_journal_data d;
 	struct rec *v = NULL;
-	int lineno = 0;
+	size_t n = 0;
+	char err[512];
+	int rc = vb_journal_read(dir, &vb_runs_format, &d, err, sizeof(err));
 
 	*out = NULL;
 	*nout = 0;
-	if (!f)
-		return errno == ENOENT ? 0 : -errno;
-	while (getline(&line, &cap, f) > 0) {
-		char *fld[20];
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < d.nrows; i++) {
+		const struct vb_jrow *row = &d.rows[i];
+		double t0, t1;
 
-		if (lineno++ == 0 || !strchr(line, '\n'))
+		if (strcmp(row->f[VB_RC_EXPERIMENT], experiment) != 0)
 			continue;
-		if (vb_csv_split(line, fld, 20) < 17 ||
-		    strcmp(fld[0], experiment) != 0)
-			continue;
-		double t0 = iso_seconds(fld[13]), t1 = iso_seconds(fld[14]);
+		t0 = vb_iso_seconds(row->f[VB_RC_STARTED]);
+		t1 = vb_iso_seconds(row->f[VB_RC_FINISHED]);
 		if (t0 < 0 || t1 < t0)
 			continue;
-		struct rec *nv = realloc(v, (n + 1) * sizeof(*v));
-		char *k = vb_rep_key_row(fld);
-		if (!nv || !k) {
-			free(k);
-			if (nv)
-				v = nv;
-			break;
-		}
-		v = nv;
-		v[n++] = (struct rec){ k, t1 - t0, !strcmp(fld[11], "ok") };
+		v = vb_xreallocarray(v, n + 1, sizeof(*v));
+		v[n++] = (struct rec){ vb_rep_key_row(row), t1 - t0,
+				       !strcmp(row->f[VB_RC_STATUS], "ok") };
 	}
-	free(line);
-	fclose(f);
-	qsort(v, n, sizeof(*v), rec_cmp);
+	vb_journal_data_free(&d);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), rec_cmp);
 	/* Keep one entry per repetition; an ok row wins over a failed one
 	 * (a retried repetition has both). */
 	size_t w = 0;
@@ -109,12 +82,12 @@ static int load(const char *path, const char *experiment, struct rec **out,
 }
 
 int vb_estimate(const struct vb_experiment *ex, const struct vb_cell *cells,
-		size_t ncells, const char *runs_csv, struct vb_estimate *e)
+		size_t ncells, const char *dir, struct vb_estimate *e)
 {
 	struct rec *recs = NULL;
 	size_t nrecs = 0;
 	int per = ex->warmup + ex->repetitions;
-	int rc = load(runs_csv, ex->name, &recs, &nrecs);
+	int rc = load(dir, ex->name, &recs, &nrecs);
 
 	memset(e, 0, sizeof(*e));
 	e->likely = e->likely_left = -1;
@@ -145,7 +118,12 @@ int vb_estimate(const struct vb_experiment *ex, const struct vb_cell *cells,
 		e->runs += (size_t)ex->repetitions;
 
 		for (int rep = 1; rep <= ex->repetitions && nrecs; rep++) {
-			struct rec want = { .key = vb_rep_key(ex, c, rep) };
+			struct rec want = {
+				.key = vb_rep_key(ex->backends[c->backend].label,
+						  ex->configs[c->config].name,
+						  ex->workloads[c->workload].label,
+						  c->params, rep),
+			};
 			const struct rec *r =
 				want.key ? bsearch(&want, recs, nrecs,
 						   sizeof(*recs), rec_cmp)

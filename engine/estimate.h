@@ -20,13 +20,13 @@ struct vb_estimate {
 };
 
 /*
- * Fill *e for the expanded matrix. runs_csv (may not exist) is read for
+ * Fill *e for the expanded matrix. DIR/runs.csv (may not exist) is read for
  * this experiment's earlier repetitions (started/finished columns). The
  * time limit of a repetition is the cell's `time` option when it has one,
  * else ex->timeout. Environment start-up is not included.
  */
 int vb_estimate(const struct vb_experiment *ex,
 		const struct vb_cell *cells, size_t ncells,
-		const char *runs_csv, struct vb_estimate *e);
+		const char *dir, struct vb_estimate *e);
 
 #endif /* VB_ENGINE_ESTIMATE_H */

@@ -25,14 +25,6 @@ struct vb_cell {
 const char *vb_kv_value(char *const *kv, size_t nkv,
 			const char *key);
 
-/*
- * A repetition's identity in runs.csv (engine/runner.c),
- * "backend\tconfig\tworkload\tparams\trep": of cell c, or of a runs.csv
- * row split into fields. Both malloc'd; NULL when out of memory.
- */
-char *vb_rep_key(const struct vb_experiment *ex,
-		 const struct vb_cell *c, int rep);
-char *vb_rep_key_row(char *const *fields);
 
 /* Expand backends × configs × workload axes minus excludes, in file order. */
 int vb_matrix_expand(const struct vb_experiment *ex,

@@ -24,9 +24,9 @@
 #include "engine/bundle.h"
 #include "engine/estimate.h"
 #include "engine/experiment.h"
+#include "engine/journal.h"
 #include "engine/matrix.h"
 #include "engine/verify.h"
-#include "analysis/analysis.h"
 #include "lib/csv.h"
 #include "lib/ctx.h"
 #include "lib/loader.h"
@@ -37,49 +37,6 @@
 /* ------------------------------------------------------------------ */
 /* small helpers                                                        */
 /* ------------------------------------------------------------------ */
-
-static void iso_now(char *buf, size_t n)
-{
-	struct timespec ts;
-	struct tm tm;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	snprintf(buf, n, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-		 (tm.tm_year + 1900) % 10000, (tm.tm_mon + 1) % 100,
-		 tm.tm_mday % 100, tm.tm_hour % 100, tm.tm_min % 100,
-		 tm.tm_sec % 100, (int)(ts.tv_nsec / 1000000) % 1000);
-}
-
-/* Growing "k=v;k=v" string. */
-struct kvlist {
-	char *s;
-	size_t len;
-};
-
-static void kv_add(struct kvlist *l, const char *k, const char *v)
-{
-	size_t need = strlen(k) + strlen(v) + 3;
-	char *n = realloc(l->s, l->len + need);
-
-	if (!n)
-		return;
-	l->s = n;
-	l->len += (size_t)snprintf(l->s + l->len, need, "%s%s=%s",
-				   l->len ? ";" : "", k, v);
-}
-
-static void kv_reset(struct kvlist *l)
-{
-	free(l->s);
-	l->s = NULL;
-	l->len = 0;
-}
-
-static const char *kv_str(const struct kvlist *l)
-{
-	return l->s ? l->s : "";
-}
 
 static uint64_t splitmix(uint64_t *state)
 {
@@ -325,9 +282,12 @@ struct run {
 	struct vb_cell *cells;
 	size_t ncells;
 	const char *dir;
-	FILE *runs, *verify;
-	char **done_keys;   /* sorted "backend\tconfig\tworkload\tparams\trep" */
-	size_t ndone;
+	struct vb_journal *runs, *verify;
+	char hash[32];      /* the experiment's identity (config_hash) */
+	char **done_keys;   /* sorted resume keys of the ok repetitions */
+	size_t ndone, done_cap;
+	size_t torn_rows;   /* journal rows not counted (torn blocks) */
+	int write_error;    /* first failed journal write: the run stops */
 	struct backend_rt *brt;
 	json_t *envs;       /* per opened environment: probe and verdict */
 	/* progress */
@@ -339,31 +299,19 @@ struct run {
 	char *wl_path;
 };
 
-char *vb_rep_key(const struct vb_experiment *ex, const struct vb_cell *c,
-		 int rep)
-{
-	char *k;
-
-	if (asprintf(&k, "%s\t%s\t%s\t%s\t%d", ex->backends[c->backend].label,
-		     ex->configs[c->config].name,
-		     ex->workloads[c->workload].label, c->params, rep) < 0)
-		return NULL;
-	return k;
-}
-
-char *vb_rep_key_row(char *const *fields)
-{
-	char *k;
-
-	if (asprintf(&k, "%s\t%s\t%s\t%s\t%s", fields[1], fields[2],
-		     fields[5], fields[6], fields[7]) < 0)
-		return NULL;
-	return k;
-}
-
 static int str_cmp(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The resume key of repetition rep of cell. */
+static char *cell_key(const struct run *r, size_t cell, int rep)
+{
+	const struct vb_cell *c = &r->cells[cell];
+
+	return vb_rep_key(r->ex->backends[c->backend].label,
+			  r->ex->configs[c->config].name,
+			  r->ex->workloads[c->workload].label, c->params, rep);
 }
 
 static bool is_done(const struct run *r, size_t cell, int rep)
@@ -373,90 +321,52 @@ static bool is_done(const struct run *r, size_t cell, int rep)
 
 	if (rep <= 0 || r->ndone == 0)
 		return false;
-	k = vb_rep_key(r->ex, &r->cells[cell], rep);
+	k = cell_key(r, cell, rep);
 	found = k && bsearch(&k, r->done_keys, r->ndone, sizeof(char *),
 			     str_cmp) != NULL;
 	free(k);
 	return found;
 }
 
-#define RUNS_HEADER                                                          \
-	"experiment,backend,config,cpus,memory,workload,params,repetition,"  \
-	"metric,value,unit,status,verdict,started,finished,facts,error"
-#define VERIFY_HEADER                                                        \
-	"backend,config,cpus_requested,cpus_observed,memory_requested,"      \
-	"memory_observed,cpus_enforced,memory_enforced,verdict,reason,probe,"\
-	"facts,time"
-
-/* Collect the ok repetitions already in runs.csv. */
-static int load_journal(struct run *r, const char *path)
+/*
+ * Collect the ok repetitions already in runs.csv, and check that the
+ * journal belongs to this experiment: its rows carry the experiment's
+ * identity, so a missing or damaged environment.json, or a runs.csv
+ * copied from elsewhere, cannot mix two experiments.
+ */
+static int load_journal(struct run *r, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "r");
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
-	int lineno = 0;
+	struct vb_journal_data d;
+	int rc = vb_journal_read(r->dir, &vb_runs_format, &d, err, errlen);
 
-	if (!f)
-		return errno == ENOENT ? 0 : -errno;
-	while ((len = getline(&line, &cap, f)) > 0) {
-		char *fields[20];
-		int n;
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < d.nrows; i++) {
+		const struct vb_jrow *row = &d.rows[i];
 
-		lineno++;
-		if (line[len - 1] != '\n')
-			break; /* a torn last line from a crash: ignore it */
-		if (lineno == 1)
-			continue;
-		n = vb_csv_split(line, fields, 20);
-		if (n < 17)
-			continue;
-		if (strcmp(fields[11], "ok") == 0) {
-			char *k = vb_rep_key_row(fields);
-			char **nd;
-
-			if (!k)
-				break;
-			nd = realloc(r->done_keys,
-				     (r->ndone + 1) * sizeof(char *));
-			if (!nd) {
-				free(k);
-				break;
-			}
-			r->done_keys = nd;
-			r->done_keys[r->ndone++] = k;
+		if (strcmp(row->f[VB_RC_EXPERIMENT], r->ex->name) != 0 ||
+		    (!d.legacy &&
+		     strcmp(row->f[VB_RC_CONFIG_HASH], r->hash) != 0)) {
+			snprintf(err, errlen,
+				 "%s/runs.csv:%d holds results of another experiment "
+				 "(%s, configuration %s; this is %s, %s): refusing to "
+				 "mix them. Use another directory with -o, or remove it",
+				 r->dir, row->line, row->f[VB_RC_EXPERIMENT],
+				 d.legacy ? "unknown" : row->f[VB_RC_CONFIG_HASH],
+				 r->ex->name, r->hash);
+			vb_journal_data_free(&d);
+			return -EEXIST;
+		}
+		if (strcmp(row->f[VB_RC_STATUS], "ok") == 0) {
+			VB_GROW(r->done_keys, r->ndone + 1, r->done_cap);
+			r->done_keys[r->ndone++] = vb_rep_key_row(row);
 		}
 	}
-	free(line);
-	fclose(f);
-	qsort(r->done_keys, r->ndone, sizeof(char *), str_cmp);
+	r->torn_rows = d.ignored;
+	vb_journal_data_free(&d);
+	if (r->ndone > 1)
+		qsort(r->done_keys, r->ndone, sizeof(char *), str_cmp);
 	return 0;
-}
-
-static FILE *open_journal(const char *path, const char *header)
-{
-	struct stat st;
-	bool fresh = stat(path, &st) != 0 || st.st_size == 0;
-	FILE *f = fopen(path, "a");
-
-	if (!f)
-		return NULL;
-	if (!fresh) {
-		/* A crash may have torn the last line; end it so the next
-		 * row starts clean (readers skip the torn one). */
-		int fd = open(path, O_RDONLY);
-		char c = '\n';
-
-		if (fd >= 0) {
-			if (pread(fd, &c, 1, st.st_size - 1) == 1 && c != '\n')
-				fputc('\n', f);
-			close(fd);
-		}
-	}
-	if (fresh)
-		fprintf(f, "%s\n", header);
-	fflush(f);
-	return f;
 }
 
 /* ------------------------------------------------------------------ */
@@ -504,36 +414,39 @@ static void say(struct run *r, const char *fmt, ...)
 /* recording                                                            */
 /* ------------------------------------------------------------------ */
 
-static void row_prefix(struct run *r, size_t cell, int rep)
+/*
+ * The fields of one runs.csv row that every row of a repetition shares;
+ * f must hold VB_RC_N entries. The strings point into r, c and buf.
+ */
+static void row_common(struct run *r, size_t cell, int rep, char *buf,
+		       size_t n, const char **f)
 {
 	const struct vb_cell *c = &r->cells[cell];
 	const struct vb_experiment *ex = r->ex;
-	FILE *f = r->runs;
+	const struct vb_config_entry *ce = &ex->configs[c->config];
 
-	vb_csv_field(f, ex->name);
-	fputc(',', f);
-	vb_csv_field(f, ex->backends[c->backend].label);
-	fputc(',', f);
-	vb_csv_field(f, ex->configs[c->config].name);
-	fprintf(f, ",%d,%lld,", ex->configs[c->config].cpus,
-		(long long)ex->configs[c->config].memory);
-	vb_csv_field(f, ex->workloads[c->workload].label);
-	fputc(',', f);
-	vb_csv_field(f, c->params);
-	fprintf(f, ",%d,", rep);
+	snprintf(buf, n, "%d%c%lld%c%d", ce->cpus, '\0',
+		 (long long)ce->memory, '\0', rep);
+	memset(f, 0, VB_RC_N * sizeof(*f));
+	f[VB_RC_BACKEND] = ex->backends[c->backend].label;
+	f[VB_RC_CONFIG] = ce->name;
+	f[VB_RC_CPUS] = buf;
+	f[VB_RC_MEMORY] = buf + strlen(buf) + 1;
+	f[VB_RC_WORKLOAD] = ex->workloads[c->workload].label;
+	f[VB_RC_PARAMS] = c->params;
+	f[VB_RC_REPETITION] = f[VB_RC_MEMORY] + strlen(f[VB_RC_MEMORY]) + 1;
 }
 
-static void row_suffix(struct run *r, const char *status, const char *verdict,
-		       const char *started, const char *finished,
-		       const char *facts, const char *error)
+/* A failed journal write ends the run (docs/errors.md): going on would
+ * report repetitions that are not on disk. */
+static int journal_failed(struct run *r, int rc)
 {
-	FILE *f = r->runs;
-
-	fprintf(f, ",%s,%s,%s,%s,", status, verdict, started, finished);
-	vb_csv_field(f, facts);
-	fputc(',', f);
-	vb_csv_field(f, error);
-	fputc('\n', f);
+	if (!r->write_error)
+		r->write_error = rc;
+	say(r, "cannot write %s/runs.csv: %s; stopping (what is recorded "
+	    "stays; free space and run the same command again to resume)",
+	    r->dir, strerror(-rc));
+	return rc;
 }
 
 struct metric_val {
@@ -544,7 +457,7 @@ struct metric_val {
 struct rep_result {
 	struct metric_val *m;
 	size_t nm;
-	struct kvlist facts;
+	struct vb_buf facts;
 	char error[1024];
 	int done_status;   /* -1: no done line */
 };
@@ -552,7 +465,7 @@ struct rep_result {
 static void rep_reset(struct rep_result *rr)
 {
 	free(rr->m);
-	kv_reset(&rr->facts);
+	vb_buf_free(&rr->facts);
 	memset(rr, 0, sizeof(*rr));
 	rr->done_status = -1;
 }
@@ -567,69 +480,78 @@ static const char *metric_unit(const struct vb_plugin_info *in, const char *name
 	return "";
 }
 
-static void record_ok(struct run *r, size_t cell, int rep,
-		      const struct rep_result *rr, const char *verdict,
-		      const char *started, const char *env_facts)
+static int record_ok(struct run *r, size_t cell, int rep,
+		     const struct rep_result *rr, const char *verdict,
+		     const char *started, const char *env_facts)
 {
 	const struct vb_plugin_info *in =
 		r->ex->workloads[r->cells[cell].workload].plugin->info;
-	struct kvlist facts = { 0 };
-	char finished[40];
-	size_t i;
+	struct vb_buf facts = VB_BUF_INIT;
+	const char *(*rows)[VB_RC_N] = vb_xcalloc(rr->nm ? rr->nm : 1,
+						  sizeof(*rows));
+	const char **rowp[rr->nm ? rr->nm : 1];
+	char finished[40], common[64], (*vals)[32];
+	int rc;
 
-	iso_now(finished, sizeof(finished));
-	if (env_facts && *env_facts) {
-		facts.s = strdup(env_facts);
-		facts.len = facts.s ? strlen(facts.s) : 0;
+	vb_iso_now(finished, sizeof(finished));
+	vb_buf_add(&facts, env_facts);
+	if (rr->facts.len) {
+		if (facts.len)
+			vb_buf_addc(&facts, ';');
+		vb_buf_add(&facts, vb_buf_str(&rr->facts));
 	}
-	if (rr->facts.s) {
-		char *copy = strdup(rr->facts.s), *save = NULL, *tok;
+	vals = vb_xcalloc(rr->nm ? rr->nm : 1, sizeof(*vals));
+	for (size_t i = 0; i < rr->nm; i++) {
+		const char **f = rows[i];
 
-		for (tok = copy ? strtok_r(copy, ";", &save) : NULL; tok;
-		     tok = strtok_r(NULL, ";", &save)) {
-			char *eq = strchr(tok, '=');
-
-			if (eq) {
-				*eq = '\0';
-				kv_add(&facts, tok, eq + 1);
-			}
-		}
-		free(copy);
-	}
-	for (i = 0; i < rr->nm; i++) {
-		const char *unit = strcmp(rr->m[i].name, "host_time") == 0 ? "s"
+		row_common(r, cell, rep, common, sizeof(common), f);
+		snprintf(vals[i], sizeof(vals[i]), "%.17g", rr->m[i].value);
+		f[VB_RC_METRIC] = rr->m[i].name;
+		f[VB_RC_VALUE] = vals[i];
+		f[VB_RC_UNIT] = strcmp(rr->m[i].name, "host_time") == 0 ? "s"
 			: strcmp(rr->m[i].name, "page_cache_dropped") == 0 ? ""
 			: metric_unit(in, rr->m[i].name);
-		char val[64];
-
-		row_prefix(r, cell, rep);
-		vb_csv_field(r->runs, rr->m[i].name);
-		snprintf(val, sizeof(val), "%.17g", rr->m[i].value);
-		fprintf(r->runs, ",%s,", val);
-		vb_csv_field(r->runs, unit);
-		row_suffix(r, "ok", verdict, started, finished, kv_str(&facts),
-			   "");
+		f[VB_RC_STATUS] = "ok";
+		f[VB_RC_VERDICT] = verdict;
+		f[VB_RC_STARTED] = started;
+		f[VB_RC_FINISHED] = finished;
+		f[VB_RC_FACTS] = vb_buf_str(&facts);
+		f[VB_RC_ERROR] = "";
+		rowp[i] = f;
 	}
-	fflush(r->runs);
-	fsync(fileno(r->runs));
-	kv_reset(&facts);
+	rc = vb_journal_append(r->runs, (const char *const *const *)rowp,
+			       rr->nm);
+	vb_buf_free(&facts);
+	free(vals);
+	free(rows);
+	return rc < 0 ? journal_failed(r, rc) : 0;
 }
 
-static void record_failed(struct run *r, size_t cell, int rep,
-			  const char *verdict, const char *started,
-			  const char *env_facts, const char *error)
+static int record_failed(struct run *r, size_t cell, int rep,
+			 const char *verdict, const char *started,
+			 const char *env_facts, const char *error)
 {
-	char finished[40];
+	const char *f[VB_RC_N];
+	const char *const *rows[1] = { f };
+	char finished[40], common[64];
+	int rc;
 
 	if (rep <= 0)
-		return;
-	iso_now(finished, sizeof(finished));
-	row_prefix(r, cell, rep);
-	fputs(",,", r->runs);
-	row_suffix(r, "failed", verdict, started, finished, env_facts, error);
-	fflush(r->runs);
-	fsync(fileno(r->runs));
+		return 0;
+	vb_iso_now(finished, sizeof(finished));
+	row_common(r, cell, rep, common, sizeof(common), f);
+	f[VB_RC_METRIC] = f[VB_RC_VALUE] = f[VB_RC_UNIT] = "";
+	f[VB_RC_STATUS] = "failed";
+	f[VB_RC_VERDICT] = verdict;
+	f[VB_RC_STARTED] = started;
+	f[VB_RC_FINISHED] = finished;
+	f[VB_RC_FACTS] = env_facts;
+	f[VB_RC_ERROR] = error;
+	rc = vb_journal_append(r->runs, rows, 1);
+	if (rc < 0)
+		return journal_failed(r, rc);
 	r->failed_reps++;
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -662,7 +584,7 @@ static int on_agent_line(void *u, const char *line)
 		break;
 	case VB_LINE_FACT:
 		if (s->rr)
-			kv_add(&s->rr->facts, l.key, l.value);
+			vb_buf_add_kv(&s->rr->facts, l.key, l.value);
 		break;
 	case VB_LINE_PROBE:
 		if (s->probe)
@@ -689,7 +611,7 @@ struct env_rt {
 	struct vb_env_spec spec;
 	struct vb_env_granted granted;
 	struct vb_verification ver;
-	struct kvlist facts;
+	struct vb_buf facts;
 	char label[256];
 	char log_dir[PATH_MAX];
 };
@@ -698,7 +620,7 @@ static int collect_env_fact(void *u, const char *k, const char *v)
 {
 	struct env_rt *e = u;
 
-	kv_add(&e->facts, k, v);
+	vb_buf_add_kv(&e->facts, k, v);
 	return 0;
 }
 
@@ -772,7 +694,7 @@ static void env_close(struct run *r, struct backend_rt *b,
 		close(env->log_fd);
 		env->log_fd = -1;
 	}
-	kv_reset(&env->facts);
+	vb_buf_free(&env->facts);
 }
 
 /* The same verification, kept for environment.json. */
@@ -782,7 +704,7 @@ static void record_verify(struct run *r, struct env_rt *env,
 	char t[40];
 	json_t *e;
 
-	iso_now(t, sizeof(t));
+	vb_iso_now(t, sizeof(t));
 	e = json_pack("{s:s, s:i, s:f, s:I, s:I, s:b, s:b, s:s, s:s, s:s, s:{s:i, s:i, s:f, s:s, s:I, s:I, s:s, s:s, s:s}}",
 		      "label", env->label, "cpus_requested", env->spec.cpus,
 		      "cpus_observed", env->ver.cpus_observed,
@@ -791,7 +713,7 @@ static void record_verify(struct run *r, struct env_rt *env,
 		      "cpus_enforced", env->granted.cpus_enforced,
 		      "memory_enforced", env->granted.memory_enforced,
 		      "verdict", vb_verdict_name(env->ver.verdict), "reason",
-		      env->ver.reason, "facts", kv_str(&env->facts), "probe",
+		      env->ver.reason, "facts", vb_buf_str(&env->facts), "probe",
 		      "cpus_online", p->cpus_online, "cpus_affinity",
 		      p->cpus_affinity, "cpu_quota", p->cpu_quota, "cpuset",
 		      p->cpuset, "mem_total", (json_int_t)p->mem_total,
@@ -803,34 +725,39 @@ static void record_verify(struct run *r, struct env_rt *env,
 	}
 }
 
-static void write_verify_row(struct run *r, size_t bi, size_t ci,
-			     struct env_rt *env, const struct vb_probe *p)
+static int write_verify_row(struct run *r, size_t bi, size_t ci,
+			    struct env_rt *env, const struct vb_probe *p)
 {
-	FILE *f = r->verify;
-	char t[40], probe_s[1024];
+	char t[40], probe_s[1024], cr[16], co[32], mr[32], mo[32];
+	const char *f[VB_VC_N];
+	const char *const *rows[1] = { f };
+	int rc;
 
-	iso_now(t, sizeof(t));
+	vb_iso_now(t, sizeof(t));
 	snprintf(probe_s, sizeof(probe_s),
 		 "cpus_online=%d;cpus_affinity=%d;cpu_quota=%.6g;cpuset=%s;mem_total=%lld;mem_limit=%lld;kernel=%s;virt=%s;cgroup=%s",
 		 p->cpus_online, p->cpus_affinity, p->cpu_quota, p->cpuset,
 		 (long long)p->mem_total, (long long)p->mem_limit, p->kernel,
 		 p->virt, p->cgroup);
-	vb_csv_field(f, r->ex->backends[bi].label);
-	fputc(',', f);
-	vb_csv_field(f, r->ex->configs[ci].name);
-	fprintf(f, ",%d,%.4g,%lld,%lld,%s,%s,%s,", env->spec.cpus,
-		env->ver.cpus_observed, (long long)env->spec.memory,
-		(long long)env->ver.mem_observed,
-		env->granted.cpus_enforced ? "yes" : "no",
-		env->granted.memory_enforced ? "yes" : "no",
-		vb_verdict_name(env->ver.verdict));
-	vb_csv_field(f, env->ver.reason);
-	fputc(',', f);
-	vb_csv_field(f, probe_s);
-	fputc(',', f);
-	vb_csv_field(f, kv_str(&env->facts));
-	fprintf(f, ",%s\n", t);
-	fflush(f);
+	snprintf(cr, sizeof(cr), "%d", env->spec.cpus);
+	snprintf(co, sizeof(co), "%.4g", env->ver.cpus_observed);
+	snprintf(mr, sizeof(mr), "%lld", (long long)env->spec.memory);
+	snprintf(mo, sizeof(mo), "%lld", (long long)env->ver.mem_observed);
+	f[VB_VC_BACKEND] = r->ex->backends[bi].label;
+	f[VB_VC_CONFIG] = r->ex->configs[ci].name;
+	f[VB_VC_CPUS_REQUESTED] = cr;
+	f[VB_VC_CPUS_OBSERVED] = co;
+	f[VB_VC_MEMORY_REQUESTED] = mr;
+	f[VB_VC_MEMORY_OBSERVED] = mo;
+	f[VB_VC_CPUS_ENFORCED] = env->granted.cpus_enforced ? "yes" : "no";
+	f[VB_VC_MEMORY_ENFORCED] = env->granted.memory_enforced ? "yes" : "no";
+	f[VB_VC_VERDICT] = vb_verdict_name(env->ver.verdict);
+	f[VB_VC_REASON] = env->ver.reason;
+	f[VB_VC_PROBE] = probe_s;
+	f[VB_VC_FACTS] = vb_buf_str(&env->facts);
+	f[VB_VC_TIME] = t;
+	rc = vb_journal_append(r->verify, rows, 1);
+	return rc < 0 ? journal_failed(r, rc) : 0;
 }
 
 static int64_t group_scratch(struct run *r, const struct group *g)
@@ -884,7 +811,7 @@ static int env_open(struct run *r, struct backend_rt *b,
 		.log_dir = env->log_dir,
 	};
 	memset(&env->granted, 0, sizeof(env->granted));
-	kv_reset(&env->facts);
+	vb_buf_free(&env->facts);
 	vb_ctx_set_sinks(b->ctx, NULL, NULL, collect_env_fact, env);
 	vb_ctx_clear_error(b->ctx);
 	rc = ops->open(b->state, b->ctx, &env->spec, &env->granted);
@@ -905,7 +832,12 @@ static int env_open(struct run *r, struct backend_rt *b,
 	rep_reset(&rr);
 	vb_verify(&env->spec, &env->granted, &p, env->granted.vm, be->verify,
 		  &env->ver);
-	write_verify_row(r, g->backend, g->config, env, &p);
+	rc = write_verify_row(r, g->backend, g->config, env, &p);
+	if (rc < 0) {
+		snprintf(why, whylen, "cannot record the verification: %s",
+			 strerror(-rc));
+		return rc;
+	}
 	record_verify(r, env, &p);
 	if (env->ver.verdict == VB_VERDICT_REFUSED) {
 		snprintf(why, whylen, "refused: %s", env->ver.reason);
@@ -1048,22 +980,26 @@ static int ensure_backend(struct run *r, size_t bi)
 	return b->create_rc;
 }
 
-static void fail_pending(struct run *r, const struct group *g, size_t from,
-			 const char *verdict, const char *facts,
-			 const char *error)
+static int fail_pending(struct run *r, const struct group *g, size_t from,
+			const char *verdict, const char *facts,
+			const char *error)
 {
 	char t[40];
 	size_t i;
+	int rc;
 
-	iso_now(t, sizeof(t));
+	vb_iso_now(t, sizeof(t));
 	for (i = from; i < g->nitems; i++) {
 		if (g->items[i].rep <= 0 ||
 		    is_done(r, g->items[i].cell, g->items[i].rep))
 			continue;
-		record_failed(r, g->items[i].cell, g->items[i].rep, verdict, t,
-			      facts, error);
+		rc = record_failed(r, g->items[i].cell, g->items[i].rep,
+				   verdict, t, facts, error);
+		if (rc < 0)
+			return rc;
 		r->finished_items++;
 	}
+	return 0;
 }
 
 static int run_group(struct run *r, const struct group *g)
@@ -1085,17 +1021,16 @@ static int run_group(struct run *r, const struct group *g)
 	if (ensure_backend(r, g->backend) < 0) {
 		snprintf(why, sizeof(why), "backend unavailable: %s",
 			 b->create_err);
-		fail_pending(r, g, 0, "none", "", why);
-		return 0;
+		return fail_pending(r, g, 0, "none", "", why);
 	}
 	rc = env_open(r, b, ops, g, &env, why, sizeof(why));
 	if (rc < 0) {
 		say(r, "%s: %s", env.label, why);
-		fail_pending(r, g, 0,
-			     rc == -EPERM ? "refused" : "none", kv_str(&env.facts),
-			     why);
+		rc = r->write_error ? r->write_error
+			: fail_pending(r, g, 0, rc == -EPERM ? "refused" : "none",
+				       vb_buf_str(&env.facts), why);
 		env_close(r, b, ops, &env);
-		return vb_is_interrupted() ? -EINTR : 0;
+		return rc < 0 ? rc : vb_is_interrupted() ? -EINTR : 0;
 	}
 	for (i = 0; i < g->nitems && !vb_is_interrupted(); i++) {
 		const struct item *it = &g->items[i];
@@ -1106,7 +1041,7 @@ static int run_group(struct run *r, const struct group *g)
 		if (is_done(r, it->cell, it->rep))
 			continue;
 		progress(r, it->cell, it->rep, "");
-		iso_now(started, sizeof(started));
+		vb_iso_now(started, sizeof(started));
 		for (attempt = 0;; attempt++) {
 			rep_reset(&rr);
 			rc = run_rep(r, b, ops, &env, it->cell, &rr);
@@ -1127,17 +1062,24 @@ static int run_group(struct run *r, const struct group *g)
 			break;
 		}
 		if (it->rep > 0) {
-			if (rc == 0)
-				record_ok(r, it->cell, it->rep, &rr,
-					  vb_verdict_name(env.ver.verdict),
-					  started, kv_str(&env.facts));
-			else {
+			int w;
+
+			if (rc == 0) {
+				w = record_ok(r, it->cell, it->rep, &rr,
+					      vb_verdict_name(env.ver.verdict),
+					      started, vb_buf_str(&env.facts));
+			} else {
 				say(r, "%s: repetition %d failed: %s",
 				    env.label, it->rep, rr.error);
-				record_failed(r, it->cell, it->rep,
-					      vb_verdict_name(env.ver.verdict),
-					      started, kv_str(&env.facts),
-					      rr.error);
+				w = record_failed(r, it->cell, it->rep,
+						  vb_verdict_name(env.ver.verdict),
+						  started, vb_buf_str(&env.facts),
+						  rr.error);
+			}
+			if (w < 0) {
+				rep_reset(&rr);
+				env_close(r, b, ops, &env);
+				return w;
 			}
 		}
 		r->finished_items++;
@@ -1153,7 +1095,9 @@ static int run_group(struct run *r, const struct group *g)
 		}
 		if (!env.open) {
 			/* A retry could not reopen it: the rest fails too. */
-			fail_pending(r, g, i + 1, "none", "", why);
+			rc = fail_pending(r, g, i + 1, "none", "", why);
+			if (rc < 0)
+				return rc;
 			break;
 		}
 	}
@@ -1231,32 +1175,16 @@ static struct group *build_groups(struct run *r, size_t *ngroups)
 
 static int write_env_json(struct run *r, json_t *root)
 {
-	char path[PATH_MAX + 32], tmp[PATH_MAX + 40];
+	char *path = vb_path_join(r->dir, "environment.json");
+	char *text = json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS);
+	int rc;
 
-	snprintf(path, sizeof(path), "%s/environment.json", r->dir);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	if (json_dump_file(root, tmp, JSON_INDENT(2) | JSON_SORT_KEYS) != 0)
-		return -EIO;
-	return rename(tmp, path) < 0 ? -errno : 0;
-}
-
-static int copy_file(const char *from, const char *to)
-{
-	FILE *in = fopen(from, "rb"), *out;
-	char buf[8192];
-	size_t n;
-
-	if (!in)
-		return -errno;
-	out = fopen(to, "wb");
-	if (!out) {
-		fclose(in);
-		return -errno;
-	}
-	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
-		fwrite(buf, 1, n, out);
-	fclose(in);
-	return fclose(out) == 0 ? 0 : -EIO;
+	if (!text)
+		vb_oom();
+	rc = vb_write_file_atomic(path, text, strlen(text));
+	free(text);
+	free(path);
+	return rc;
 }
 
 int vb_run(struct vb_run_opts *o)
@@ -1269,8 +1197,10 @@ int vb_run(struct vb_run_opts *o)
 	size_t ngroups = 0, gi;
 	char dir[PATH_MAX], path[PATH_MAX + 64];
 	json_t *root = NULL, *matrix = NULL;
-	char *matrix_s = NULL, hash[32];
-	int status = VB_RUN_OK, rc;
+	char *matrix_s = NULL, *ident = NULL, err[1024];
+	size_t torn = 0;
+	pid_t holder;
+	int status = VB_RUN_OK, rc, lock = -1;
 
 	vb_registry_load(&reg, o->plugin_dirs,
 			 (1u << VB_PLUGIN_BACKEND) | (1u << VB_PLUGIN_WORKLOAD));
@@ -1301,10 +1231,27 @@ int vb_run(struct vb_run_opts *o)
 		goto out;
 	}
 
+	lock = vb_results_lock(dir, &holder);
+	if (lock < 0) {
+		if (lock == -EBUSY)
+			fprintf(stderr, "virtbench: %s is in use by another virtbench "
+				"(pid %ld); one writer per results directory\n",
+				dir, (long)holder);
+		else
+			fprintf(stderr, "virtbench: cannot lock %s: %s\n", dir,
+				strerror(-lock));
+		status = VB_RUN_USAGE;
+		goto out;
+	}
 	matrix = matrix_json(ex);
 	matrix_s = json_dumps(matrix, JSON_SORT_KEYS | JSON_COMPACT);
-	snprintf(hash, sizeof(hash), "%016llx",
-		 (unsigned long long)fnv1a(matrix_s ? matrix_s : ""));
+	/* What makes two runs' numbers the same measurement: every option
+	 * (axes or not, defaults included), the matrix and the seed. Not the
+	 * repetition count, so a rerun may add repetitions. */
+	ident = vb_xasprintf("%s\nseed=%llu", matrix_s ? matrix_s : "",
+			     (unsigned long long)ex->seed);
+	snprintf(r.hash, sizeof(r.hash), "%016llx",
+		 (unsigned long long)fnv1a(ident));
 	snprintf(path, sizeof(path), "%s/environment.json", dir);
 	{
 		json_t *old = json_load_file(path, 0, NULL);
@@ -1312,35 +1259,37 @@ int vb_run(struct vb_run_opts *o)
 					       old, "config_hash"))
 				     : NULL;
 
-		if (oh && strcmp(oh, hash) != 0) {
+		if (oh && strcmp(oh, r.hash) != 0) {
 			fprintf(stderr,
 				"virtbench: %s holds results of a different experiment configuration (hash %s, this one %s);\n"
 				"  refusing to mix them. Use another directory with -o, or remove it.\n",
-				dir, oh, hash);
+				dir, oh, r.hash);
 			json_decref(old);
 			status = VB_RUN_USAGE;
 			goto out;
 		}
 		json_decref(old);
 	}
-	snprintf(path, sizeof(path), "%s/runs.csv", dir);
-	if ((rc = load_journal(&r, path)) < 0) {
-		fprintf(stderr, "virtbench: cannot read %s: %s\n", path,
-			strerror(-rc));
+	if ((rc = load_journal(&r, err, sizeof(err))) < 0 ||
+	    (rc = vb_journal_open(dir, &vb_runs_format, ex->name, r.hash,
+				  &r.runs, &torn, err, sizeof(err))) < 0 ||
+	    (rc = vb_journal_open(dir, &vb_verify_format, ex->name, r.hash,
+				  &r.verify, NULL, err, sizeof(err))) < 0) {
+		fprintf(stderr, "virtbench: %s\n", err);
 		status = VB_RUN_USAGE;
 		goto out;
 	}
-	r.runs = open_journal(path, RUNS_HEADER);
-	snprintf(path, sizeof(path), "%s/verify.csv", dir);
-	r.verify = open_journal(path, VERIFY_HEADER);
-	if (!r.runs || !r.verify) {
-		fprintf(stderr, "virtbench: cannot write in %s: %s\n", dir,
-			strerror(errno));
-		status = VB_RUN_USAGE;
-		goto out;
-	}
+	if (torn)
+		say(&r, "%s/runs.csv ended in a torn record (%zu bytes, a run "
+		    "that was killed or ran out of space): moved to "
+		    "runs.csv.torn; its repetition is run again", dir, torn);
 	snprintf(path, sizeof(path), "%s/experiment.cfg", dir);
-	copy_file(o->experiment, path);
+	if ((rc = vb_copy_file(o->experiment, path)) < 0) {
+		fprintf(stderr, "virtbench: cannot copy %s to %s: %s\n",
+			o->experiment, path, strerror(-rc));
+		status = VB_RUN_USAGE;
+		goto out;
+	}
 
 	r.agent = vb_find_agent();
 	r.wl_path = reg.search_path ? strdup(reg.search_path) : NULL;
@@ -1350,17 +1299,22 @@ int vb_run(struct vb_run_opts *o)
 	{
 		char t[40];
 
-		iso_now(t, sizeof(t));
+		vb_iso_now(t, sizeof(t));
 		json_object_set_new(root, "virtbench", json_string(PACKAGE_VERSION));
 		json_object_set_new(root, "abi", json_sprintf("%d.%d",
 			VB_PLUGIN_ABI_MAJOR, VB_PLUGIN_ABI_MINOR));
-		json_object_set_new(root, "config_hash", json_string(hash));
+		json_object_set_new(root, "config_hash", json_string(r.hash));
 		json_object_set_new(root, "started", json_string(t));
 		json_object_set_new(root, "host", host_json());
 		json_object_set_new(root, "plugins", plugins_json(&reg));
 		json_object_set_new(root, "experiment", experiment_json(ex, matrix));
 		json_object_set_new(root, "environments", json_incref(r.envs));
-		write_env_json(&r, root);
+		if ((rc = write_env_json(&r, root)) < 0) {
+			fprintf(stderr, "virtbench: cannot write %s/environment.json: %s\n",
+				dir, strerror(-rc));
+			status = VB_RUN_USAGE;
+			goto out;
+		}
 	}
 
 	groups = build_groups(&r, &ngroups);
@@ -1377,10 +1331,11 @@ int vb_run(struct vb_run_opts *o)
 	say(&r, "%s: %zu cells x %d repetitions%s; %zu to run, results in %s",
 	    ex->name, r.ncells, ex->repetitions,
 	    ex->warmup ? " (+ warmups)" : "", r.todo_items, dir);
-	for (gi = 0; gi < ngroups; gi++)
-		if (run_group(&r, &groups[gi]) == -EINTR ||
-		    vb_is_interrupted())
+	for (gi = 0; gi < ngroups; gi++) {
+		rc = run_group(&r, &groups[gi]);
+		if (rc == -EINTR || vb_is_interrupted() || r.write_error)
 			break;
+	}
 	if (r.tty)
 		fputs("\r\033[K", stderr);
 	for (gi = 0; gi < ex->nbackends; gi++) {
@@ -1393,11 +1348,19 @@ int vb_run(struct vb_run_opts *o)
 	{
 		char t[40];
 
-		iso_now(t, sizeof(t));
+		vb_iso_now(t, sizeof(t));
 		json_object_set_new(root, "finished", json_string(t));
 		json_object_set_new(root, "interrupted",
 				    json_boolean(vb_is_interrupted()));
-		write_env_json(&r, root);
+		if ((rc = write_env_json(&r, root)) < 0 && !r.write_error) {
+			say(&r, "cannot write %s/environment.json: %s", dir,
+			    strerror(-rc));
+			r.write_error = rc;
+		}
+	}
+	if (r.write_error) {
+		status = VB_RUN_FAILED;
+		goto out;
 	}
 	if (vb_is_interrupted()) {
 		say(&r, "interrupted: %zu repetitions recorded this time; run the same command again to resume",
@@ -1410,10 +1373,10 @@ int vb_run(struct vb_run_opts *o)
 	say(&r, "done: %zu repetitions run, %zu failed, %zu environments refused",
 	    r.finished_items, r.failed_reps, r.refused_envs);
 out:
-	if (r.runs)
-		fclose(r.runs);
-	if (r.verify)
-		fclose(r.verify);
+	vb_journal_close(r.runs);
+	vb_journal_close(r.verify);
+	vb_results_unlock(lock);
+	free(ident);
 	for (size_t i = 0; i < r.ndone; i++)
 		free(r.done_keys[i]);
 	free(r.done_keys);
@@ -1432,16 +1395,6 @@ out:
 	vb_experiment_free(ex);
 	vb_registry_free(&reg);
 	return status;
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag,
-		    struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
 }
 
 /* A backend's error already starts with its name ("docker: docker.c:12:
@@ -1501,7 +1454,6 @@ int vb_probe_backend(const char *plugin_dirs, const char *backend, int cpus,
 		struct vb_probe pr;
 		struct vb_verification v;
 		struct env_rt env = { .log_fd = -1 };
-		struct kvlist facts = { 0 };
 		struct run r = { 0 };
 		struct vb_experiment fake = { .timeout = 120 };
 		struct backend_rt b = { .ctx = ctx, .state = state };
@@ -1533,7 +1485,7 @@ int vb_probe_backend(const char *plugin_dirs, const char *backend, int cpus,
 			       g.memory_enforced ? "" : " [not enforced]");
 			printf("kernel          %s\nvirtualization  %s\ncgroup          %s\n",
 			       pr.kernel, pr.virt, pr.cgroup);
-			printf("facts           %s\n", kv_str(&env.facts));
+			printf("facts           %s\n", vb_buf_str(&env.facts));
 			printf("verdict         %s%s%s\n", vb_verdict_name(v.verdict),
 			       v.reason[0] ? ": " : "", v.reason);
 			status = v.verdict == VB_VERDICT_REFUSED ? VB_RUN_FAILED
@@ -1541,12 +1493,11 @@ int vb_probe_backend(const char *plugin_dirs, const char *backend, int cpus,
 		}
 		rep_reset(&rr);
 		ops->close(state, ctx);
-		kv_reset(&env.facts);
-		kv_reset(&facts);
+		vb_buf_free(&env.facts);
 		/* The console and agent logs are kept only when something
 		 * went wrong: the error message points at them. */
 		if (spec.log_dir && status == VB_RUN_OK)
-			nftw(spec.log_dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+			vb_rm_rf(spec.log_dir);
 		else if (spec.log_dir)
 			fprintf(stderr, "virtbench: logs kept in %s\n",
 				spec.log_dir);

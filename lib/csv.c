@@ -1,67 +1,198 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Minimal RFC 4180 writing and reading for the results files. */
+/* RFC 4180 writing and reading for the results files. */
 #include "config.h"
 
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/csv.h"
 
-void vb_csv_field(FILE *f, const char *s)
+void vb_csv_add_field(struct vb_buf *b, const char *s)
 {
 	if (!s)
 		s = "";
 	if (strpbrk(s, ",\"\r\n") == NULL) {
-		fputs(s, f);
+		vb_buf_add(b, s);
 		return;
 	}
-	fputc('"', f);
+	vb_buf_addc(b, '"');
 	for (; *s; s++) {
 		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
+			vb_buf_addc(b, '"');
+		vb_buf_addc(b, *s);
 	}
-	fputc('"', f);
+	vb_buf_addc(b, '"');
 }
 
-int vb_csv_split(char *line, char **fields, int max)
+void vb_csv_field(FILE *f, const char *s)
 {
-	int n = 0;
-	char *r = line, *w;
+	struct vb_buf b = VB_BUF_INIT;
 
-	line[strcspn(line, "\r\n")] = '\0';
-	while (n < max) {
-		fields[n++] = w = r;
-		if (*r == '"') {
-			/* Unquote in place; "" is a literal quote. */
-			r++;
+	vb_csv_add_field(&b, s);
+	fputs(vb_buf_str(&b), f);
+	vb_buf_free(&b);
+}
+
+int vb_csv_parse_record(const char **pp, const char *end, struct vb_strv *fields,
+			int *line)
+{
+	const char *p = *pp;
+	struct vb_buf field = VB_BUF_INIT;
+	int lines = 0;
+
+	vb_strv_free(fields);
+	for (;;) {
+		bool quoted = false;
+
+		vb_buf_reset(&field);
+		if (p < end && *p == '"') {
+			quoted = true;
+			p++;
 			for (;;) {
-				if (*r == '\0')
-					break;
-				if (*r == '"') {
-					if (r[1] == '"') {
-						*w++ = '"';
-						r += 2;
+				if (p >= end)
+					goto incomplete;
+				if (*p == '"') {
+					if (p + 1 < end && p[1] == '"') {
+						vb_buf_addc(&field, '"');
+						p += 2;
 						continue;
 					}
-					r++;
+					p++;
 					break;
 				}
-				*w++ = *r++;
+				if (*p == '\n')
+					lines++;
+				vb_buf_addc(&field, *p++);
 			}
-			while (*r && *r != ',')
-				r++;
-		} else {
-			while (*r && *r != ',')
-				r++;
-			w = r;
 		}
-		if (*r == ',') {
-			*w = '\0';
-			r++;
+		while (p < end && *p != ',' && *p != '\n' && *p != '\r') {
+			if (quoted) {
+				vb_buf_free(&field);
+				return -EINVAL; /* text after a closing quote */
+			}
+			vb_buf_addc(&field, *p++);
+		}
+		vb_strv_add(fields, vb_buf_str(&field));
+		if (p < end && *p == ',') {
+			p++;
 			continue;
 		}
-		*w = '\0';
+		if (p < end && *p == '\r')
+			p++;
+		if (p >= end)
+			goto incomplete_field_done;
+		if (*p == '\n') {
+			p++;
+			break;
+		}
+		/* A lone CR: take it as the end of the record. */
 		break;
 	}
-	return n;
+	vb_buf_free(&field);
+	*pp = p;
+	if (line)
+		*line += lines + 1;
+	return VB_CSV_RECORD;
+incomplete:
+	vb_strv_add(fields, vb_buf_str(&field));
+	vb_buf_free(&field);
+	*pp = end;
+	return VB_CSV_UNTERMINATED;
+incomplete_field_done:
+	vb_buf_free(&field);
+	*pp = end;
+	return VB_CSV_INCOMPLETE;
+}
+
+int vb_table_read(const char *path, struct vb_table *t, char *err,
+		  size_t errlen)
+{
+	struct vb_strv r = VB_STRV_INIT;
+	const char *p, *end;
+	size_t len = 0;
+	char *buf;
+	int line = 1, rc;
+
+	memset(t, 0, sizeof(*t));
+	rc = vb_read_file(path, SIZE_MAX / 2, &buf, &len);
+	if (rc < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
+		return rc;
+	}
+	p = buf;
+	end = buf + len;
+	while (p < end) {
+		int start = line;
+
+		/* A blank line (e.g. a trailing one) is no record. */
+		if (*p == '\n' || *p == '\r') {
+			if (*p == '\n')
+				line++;
+			p++;
+			continue;
+		}
+		rc = vb_csv_parse_record(&p, end, &r, &line);
+		if (rc < 0) {
+			snprintf(err, errlen,
+				 "%s:%d: text after a closing quote; the file "
+				 "is not RFC 4180 CSV", path, start);
+			goto fail;
+		}
+		if (rc == VB_CSV_UNTERMINATED) {
+			snprintf(err, errlen, "%s:%d: unterminated quoted field",
+				 path, start);
+			rc = -EINVAL;
+			goto fail;
+		}
+		if (!t->header) {
+			t->header = r.v;
+			t->ncols = r.n;
+			r = (struct vb_strv)VB_STRV_INIT;
+			continue;
+		}
+		/* Pad short rows; drop fields past the header. */
+		while (r.n < t->ncols)
+			vb_strv_add(&r, "");
+		while (r.n > t->ncols)
+			free(r.v[--r.n]);
+		t->rows = vb_xreallocarray(t->rows, t->nrows + 1, sizeof(*t->rows));
+		t->lines = vb_xreallocarray(t->lines, t->nrows + 1,
+					    sizeof(*t->lines));
+		t->rows[t->nrows] = r.v;
+		t->lines[t->nrows] = start;
+		t->nrows++;
+		r = (struct vb_strv)VB_STRV_INIT;
+	}
+	free(buf);
+	if (!t->header) {
+		snprintf(err, errlen, "%s:1: empty file; expected a CSV header row",
+			 path);
+		return -EINVAL;
+	}
+	return 0;
+fail:
+	vb_strv_free(&r);
+	free(buf);
+	vb_table_free(t);
+	return -EINVAL;
+}
+
+void vb_table_free(struct vb_table *t)
+{
+	for (size_t i = 0; i < t->nrows; i++)
+		vb_free_strings(t->rows[i], t->ncols);
+	vb_free_strings(t->header, t->ncols);
+	free(t->rows);
+	free(t->lines);
+	memset(t, 0, sizeof(*t));
+}
+
+int vb_table_col(const struct vb_table *t, const char *name)
+{
+	for (size_t j = 0; j < t->ncols; j++)
+		if (strcmp(t->header[j], name) == 0)
+			return (int)j;
+	return -1;
 }

@@ -60,7 +60,9 @@ mkdir "$T/empty"
 "$VB" report "$T/empty" >/dev/null 2>"$T/err"; rc=$?
 check "empty directory is exit 2 (got $rc)" test "$rc" -eq 2
 check "...naming runs.csv" grep -q "$T/empty/runs.csv" "$T/err"
-printf 'experiment,backend\n"broken\n' > "$T/empty/runs.csv"
+# (A quote left open at the end is a torn tail, not an error.)
+head -1 "$T/r/runs.csv" > "$T/empty/runs.csv"
+printf '"broken"text,x\n' >> "$T/empty/runs.csv"
 "$VB" report "$T/empty" >/dev/null 2>"$T/err"; rc=$?
 check "malformed runs.csv is exit 2 (got $rc)" test "$rc" -eq 2
 check "...with file:line" grep -q "runs.csv:2:" "$T/err"

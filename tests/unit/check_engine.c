@@ -106,24 +106,44 @@ END_TEST
 
 START_TEST(test_csv_roundtrip)
 {
-	const char *in[] = { "plain", "with,comma", "with \"quote\"", "", "a;b=c" };
-	char *buf = NULL, *fields[8];
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	int n;
+	const char *in[] = { "plain", "with,comma", "with \"quote\"", "",
+			     "a;b=c", "two\nlines", "cr\r\nlf" };
+	const size_t nin = sizeof(in) / sizeof(in[0]);
+	struct vb_buf b = VB_BUF_INIT;
+	struct vb_strv f = VB_STRV_INIT;
+	const char *p, *end;
+	int line = 1;
 
-	for (int i = 0; i < 5; i++) {
+	for (size_t i = 0; i < nin; i++) {
 		if (i)
-			fputc(',', f);
-		vb_csv_field(f, in[i]);
+			vb_buf_addc(&b, ',');
+		vb_csv_add_field(&b, in[i]);
 	}
-	fputc('\n', f);
-	fclose(f);
-	n = vb_csv_split(buf, fields, 8);
-	ck_assert_int_eq(n, 5);
-	for (int i = 0; i < 5; i++)
-		ck_assert_str_eq(fields[i], in[i]);
-	free(buf);
+	vb_buf_addc(&b, '\n');
+	vb_buf_add(&b, "next,row\n");
+	p = b.s;
+	end = b.s + b.len;
+	ck_assert_int_eq(vb_csv_parse_record(&p, end, &f, &line), VB_CSV_RECORD);
+	ck_assert_uint_eq(f.n, nin);
+	for (size_t i = 0; i < nin; i++)
+		ck_assert_str_eq(f.v[i], in[i]);
+	/* The quoted newlines were counted, and the next record is whole. */
+	ck_assert_int_eq(line, 4);
+	ck_assert_int_eq(vb_csv_parse_record(&p, end, &f, &line), VB_CSV_RECORD);
+	ck_assert_str_eq(f.v[1], "row");
+	ck_assert_ptr_eq(p, end);
+
+	/* A cut record says so: without its newline, inside a quote. */
+	p = "a,b";
+	ck_assert_int_eq(vb_csv_parse_record(&p, p + 3, &f, NULL),
+			 VB_CSV_INCOMPLETE);
+	p = "a,\"b\nc";
+	ck_assert_int_eq(vb_csv_parse_record(&p, p + 6, &f, NULL),
+			 VB_CSV_UNTERMINATED);
+	p = "\"a\"b,c\n";
+	ck_assert_int_eq(vb_csv_parse_record(&p, p + 7, &f, NULL), -EINVAL);
+	vb_strv_free(&f);
+	vb_buf_free(&b);
 }
 END_TEST
 

@@ -149,12 +149,13 @@ static const char *png_read(const char *path, struct png_info *info)
 static size_t check_pngs(const char *dir, uint32_t w, uint32_t h)
 {
 	char path[4096];
+	char terr[512];
 	struct vb_table t;
 	size_t n = 0;
 	int cn;
 
 	snprintf(path, sizeof(path), "%s/plots/index.csv", dir);
-	ck_assert_int_eq(vb_table_read(path, &t), 0);
+	ck_assert_int_eq(vb_table_read(path, &t, terr, sizeof(terr)), 0);
 	cn = vb_table_col(&t, "name");
 	ck_assert_int_ge(cn, 0);
 	for (size_t i = 0; i < t.nrows; i++) {

@@ -248,6 +248,7 @@ START_TEST(csv_reader)
 {
 	char dir[] = "/tmp/vb-csv-XXXXXX", path[256];
 	struct vb_table t;
+	char err[512];
 	FILE *f;
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
@@ -255,7 +256,7 @@ START_TEST(csv_reader)
 	f = fopen(path, "w");
 	fputs("a,b,c\r\n1,\"x, \"\"y\"\"\",3\n\n\"multi\nline\",,\n4\n", f);
 	fclose(f);
-	ck_assert_int_eq(vb_table_read(path, &t), 0);
+	ck_assert_int_eq(vb_table_read(path, &t, err, sizeof(err)), 0);
 	ck_assert_uint_eq(t.ncols, 3);
 	ck_assert_uint_eq(t.nrows, 3);
 	ck_assert_str_eq(t.rows[0][1], "x, \"y\"");
@@ -271,9 +272,10 @@ START_TEST(csv_reader)
 	f = fopen(path, "w");
 	fputs("a,b\n1,\"open\n", f);
 	fclose(f);
-	ck_assert_int_eq(vb_table_read(path, &t), -EINVAL);
+	ck_assert_int_eq(vb_table_read(path, &t, err, sizeof(err)), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "a.csv:2: unterminated quoted field"));
 	unlink(path);
-	ck_assert_int_eq(vb_table_read(path, &t), -ENOENT);
+	ck_assert_int_eq(vb_table_read(path, &t, err, sizeof(err)), -ENOENT);
 	rmdir(dir);
 }
 END_TEST
