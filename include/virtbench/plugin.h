@@ -273,8 +273,10 @@ struct vb_backend_ops {
 	 * that was killed left behind. Allocates *state. Returns -EHOSTDOWN
 	 * (or another -errno) with vb_error() explaining what to do when the
 	 * backend cannot work; the engine then fails its cells and goes on
-	 * with the other backends. destroy() is not called after a failed
-	 * create(): create frees what it allocated. opts stays valid until
+	 * with the other backends. After a failed create() the engine calls
+	 * destroy() only if *state was set (non-NULL): free what you
+	 * allocated and leave *state NULL, or set it early and let
+	 * destroy() free a state made in part. opts stays valid until
 	 * destroy(), so state may point into it.
 	 */
 	int (*create)(struct vb_ctx *ctx, const void *opts, void **state);
