@@ -19,6 +19,7 @@
 #include "engine/journal.h"
 #include "engine/noise.h"
 #include "lib/util.h"
+#include "virtbench/plugin.h"
 
 /* /proc/stat has one line per CPU: more than this many is not a host we
  * can sample (the kernel's own limit is far lower in practice). */
@@ -509,6 +510,84 @@ void vb_noise_where_guess(struct vb_noise_where *w, bool vm)
 	memset(w, 0, sizeof(*w));
 	w->vm = vm;
 	w->children = vm;
+}
+
+/* dir, if it is a cgroup directory that counts CPU time. */
+static bool cpu_cgroup(const char *dir)
+{
+	char path[PATH_MAX + 32];
+
+	snprintf(path, sizeof(path), "%s/cpuacct.usage", dir);
+	if (access(path, R_OK) == 0)
+		return true;
+	snprintf(path, sizeof(path), "%s/cpu.stat", dir);
+	if (access(path, R_OK) < 0)
+		return false;
+	/* A v2 cpu.stat has usage_usec; a v1 one only throttling. */
+	{
+		char *t = slurp(path);
+		bool ok = t && isfinite(kv_number(t, "usage_usec"));
+
+		free(t);
+		return ok;
+	}
+}
+
+int vb_noise_cgroup_of(pid_t pid, char *dir, size_t n)
+{
+	static const char *const v1[] = { "/sys/fs/cgroup/cpuacct",
+					  "/sys/fs/cgroup/cpu,cpuacct", NULL };
+	static const char *const v2[] = { "/sys/fs/cgroup",
+					  "/sys/fs/cgroup/unified", NULL };
+	char path[64], *t;
+	int rc = -ENOENT;
+
+	snprintf(path, sizeof(path), "/proc/%ld/cgroup", (long)pid);
+	if (!(t = slurp(path)))
+		return -ENOENT;
+	/* "ID:CONTROLLERS:PATH" lines; v1's cpuacct first: on a hybrid host
+	 * the CPU controllers are v1's. */
+	for (int pass = 0; pass < 2 && rc < 0; pass++)
+		for (const char *l = t; *l && rc < 0;) {
+			size_t len = strcspn(l, "\n");
+			const char *c = memchr(l, ':', len);
+			const char *p = c ? memchr(c + 1, ':', len - (size_t)(c + 1 - l)) : NULL;
+
+			if (p && (pass == 0 ? memmem(c + 1, (size_t)(p - c - 1),
+						     "cpuacct", 7) != NULL
+					    : p == c + 1)) {
+				const char *const *roots = pass == 0 ? v1 : v2;
+				int plen = (int)(len - (size_t)(p + 1 - l));
+
+				for (const char *const *r = roots; *r && rc < 0; r++) {
+					snprintf(dir, n, "%s%.*s", *r, plen, p + 1);
+					if (cpu_cgroup(dir))
+						rc = 0;
+				}
+			}
+			l += len + (l[len] == '\n');
+		}
+	free(t);
+	if (rc < 0)
+		dir[0] = '\0';
+	return rc;
+}
+
+void vb_noise_where_from(struct vb_noise_where *w,
+			 const struct vb_env_accounting *a)
+{
+	char dir[PATH_MAX];
+
+	if (a->cgroup[0] && cpu_cgroup(a->cgroup))
+		snprintf(w->cgroup, sizeof(w->cgroup), "%s", a->cgroup);
+	else if (a->cgroup_member > 0 &&
+		 vb_noise_cgroup_of(a->cgroup_member, dir, sizeof(dir)) == 0)
+		snprintf(w->cgroup, sizeof(w->cgroup), "%s", dir);
+	if (a->pid > 0)
+		w->pid = a->pid;
+	/* What the backend named replaces the engine's guess. */
+	if (w->cgroup[0] || w->pid > 0)
+		w->children = false;
 }
 
 /* ------------------------------------------------------------------ */

@@ -114,6 +114,14 @@ struct vb_noise_where {
 /* Without the backend's word: a VM is the engine's child processes
  * (QEMU), anything else is known from the agent's own accounting. */
 void vb_noise_where_guess(struct vb_noise_where *w, bool vm);
+/* The backend's word (its accounting() hook, plugin.h) over the guess: a
+ * cgroup, a member's cgroup, a process. */
+struct vb_env_accounting;
+void vb_noise_where_from(struct vb_noise_where *w,
+			 const struct vb_env_accounting *a);
+/* The cgroup directory of process pid that counts its CPU time: the v1
+ * cpuacct one, else the v2 one. 0, or -ENOENT. */
+int vb_noise_cgroup_of(pid_t pid, char *dir, size_t n);
 
 struct vb_noise_snap;
 /* A snapshot now. Never NULL; what cannot be read is marked unknown. */

@@ -9,7 +9,9 @@
 #include "config.h"
 
 #include <check.h>
+#include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,6 +19,7 @@
 #include "engine/adaptive.h"
 #include "engine/journal.h"
 #include "engine/noise.h"
+#include "virtbench/plugin.h"
 
 START_TEST(test_parse_stat)
 {
@@ -240,6 +243,29 @@ START_TEST(test_predict)
 }
 END_TEST
 
+/* Our own cgroup that counts CPU time (every Linux has one: the root's at
+ * worst), and a backend's word over the guess. */
+START_TEST(test_cgroup_of)
+{
+	struct vb_env_accounting a = { .cgroup_member = getpid() };
+	struct vb_noise_where w;
+	char dir[4096], path[4200];
+
+	if (vb_noise_cgroup_of(getpid(), dir, sizeof(dir)) < 0)
+		return; /* no cgroup file system mounted here */
+	snprintf(path, sizeof(path), "%s/cpuacct.usage", dir);
+	if (access(path, R_OK) < 0)
+		snprintf(path, sizeof(path), "%s/cpu.stat", dir);
+	ck_assert_msg(access(path, R_OK) == 0, "%s", path);
+	vb_noise_where_guess(&w, true);
+	ck_assert(w.children && w.vm);
+	vb_noise_where_from(&w, &a);
+	ck_assert_str_eq(w.cgroup, dir);
+	ck_assert(!w.children);
+	ck_assert_int_eq(vb_noise_cgroup_of(0, dir, sizeof(dir)), -ENOENT);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("noise");
@@ -254,6 +280,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_half_width);
 	tcase_add_test(tc, test_decide);
 	tcase_add_test(tc, test_predict);
+	tcase_add_test(tc, test_cgroup_of);
 	suite_add_tcase(s, tc);
 	return s;
 }
