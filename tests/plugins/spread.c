@@ -134,8 +134,7 @@ static const struct vb_workload_ops spread_ops = {
 };
 
 static const struct vb_plugin_info spread_info = {
-	.abi_major = VB_PLUGIN_ABI_MAJOR,
-	.abi_minor = VB_PLUGIN_ABI_MINOR,
+	VB_PLUGIN_ABI,
 	.kind = VB_PLUGIN_WORKLOAD,
 	.name = "spread",
 	.version = "1.0.0",
