@@ -680,6 +680,24 @@ static void dk_podman_ulimits(struct dk_state *s)
 		 (unsigned long long)np.rlim_max);
 }
 
+/* podman's rm -f first sends SIGTERM and waits 10 s, which the bundle's
+ * sleep as PID 1 ignores; -t 0 kills at once, as docker's rm -f does
+ * (docker has no -t). Returns how many arguments it put in argv. */
+static size_t dk_rm_argv(const struct dk_state *s, const char **argv)
+{
+	size_t n = 0;
+
+	argv[n++] = s->o->engine;
+	argv[n++] = "rm";
+	argv[n++] = "-f";
+	argv[n++] = "--volumes";
+	if (s->podman) {
+		argv[n++] = "-t";
+		argv[n++] = "0";
+	}
+	return n;
+}
+
 /*
  * Containers that a virtbench run left behind when it could not clean up
  * (killed with SIGKILL, power loss): ours by label, named vb-PID-..., and
@@ -690,9 +708,9 @@ static void dk_sweep_stale(struct dk_state *s, struct vb_ctx *ctx)
 	const char *argv[] = { s->o->engine, "ps", "-a", "--filter",
 			       "label=virtbench=1", "--format", "{{.Names}}",
 			       NULL };
-	const char *rm[40] = { s->o->engine, "rm", "-f", "--volumes" };
+	const char *rm[40];
 	char *out = NULL, *save = NULL;
-	size_t n = 4;
+	size_t base = dk_rm_argv(s, rm), n = base;
 	int status;
 
 	if (dk_cmd(ctx, argv, DK_INFO_TIMEOUT, &out, NULL, &status) < 0 ||
@@ -716,11 +734,11 @@ static void dk_sweep_stale(struct dk_state *s, struct vb_ctx *ctx)
 		rm[n++] = name;
 	}
 	rm[n] = NULL;
-	if (n > 4) {
+	if (n > base) {
 		vb_log(ctx, VB_LOG_WARN,
 		       "removing %zu container(s) left by virtbench runs that "
-		       "no longer exist (%s%s)", n - 4, rm[4],
-		       n > 5 ? ", ..." : "");
+		       "no longer exist (%s%s)", n - base, rm[base],
+		       n > base + 1 ? ", ..." : "");
 		dk_cmd_sure(rm, DK_RM_TIMEOUT, NULL, NULL, &status);
 	}
 	free(out);
@@ -843,10 +861,12 @@ static void dk_make_name(struct dk_state *s, const char *label)
 
 static void dk_remove(struct dk_state *s, const char *name)
 {
-	const char *argv[] = { s->o->engine, "rm", "-f", "--volumes", name,
-			       NULL };
+	const char *argv[8];
+	size_t n = dk_rm_argv(s, argv);
 	int status;
 
+	argv[n++] = name;
+	argv[n] = NULL;
 	dk_cmd_sure(argv, DK_RM_TIMEOUT, NULL, NULL, &status);
 }
 
