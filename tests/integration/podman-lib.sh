@@ -14,8 +14,7 @@ fi
 : "${VIRTBENCH_SRCDIR:?run through make check}"
 VB=$VIRTBENCH_BUILDDIR/cli/virtbench
 
-PODMAN_BIN=$(command -v podman 2>/dev/null)
-if [ -z "$PODMAN_BIN" ]; then
+if ! command -v podman >/dev/null 2>&1; then
 	echo "SKIP: podman not installed (scripts/install-deps)"
 	exit 77
 fi
@@ -27,7 +26,6 @@ fi
 T=$(mktemp -d "${TMPDIR:-/tmp}/vb-podman-test.XXXXXX")
 export XDG_CACHE_HOME="$T/cache"
 P=$T/podman
-mkdir -p "$P" "$T/bin"
 # Containers go under a cgroup of the test's own, not libpod_parent.
 CGPARENT=vb-podman-test-$$
 VB_PID=
@@ -35,26 +33,10 @@ VB_PIDS=
 VAR_LIB_CONTAINERS_BEFORE=no
 [ -e /var/lib/containers ] && VAR_LIB_CONTAINERS_BEFORE=yes
 
-# The engine the backend runs: podman with the private store's flags.
-# c/image writes its blob-info cache to /var/lib/containers/cache for root
-# whatever the store (podman 4.3 has no flag for it), so a copy into the
-# store (import, pull, load) runs in a mount namespace whose /var/lib is
-# an empty tmpfs.
-cat >"$T/bin/podman" <<'WRAP'
-#!/bin/sh
-P=@P@
-flags="--root $P/root --runroot $P/run --tmpdir $P/tmp --volumepath $P/volumes
-	--network-config-dir $P/net --cgroup-manager cgroupfs --events-backend file"
-case "${1:-}" in
-import | pull | load)
-	exec unshare -m --propagation private sh -c \
-		'mount -t tmpfs vb-no-var-lib /var/lib && exec "$@"' sh @PODMAN@ $flags "$@" ;;
-esac
-exec @PODMAN@ $flags "$@"
-WRAP
-sed -i "s|@P@|$P|; s|@PODMAN@|$PODMAN_BIN|g" "$T/bin/podman"
-chmod +x "$T/bin/podman"
-PODMAN=$T/bin/podman
+# The engine the backend runs: podman with the private store's flags
+# (scripts/podman-private, which also keeps c/image's blob-info cache out
+# of /var/lib/containers).
+PODMAN=$("$VIRTBENCH_SRCDIR/scripts/podman-private" "$P") || exit 1
 
 fail() {
 	echo "FAIL: $*" >&2
