@@ -5,7 +5,8 @@
 # engine opens a fresh one and retries (retries = 1), every repetition ends
 # ok, nothing is left. And what a dead run left (a payload cgroup with a
 # process still in it, named after a pid that no longer exists) is killed
-# and removed by the next run, with a warning naming it.
+# and removed by the next run, with a warning naming it. An agent killed
+# by the container's memory limit is reported as an OOM kill.
 . "${VIRTBENCH_SRCDIR:?run through make check}/tests/integration/lxc-lib.sh"
 
 cat >"$T/kill.cfg" <<'CFG'
@@ -66,4 +67,25 @@ done
 kill -0 "$orphan" 2>/dev/null && fail "the process in the stale cgroup still runs"
 wait "$orphan" 2>/dev/null
 assert_nothing_left "$dead" "stale cgroups of a dead run"
+
+# The OOM killer of the container's memory limit, named as such: fileio's
+# files on a host tmpfs (workdir_host under /dev/shm) are charged to the
+# container and cannot be reclaimed.
+if [ -d /dev/shm ] && [ "$(stat -f -c %T /dev/shm)" = tmpfs ]; then
+	shm=$(mktemp -d /dev/shm/vb-lxc-test.XXXXXX)
+	cat >"$T/oom.cfg" <<CFG
+name = "lxc-oom";
+repetitions = 1;
+backends = ( { plugin = "lxc"; workdir_host = "$shm"; } );
+configs = ( { name = "1cpu-64m"; cpus = 1; memory = "64M"; } );
+workloads = ( { plugin = "fileio-rndrw"; total_size = "128M"; files = 2;
+                block_size = "16K"; events = 100; threads = 1; } );
+CFG
+	vb_run oom run -o "$T/out-oom" "$T/oom.cfg"
+	rm -rf "$shm"
+	[ "$VB_RC" -eq 1 ] || fail "OOM: exit $VB_RC, expected 1"
+	grep -q 'killed by the OOM killer: the workload needs more than 64 MiB (memory.oom_control\|killed by the OOM killer: the workload needs more than 64 MiB (memory.events' \
+		"$T/oom.err" || fail "the OOM kill was not named"
+	assert_nothing_left "$VB_PID" "after the OOM kill"
+fi
 echo "PASS"
