@@ -11,7 +11,7 @@ name = "lxc-interrupt";
 repetitions = 50;
 backends = ( { plugin = "lxc"; } );
 configs = ( { name = "1cpu-256m"; cpus = 1; memory = "256M"; } );
-workloads = ( { plugin = "cpu-prime"; max_prime = 20000; events = 0; time = "5s"; } );
+workloads = ( { plugin = "cpu-prime"; max_prime = 30011; events = 0; time = "5s"; } );
 CFG
 
 vb_start interrupt run -o "$T/out" "$T/long.cfg"

@@ -14,7 +14,7 @@ name = "lxc-killed";
 repetitions = 3;
 backends = ( { plugin = "lxc"; } );
 configs = ( { name = "1cpu-256m"; cpus = 1; memory = "256M"; } );
-workloads = ( { plugin = "cpu-prime"; max_prime = 20000; events = 0; time = "2s"; } );
+workloads = ( { plugin = "cpu-prime"; max_prime = 30011; events = 0; time = "2s"; } );
 CFG
 
 # A leftover of a dead run: our naming, a pid that is gone, a process in it.

@@ -12,7 +12,7 @@ repetitions = 2;
 backends = ( { plugin = "docker"; name = "podman"; engine = "$PODMAN";
                extra_args = [ "--cgroup-parent=/$CGPARENT" ]; } );
 configs = ( { name = "1cpu-256m"; cpus = 1; memory = "256M"; } );
-workloads = ( { plugin = "cpu-prime"; max_prime = 20000; events = 0; time = "2s"; } );
+workloads = ( { plugin = "cpu-prime"; max_prime = 30011; events = 0; time = "2s"; } );
 CFG
 
 running() {
