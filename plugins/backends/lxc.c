@@ -11,11 +11,12 @@
  * CAP_SYS_ADMIN dropped), so the agent's probe reads the very limits the
  * kernel applies and the payload cannot raise them.
  *
- * `lxc-start -F` runs in the foreground as the engine's child, and the
- * container's init is busybox `cat` reading a pipe whose write end only
- * the engine holds: when the engine closes it, or dies in any way (even
- * by SIGKILL), init reads end of file and exits, the container stops and
- * LXC removes its cgroups. Agent requests are `lxc-attach`, which passes
+ * `lxc-start -F` runs in the foreground as the engine's child
+ * (vb_proc_spawn with VB_PROC_STDIN_PIPE), and the container's init is
+ * busybox `cat` reading that pipe, whose write end only the engine holds:
+ * when the engine closes it, or dies in any way (even by SIGKILL), init
+ * reads end of file and exits, the container stops and LXC removes its
+ * cgroups. Agent requests are `lxc-attach`, which passes
  * the exit status through. What a dead run still left (cgroups of a
  * monitor that was killed, state directories) is removed by the next
  * run's create().
@@ -32,7 +33,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/close_range.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -94,6 +94,7 @@ struct lx_state {
 	const struct lx_opts *o;
 	bool v2;              /* unified cgroup hierarchy */
 	bool memsw;           /* v1 swap accounting: memsw limit too */
+	bool setpriv;         /* util-linux setpriv, to clear the pdeath signal */
 	char version[64];     /* "lxc 5.0.2" */
 	const char *bundle_dir;
 	const char *bargv[8]; /* agent argv prefix inside the container */
@@ -107,8 +108,7 @@ struct lx_state {
 	char dir[PATH_MAX + 140];  /* top/NAME.d: config, scratch */
 	char log[PATH_MAX + 300];  /* LXC's log */
 	off_t log_off;             /* its size when this environment started */
-	pid_t start_pid;           /* lxc-start -F; 0: not running */
-	int stdin_w;               /* write end of init's stdin; -1 */
+	struct vb_child *start;    /* lxc-start -F; init's stdin is its pipe */
 	pid_t init_pid;
 	char cg_memory[PATH_MAX];  /* host paths of the payload's cgroups */
 	char cg_cpu[PATH_MAX];
@@ -271,74 +271,6 @@ static int lx_rm_one(const char *path, const struct stat *st, int type,
 static void lx_rm_rf(const char *path)
 {
 	nftw(path, lx_rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
-}
-
-/*
- * LOCAL until the SDK has it (the sdk branch adds vb_proc_spawn() with
- * VB_PROC_STDIN_PIPE, which is this): start argv in its own process group
- * with stdin a pipe whose write end (*stdin_w, close-on-exec) stays with
- * the engine, stdout and stderr to log_fd. No PR_SET_PDEATHSIG on
- * purpose: killing lxc-start leaves its cgroups behind, while the end of
- * file on init's stdin stops the container the clean way.
- */
-static int lx_spawn(const char *const *argv, int log_fd, pid_t *pid_out,
-		    int *stdin_w)
-{
-	int in[2], ep[2], e = 0;
-	ssize_t r;
-	pid_t pid;
-
-	if (pipe2(in, O_CLOEXEC) < 0)
-		return -errno;
-	if (pipe2(ep, O_CLOEXEC) < 0) {
-		e = -errno;
-		close(in[0]);
-		close(in[1]);
-		return e;
-	}
-	pid = fork();
-	if (pid < 0) {
-		e = -errno;
-		close(in[0]);
-		close(in[1]);
-		close(ep[0]);
-		close(ep[1]);
-		return e;
-	}
-	if (pid == 0) {
-		int nul = open("/dev/null", O_RDWR);
-
-		setpgid(0, 0);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGPIPE, SIG_DFL);
-		dup2(in[0], STDIN_FILENO);
-		dup2(log_fd >= 0 ? log_fd : nul, STDOUT_FILENO);
-		dup2(log_fd >= 0 ? log_fd : nul, STDERR_FILENO);
-		/* Nothing of the engine's but 0, 1 and 2 (LXC warns about
-		 * each inherited descriptor). */
-		close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
-		execvp(argv[0], (char *const *)argv);
-		e = errno;
-		if (write(ep[1], &e, sizeof(e)) < 0)
-			_exit(127);
-		_exit(127);
-	}
-	setpgid(pid, pid);
-	close(in[0]);
-	close(ep[1]);
-	while ((r = read(ep[0], &e, sizeof(e))) < 0 && errno == EINTR)
-		;
-	close(ep[0]);
-	if (r == (ssize_t)sizeof(e)) {
-		close(in[1]);
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-			;
-		return -e;
-	}
-	*pid_out = pid;
-	*stdin_w = in[1];
-	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -932,7 +864,6 @@ static int lx_create(struct vb_ctx *ctx, const void *opts, void **state)
 	if (!s)
 		return -ENOMEM;
 	s->o = o;
-	s->stdin_w = -1;
 	if (geteuid() != 0) {
 		err = VB_ERROR(ctx, -EPERM,
 			       "the lxc backend runs privileged containers and "
@@ -964,6 +895,12 @@ static int lx_create(struct vb_ctx *ctx, const void *opts, void **state)
 			       "start without LXC's common config)",
 			       o->include, strerror(errno));
 		goto fail;
+	}
+	{
+		const char *sargv[] = { "setpriv", "--version", NULL };
+
+		s->setpriv = lx_cmd(ctx, sargv, LX_INFO_TIMEOUT, NULL, NULL, 0,
+				    &status) == 0 && status == 0;
 	}
 	s->v2 = access("/sys/fs/cgroup/cgroup.controllers", R_OK) == 0;
 	s->memsw = !s->v2 &&
@@ -1182,51 +1119,29 @@ static bool lx_init_alive(const struct lx_state *s)
 }
 
 /* Reaps lxc-start if it ended; true while it runs. */
-static bool lx_start_alive(struct lx_state *s, int *status)
+static bool lx_start_alive(struct lx_state *s, struct vb_ctx *ctx, int *status)
 {
-	int st;
-	pid_t r;
-
-	if (s->start_pid <= 0)
-		return false;
-	r = waitpid(s->start_pid, &st, WNOHANG);
-	if (r == s->start_pid || (r < 0 && errno == ECHILD)) {
-		if (status)
-			*status = r == s->start_pid && WIFEXITED(st)
-					  ? WEXITSTATUS(st) : -1;
-		s->start_pid = 0;
-		return false;
-	}
-	return true;
+	return s->start && vb_proc_wait(ctx, s->start, 0, status) != 0;
 }
 
 /*
  * Stops the current container and removes everything it had: closing
- * init's stdin stops it the clean way; what still runs after the grace
- * time is killed, by the payload's cgroups and by lxc-start's process
- * group. Runs to its end even after Ctrl-C: it uses no child process.
+ * init's stdin stops it the clean way (vb_proc_stop() closes it first,
+ * and LXC's monitor passes the SIGTERM that follows on to init, which is
+ * ending anyway); what still runs after the grace time is killed, by
+ * lxc-start's process group and the payload's cgroups. Runs to its end
+ * even after Ctrl-C.
  */
-static void lx_teardown(struct lx_state *s)
+static void lx_teardown(struct lx_state *s, struct vb_ctx *ctx)
 {
-	uint64_t until;
-
 	if (!s->name[0])
 		return;
-	if (s->stdin_w >= 0) {
-		close(s->stdin_w);
-		s->stdin_w = -1;
+	if (s->start) {
+		vb_proc_stop(ctx, s->start, LX_STOP_GRACE, NULL);
+		s->start = NULL;
 	}
-	until = vb_now_ns() + (uint64_t)(LX_STOP_GRACE * 1e9);
-	while (lx_start_alive(s, NULL) && vb_now_ns() < until)
-		lx_sleep_ms(10);
-	if (lx_start_alive(s, NULL)) {
-		lx_cgroup_sweep(s->v2, s->name, NULL, 0);
-		kill(-s->start_pid, SIGKILL);
-		while (waitpid(s->start_pid, NULL, 0) < 0 && errno == EINTR)
-			;
-		s->start_pid = 0;
-	}
-	/* Empty cgroups when lxc-start had to be killed; lxc.pivot always. */
+	/* Processes lxc-start could not stop, and the cgroups LXC leaves
+	 * when it was killed; lxc.pivot always. */
 	lx_cgroup_sweep(s->v2, s->name, NULL, 0);
 	if (s->dir[0])
 		lx_rm_rf(s->dir);
@@ -1248,13 +1163,13 @@ static int lx_wait_running(struct lx_state *s, struct vb_ctx *ctx)
 
 	for (;;) {
 		err = lx_cmd(ctx, argv, 5, NULL, NULL, 0, &status);
-		if (err == 0 && status == 0 && lx_start_alive(s, NULL))
+		if (err == 0 && status == 0 && lx_start_alive(s, ctx, NULL))
 			return 0;
 		if (err == -EINTR || vb_interrupted(ctx))
 			return VB_ERROR(ctx, -EINTR, "interrupted");
 		if (err < 0 && err != -ETIMEDOUT)
 			return VB_ERROR(ctx, err, "lxc-wait: %s", strerror(-err));
-		if (!lx_start_alive(s, &status)) {
+		if (!lx_start_alive(s, ctx, &status)) {
 			lx_log_error(s, why, sizeof(why));
 			return VB_ERROR(ctx, -EIO,
 					"lxc-start (container %s) ended at "
@@ -1299,13 +1214,17 @@ static int lx_open(void *state, struct vb_ctx *ctx,
 	struct lx_state *s = state;
 	char conf[PATH_MAX + 200], scratch[PATH_MAX + 200], note[256];
 	char cwd[PATH_MAX];
-	const char *argv[] = { "lxc-start", "-P", s->top, "-n", NULL, "-f",
-			       conf, "-F", NULL };
+	/* setpriv --pdeathsig clear: a child of the process runner would
+	 * be SIGKILLed with the engine, and a killed lxc-start leaves its
+	 * cgroups behind; the end of init's stdin stops it cleanly instead. */
+	const char *argv[] = { "setpriv", "--pdeathsig", "clear", "lxc-start",
+			       "-P", s->top, "-n", NULL, "-f", conf, "-F", NULL };
+	struct vb_proc p = VB_PROC_INIT;
 	int err, logfd;
 
-	lx_teardown(s); /* a previous cell's, if never closed */
+	lx_teardown(s, ctx); /* a previous cell's, if never closed */
 	lx_make_name(s, spec->label);
-	argv[4] = s->name;
+	argv[7] = s->name;
 	snprintf(s->dir, sizeof(s->dir), "%s/%s.d", s->top, s->name);
 	if (mkdir(s->dir, 0700) < 0) {
 		err = VB_ERROR(ctx, -errno, "mkdir %s: %s", s->dir,
@@ -1342,7 +1261,12 @@ static int lx_open(void *state, struct vb_ctx *ctx,
 
 	logfd = open(s->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	s->log_off = logfd >= 0 ? lseek(logfd, 0, SEEK_END) : 0;
-	err = lx_spawn(argv, logfd, &s->start_pid, &s->stdin_w);
+	p.argv = s->setpriv ? argv : argv + 3;
+	p.log_fd = logfd;
+	/* Init's stdin: a pipe only the engine holds (see the top). Looking
+	 * at whether it still runs must say so even after Ctrl-C. */
+	p.flags = VB_PROC_STDIN_PIPE | VB_PROC_UNINTERRUPTIBLE;
+	err = vb_proc_spawn(ctx, &p, &s->start);
 	if (logfd >= 0)
 		close(logfd);
 	if (err < 0) {
@@ -1369,7 +1293,7 @@ static int lx_open(void *state, struct vb_ctx *ctx,
 	vb_env_fact(ctx, "rootfs", s->rootfs);
 	return 0;
 fail:
-	lx_teardown(s);
+	lx_teardown(s, ctx);
 	return err;
 }
 
@@ -1431,7 +1355,7 @@ static int lx_exec(void *state, struct vb_ctx *ctx, const struct vb_exec *ex,
 	if (err == -ETIMEDOUT || err == -EINTR) {
 		/* Killing lxc-attach can leave the agent running inside:
 		 * the container goes, the engine opens a fresh one. */
-		lx_teardown(s);
+		lx_teardown(s, ctx);
 		return err;
 	}
 	if (err < 0)
@@ -1443,24 +1367,22 @@ static int lx_exec(void *state, struct vb_ctx *ctx, const struct vb_exec *ex,
 	/* No answer: killed by the memory limit, or the container gone? */
 	oom = lx_oom_kills(s);
 	if (s->oom_base >= 0 && oom > s->oom_base) {
-		char lim[32];
+		char why[256];
 
-		snprintf(lim, sizeof(lim), "%lld MiB",
-			 (long long)(s->memory >> 20));
-		s->oom_base = oom;
-		/* LOCAL until the SDK's vb_oom_killed() names it. */
-		return VB_ERROR(ctx, -ENOMEM,
-				"killed by the OOM killer: the workload needs "
-				"more than %s (%s of container %s: oom_kill %lld)",
-				lim, s->v2 ? "memory.events" : "memory.oom_control",
-				name, oom);
+		snprintf(why, sizeof(why), "%s of container %s: oom_kill %lld",
+			 s->v2 ? "memory.events" : "memory.oom_control", name,
+			 oom);
+		/* A fresh container for the next repetition: the one that hit
+		 * its limit may still be full (files on a tmpfs). */
+		lx_teardown(s, ctx);
+		return vb_oom_killed(ctx, s->memory, why);
 	}
-	for (int i = 0; i < 5 && lx_start_alive(s, NULL) &&
+	for (int i = 0; i < 5 && lx_start_alive(s, ctx, NULL) &&
 			*exit_status >= 128 && lx_init_alive(s);
 	     i++)
 		lx_sleep_ms(100); /* a killed container takes a moment */
-	if (!lx_start_alive(s, NULL) || !lx_init_alive(s)) {
-		lx_teardown(s);
+	if (!lx_start_alive(s, ctx, NULL) || !lx_init_alive(s)) {
+		lx_teardown(s, ctx);
 		return VB_ERROR(ctx, -EPIPE,
 				"container %s stopped during the request "
 				"(lxc-attach exit status %d)", name,
@@ -1484,9 +1406,8 @@ static int lx_drop_caches(void *state, struct vb_ctx *ctx)
 
 static int lx_close(void *state, struct vb_ctx *ctx)
 {
-	(void)ctx;
 	if (state)
-		lx_teardown(state);
+		lx_teardown(state, ctx);
 	return 0;
 }
 
@@ -1495,7 +1416,7 @@ static void lx_destroy(void *state)
 	struct lx_state *s = state;
 
 	if (s)
-		lx_teardown(s);
+		lx_teardown(s, NULL); /* close() normally did it already */
 	lx_free(s);
 }
 
@@ -1511,8 +1432,7 @@ static const struct vb_backend_ops lx_ops = {
 };
 
 static const struct vb_plugin_info lx_info = {
-	.abi_major = VB_PLUGIN_ABI_MAJOR,
-	.abi_minor = VB_PLUGIN_ABI_MINOR,
+	VB_PLUGIN_ABI,
 	.kind = VB_PLUGIN_BACKEND,
 	.name = "lxc",
 	.version = "1.0.0",
