@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <jansson.h>
 
@@ -89,6 +90,7 @@ struct vb_agroup {
 	int *failed_reps;
 	char **failed_errors;
 	int order[4];           /* sort keys: workload, params rank, backend, config */
+	char *hosts;            /* hosts its rows ran on, ','-joined; NULL: unknown */
 };
 
 /* One (group, metric): the sample the statistics are computed over. */
@@ -174,5 +176,19 @@ int vb_analyze(const char *dir, int *violations);
 int vb_plot(const char *dir);
 /* Write report.md from everything in dir. */
 int vb_report(const char *dir);
+
+/* ------------------------------------------------------------------ */
+/* Hosts (analysis/hosts.c): results from several machines              */
+/* ------------------------------------------------------------------ */
+
+/* Add host (a runs.csv `host`; "" is ignored) to the ','-joined set. */
+void vb_hosts_note(char **hosts, const char *host);
+/* May cell group g be compared with the baseline's group? Only when both
+ * ran on the same one host (or shard_by = "environment" said so). */
+bool vb_hosts_comparable(const struct vb_analysis *a,
+			 const struct vb_agroup *g,
+			 const struct vb_agroup *base);
+/* The report's Hosts section, for a directory merged from shards. */
+void vb_report_hosts(FILE *f, const struct vb_analysis *a);
 
 #endif /* VIRTBENCH_ANALYSIS_H */

@@ -872,6 +872,7 @@ int vb_report(const char *dir)
 	if (a->nthr)
 		fprintf(f, "**Thresholds: %d of %zu violated.**\n\n", a->violations, a->nthr);
 	section_host(f, a);
+	vb_report_hosts(f, a);
 	section_matrix(f, a);
 	section_verify(f, a, &vt);
 	section_warnings(f, a, &vt);

@@ -577,6 +577,7 @@ static int load_runs(struct vb_analysis *a)
 		g = group_get(a, r[VB_RC_BACKEND], r[VB_RC_CONFIG],
 			      r[VB_RC_WORKLOAD], r[VB_RC_PARAMS]);
 		gi = (size_t)(g - a->groups);
+		vb_hosts_note(&g->hosts, r[VB_RC_HOST]);
 		if (parse_double(r[VB_RC_CPUS], &v))
 			g->cpus = (int)v;
 		if (parse_double(r[VB_RC_MEMORY], &v))
@@ -671,7 +672,8 @@ static void compare(struct vb_analysis *a)
 			continue;
 		b = vb_analysis_find(a, a->baseline, g->config, g->workload,
 				     g->params, c->metric);
-		if (!b || b->n == 0 || c->n == 0)
+		if (!b || b->n == 0 || c->n == 0 ||
+		    !vb_hosts_comparable(a, g, b->group))
 			continue;
 		a->cmp = xrealloc(a->cmp, (a->ncmp + 1) * sizeof(*a->cmp));
 		m = &a->cmp[a->ncmp++];
@@ -699,7 +701,8 @@ static void check_thresholds(struct vb_analysis *a)
 				continue;
 			b = vb_analysis_find(a, t->th.baseline, g->config, g->workload,
 					     g->params, c->metric);
-			if (!b || !b->n || !c->n || b->st.mean == 0)
+			if (!b || !b->n || !c->n || b->st.mean == 0 ||
+			    !vb_hosts_comparable(a, g, b->group))
 				continue;
 			t->ncells++;
 			ok = vb_threshold_holds(&t->th, c->st.mean / b->st.mean);
@@ -786,6 +789,7 @@ void vb_analysis_free(struct vb_analysis *a)
 		free(g->params);
 		free(g->verdict);
 		free(g->facts);
+		free(g->hosts);
 		for (size_t k = 0; k < g->nfailed; k++)
 			free(g->failed_errors[k]);
 		free(g->failed_errors);

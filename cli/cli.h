@@ -8,6 +8,7 @@
 #define VB_CLI_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* Exit statuses (DESIGN §8). */
 enum {
@@ -35,9 +36,10 @@ int vb_cmd_plugins(const struct vb_cli *cli, int argc, char **argv);
 int vb_cmd_probe(const struct vb_cli *cli, int argc, char **argv);
 int vb_cmd_plot(const struct vb_cli *cli, int argc, char **argv);
 int vb_cmd_report(const struct vb_cli *cli, int argc, char **argv);
+int vb_cmd_slurm(const struct vb_cli *cli, int argc, char **argv);
 
 extern const char vb_usage_run[], vb_usage_check[], vb_usage_plugins[],
-	vb_usage_probe[], vb_usage_plot[], vb_usage_report[];
+	vb_usage_probe[], vb_usage_plot[], vb_usage_report[], vb_usage_slurm[];
 
 /* Print usage on stderr and return VB_EXIT_USAGE. */
 int vb_usage_error(const char *usage);
@@ -50,5 +52,25 @@ int vb_usage_error(const char *usage);
  * (DIR unusable).
  */
 int vb_cli_analyse(const char *dir, bool plots, bool report);
+
+/* Shards (cli/cmd-slurm.c, docs/scale-out.md). */
+struct vb_run_opts;
+struct vb_experiment;
+struct vb_cell;
+/*
+ * `run --shard K/N` (text, or NULL without it): check it against the
+ * experiment and DIR's plan, and point o at DIR/shards/K with the shard.
+ * Without --shard, refuse a DIR that is sharded. Returns an exit status.
+ */
+int vb_cli_shard_setup(const struct vb_cli *cli, struct vb_run_opts *o,
+		       const char *text);
+void vb_cli_shard_done(struct vb_run_opts *o);
+/* `check -o DIR` of a sharded DIR: per shard, what is left (stdout). */
+void vb_cli_print_shards(const struct vb_experiment *ex,
+			 const struct vb_cell *cells, size_t ncells,
+			 const char *dir);
+/* Merge DIR's shards before an analysis (0, or an exit status; prints
+ * what went wrong). Nothing to do for a DIR that is not sharded. */
+int vb_cli_merge(const char *dir);
 
 #endif /* VB_CLI_CLI_H */

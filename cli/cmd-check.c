@@ -20,6 +20,8 @@ const char vb_usage_check[] =
 	"time: at most (every repetition to its time limit) and, when DIR\n"
 	"(default results/NAME) holds an earlier run of it, at that run's pace\n"
 	"and what a rerun has left. Environment start-up is not included.\n"
+	"For a sharded DIR (virtbench slurm, run --shard) it shows what each\n"
+	"shard has left and its last Slurm task.\n"
 	"Exit status 0 when valid, 2 with file:line errors otherwise.\n";
 
 static void print_estimate(const struct vb_experiment *ex,
@@ -109,6 +111,8 @@ int vb_cmd_check(const struct vb_cli *cli, int argc, char **argv)
 		printf("\n%zu environments (backend x config), each opened once\n",
 		       ex->nbackends * ex->nconfigs);
 		print_estimate(ex, cells, ncells, outdir);
+		if (outdir)
+			vb_cli_print_shards(ex, cells, ncells, outdir);
 		status = VB_EXIT_OK;
 	}
 	if (cells)

@@ -22,7 +22,9 @@ const char vb_usage_report[] =
 	"usage: virtbench report DIR\n"
 	"\n"
 	"Rebuilds summary.csv/json, comparisons.csv, the charts and report.md\n"
-	"from DIR's results alone. Exit 1 when a threshold is violated.\n";
+	"from DIR's results alone. Exit 1 when a threshold is violated.\n"
+	"A sharded DIR (virtbench slurm, run --shard) has its shards merged\n"
+	"into DIR/runs.csv and environment.json first.\n";
 
 static int analyse(const char *dir, bool plots, bool report)
 {
@@ -76,7 +78,9 @@ int vb_cli_analyse(const char *dir, bool plots, bool report)
 		return VB_EXIT_USAGE;
 	}
 	/* A read-only directory cannot be locked; it is still readable. */
-	status = analyse(dir, plots, report);
+	status = lock >= 0 ? vb_cli_merge(dir) : VB_EXIT_OK;
+	if (status == VB_EXIT_OK)
+		status = analyse(dir, plots, report);
 	vb_results_unlock(lock);
 	return status;
 }

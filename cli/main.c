@@ -20,6 +20,8 @@ static const char main_usage[] =
 	"  probe BACKEND [...]     open one environment and show what it grants\n"
 	"  plot DIR                redraw the charts of a results directory\n"
 	"  report DIR              rebuild summary, comparisons, charts and report\n"
+	"  slurm FILE [-o DIR]     run an experiment as a Slurm job array, one node\n"
+	"                          per shard; again: resubmit what is left\n"
 	"\n"
 	"  --plugin-dir DIRS       colon-separated plugin directories (also\n"
 	"                          VIRTBENCH_PLUGIN_PATH)\n"
@@ -36,6 +38,7 @@ static const struct vb_command commands[] = {
 	{ "probe", vb_cmd_probe, vb_usage_probe },
 	{ "plot", vb_cmd_plot, vb_usage_plot },
 	{ "report", vb_cmd_report, vb_usage_report },
+	{ "slurm", vb_cmd_slurm, vb_usage_slurm },
 };
 
 int vb_usage_error(const char *usage)

@@ -345,13 +345,14 @@ static const char *const *names_get(struct names *nm)
 struct top {
 	char *name;
 	int64_t repetitions, warmup, seed;
-	int order, verify;
+	int order, verify, shard_by;
 	double timeout;
 	char *baseline;
 };
 
 static const char *const order_names[] = { "sequential", "shuffled", NULL };
 static const char *const verify_names[] = { "strict", "warn", NULL };
+static const char *const shard_by_names[] = { "config", "environment", NULL };
 
 static const struct vb_option top_opts[] = {
 	{ .name = "name", .type = VB_OPT_STRING,
@@ -376,13 +377,16 @@ static const struct vb_option top_opts[] = {
 	  .choices = verify_names },
 	{ .name = "baseline", .type = VB_OPT_STRING,
 	  .offset = offsetof(struct top, baseline) },
+	{ .name = "shard_by", .type = VB_OPT_ENUM,
+	  .offset = offsetof(struct top, shard_by), .def = "config",
+	  .choices = shard_by_names },
 	{ .name = NULL },
 };
 
 static const char *const top_keys[] = {
 	"name", "repetitions", "warmup", "order", "seed", "timeout",
 	"verify", "baseline", "backends", "configs", "workloads", "exclude",
-	"thresholds", NULL,
+	"thresholds", "shard_by", "slurm", NULL,
 };
 
 /* ------------------------------------------------------------------ */
@@ -1598,6 +1602,130 @@ static void scan_wide_literals(struct ld *L, const char *file, int depth)
 }
 
 /* ------------------------------------------------------------------ */
+/* The slurm section (virtbench slurm, docs/scale-out.md)               */
+/* ------------------------------------------------------------------ */
+
+static const struct vb_option slurm_opts[] = {
+	{ .name = "partition", .type = VB_OPT_STRING,
+	  .offset = offsetof(struct vb_slurm_settings, partition) },
+	{ .name = "time", .type = VB_OPT_STRING,
+	  .offset = offsetof(struct vb_slurm_settings, time) },
+	{ .name = "account", .type = VB_OPT_STRING,
+	  .offset = offsetof(struct vb_slurm_settings, account) },
+	{ .name = "constraint", .type = VB_OPT_STRING,
+	  .offset = offsetof(struct vb_slurm_settings, constraint) },
+	{ .name = "sbatch_args", .type = VB_OPT_LIST,
+	  .offset = offsetof(struct vb_slurm_settings, sbatch_args) },
+	{ .name = NULL },
+};
+
+static const char *const slurm_keys[] = {
+	"partition", "time", "account", "constraint", "sbatch_args",
+	"shards", NULL,
+};
+
+/* sbatch's --time forms: M, M:S, H:M:S, D-H, D-H:M, D-H:M:S, UNLIMITED. */
+static bool slurm_time_ok(const char *t)
+{
+	int fields = 1;
+	bool day = false, digit = false;
+
+	if (!strcmp(t, "UNLIMITED") || !strcmp(t, "INFINITE"))
+		return true;
+	for (const char *p = t; *p; p++) {
+		if (isdigit((unsigned char)*p)) {
+			digit = true;
+			continue;
+		}
+		if (!digit || (*p != ':' && *p != '-') ||
+		    (*p == '-' && (day || fields > 1)))
+			return false;
+		if (*p == '-')
+			day = true;
+		else
+			fields++;
+		digit = false;
+	}
+	return digit && fields <= 3;
+}
+
+static bool printable(const char *s)
+{
+	for (; s && *s; s++)
+		if ((unsigned char)*s < 0x20)
+			return false;
+	return true;
+}
+
+static void parse_slurm(struct ld *L, const config_setting_t *root)
+{
+	const config_setting_t *s = config_setting_get_member(root, "slurm");
+	struct vb_slurm_settings *st = &L->ex->slurm;
+	char got[600], w[128], dym[200];
+	int n, k;
+
+	if (!s)
+		return;
+	st->line = line_of(s);
+	if (config_setting_type(s) != CONFIG_TYPE_GROUP) {
+		describe(s, got, sizeof(got));
+		report(L, s,
+		       "slurm: wrong type: expected a group { partition = \"...\"; time = \"2:00:00\"; }, got %s",
+		       got);
+		return;
+	}
+	n = config_setting_length(s);
+	for (k = 0; k < n; k++) {
+		const config_setting_t *ms = config_setting_get_elem(s, (unsigned)k);
+		const char *key = config_setting_name(ms);
+		const struct vb_option *o = vb_option_find(slurm_opts, key);
+
+		snprintf(w, sizeof(w), "slurm: %s", key);
+		if (!strcmp(key, "shards")) {
+			if (config_setting_type(ms) != CONFIG_TYPE_INT ||
+			    config_setting_get_int(ms) < 1) {
+				describe(ms, got, sizeof(got));
+				report(L, ms, "%s: expected a number of shards >= 1, got %s",
+				       w, got);
+				continue;
+			}
+			st->shards = config_setting_get_int(ms);
+			continue;
+		}
+		if (!o) {
+			report(L, ms,
+			       "%s: unknown key%s (the slurm section has partition, time, account, constraint, sbatch_args and shards)",
+			       w, did_you_mean(key, slurm_keys, dym, sizeof(dym)));
+			continue;
+		}
+		if (o->type == VB_OPT_LIST &&
+		    (config_setting_type(ms) == CONFIG_TYPE_ARRAY ||
+		     config_setting_type(ms) == CONFIG_TYPE_LIST)) {
+			if (parse_list_value(L, o, st, ms, w, ""))
+				continue;
+		} else if (set_from_setting(L, o, st, ms, w, "")) {
+			continue;
+		}
+		if (o->type == VB_OPT_STRING) {
+			const char *v = *(char **)(void *)((char *)st + o->offset);
+
+			if (!printable(v))
+				report(L, ms, "%s: control characters are not allowed (the value goes into job.sh)", w);
+			else if (!strcmp(key, "time") && !slurm_time_ok(v))
+				report(L, ms,
+				       "%s: '%s' is not a Slurm time limit; expected minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS (e.g. \"2:00:00\")",
+				       w, v);
+		}
+	}
+	for (char **a = st->sbatch_args; a && *a; a++) {
+		if (!printable(*a) || (*a)[0] != '-')
+			report(L, s,
+			       "slurm: sbatch_args: '%s' is not an sbatch option; expected one option per string, e.g. [\"--qos=long\", \"--mem=0\"]",
+			       *a);
+	}
+}
+
+/* ------------------------------------------------------------------ */
 /* Entry point                                                          */
 /* ------------------------------------------------------------------ */
 
@@ -1696,12 +1824,14 @@ int vb_experiment_load(const char *path, const struct vb_registry *reg,
 	ex->seed_given = config_setting_get_member(root, "seed") != NULL;
 	ex->timeout = top.timeout;
 	ex->verify = (enum vb_verify_mode)top.verify;
+	ex->shard_by = (enum vb_shard_by)top.shard_by;
 
 	parse_backends(&L, root);
 	parse_configs(&L, root);
 	parse_workloads(&L, root);
 	parse_excludes(&L, root);
 	parse_thresholds(&L, root);
+	parse_slurm(&L, root);
 
 	if (top.baseline && *top.baseline) {
 		struct names bl = { 0 };
@@ -1779,6 +1909,7 @@ void vb_experiment_free(struct vb_experiment *ex)
 		free(ex->thresholds[i].op);
 	}
 	free(ex->thresholds);
+	vb_opts_free(slurm_opts, &ex->slurm);
 	free(ex->baseline);
 	free(ex->name);
 	free(ex->path);

@@ -15,6 +15,17 @@
 
 enum vb_verify_mode { VB_VERIFY_STRICT = 0, VB_VERIFY_WARN };
 enum vb_order { VB_ORDER_SEQUENTIAL = 0, VB_ORDER_SHUFFLED };
+/* What one shard of a scaled-out run holds (engine/shard.h). */
+enum vb_shard_by { VB_SHARD_BY_CONFIG = 0, VB_SHARD_BY_ENVIRONMENT };
+
+/* slurm = { partition = "..."; time = "2:00:00"; ... }; for `virtbench
+ * slurm` (docs/scale-out.md). NULL/0: not given. */
+struct vb_slurm_settings {
+	char *partition, *time, *account, *constraint;
+	char **sbatch_args;       /* NULL-terminated, or NULL */
+	int shards;               /* 0: one per unit */
+	int line;                 /* of the section, 0 when absent */
+};
 
 struct vb_backend_entry {
 	char *label;              /* `name`, default: the plugin name */
@@ -75,6 +86,8 @@ struct vb_experiment {
 	double timeout;           /* per agent request, seconds; default 3600 */
 	char *baseline;           /* default "bare-metal" when present, else NULL */
 	enum vb_verify_mode verify;
+	enum vb_shard_by shard_by;   /* default: by config */
+	struct vb_slurm_settings slurm;
 	size_t nbackends, nconfigs, nworkloads, nexcludes, nthresholds;
 	struct vb_backend_entry *backends;
 	struct vb_config_entry *configs;

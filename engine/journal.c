@@ -39,6 +39,7 @@ static const char *const run_columns[VB_RC_N] = {
 	[VB_RC_ERROR] = "error",
 	[VB_RC_CONFIG_HASH] = "config_hash",
 	[VB_RC_RECORD] = "record",
+	[VB_RC_HOST] = "host",
 };
 
 static const char *const verify_columns[VB_VC_N] = {
@@ -348,6 +349,7 @@ struct vb_journal {
 	int fd;
 	off_t size;          /* where the next record starts */
 	char *experiment, *config_hash;
+	char host[256];
 };
 
 static void header_text(const struct vb_journal_format *fmt,
@@ -484,6 +486,8 @@ int vb_journal_open(const char *dir, const struct vb_journal_format *fmt,
 	j->fmt = fmt;
 	j->fd = fd;
 	j->size = st.st_size;
+	if (gethostname(j->host, sizeof(j->host) - 1) < 0)
+		j->host[0] = '\0';
 	j->experiment = vb_xstrdup(experiment);
 	j->config_hash = vb_xstrdup(config_hash);
 	*out = j;
@@ -500,9 +504,12 @@ fail_path:
 int vb_journal_append(struct vb_journal *j, const char *const *const *rows,
 		      size_t nrows)
 {
-	struct vb_buf b = VB_BUF_INIT;
-	int rc;
+	return vb_journal_append_records(j, rows, &nrows, 1);
+}
 
+static void add_record(const struct vb_journal *j, struct vb_buf *b,
+		       const char *const *const *rows, size_t nrows)
+{
 	for (size_t r = 0; r < nrows; r++) {
 		for (size_t i = 0; i < j->fmt->ncolumns; i++) {
 			const char *v = rows[r][i];
@@ -517,14 +524,26 @@ int vb_journal_append(struct vb_journal *j, const char *const *const *rows,
 					snprintf(rec, sizeof(rec), "%zu/%zu",
 						 r + 1, nrows);
 					v = rec;
-				}
+				} else if (i == VB_RC_HOST && !v)
+					v = j->host;
 			}
 			if (i)
-				vb_buf_addc(&b, ',');
-			vb_csv_add_field(&b, v);
+				vb_buf_addc(b, ',');
+			vb_csv_add_field(b, v ? v : "");
 		}
-		vb_buf_addc(&b, '\n');
+		vb_buf_addc(b, '\n');
 	}
+}
+
+int vb_journal_append_records(struct vb_journal *j,
+			      const char *const *const *rows,
+			      const size_t *sizes, size_t nrecords)
+{
+	struct vb_buf b = VB_BUF_INIT;
+	int rc;
+
+	for (size_t k = 0; k < nrecords; rows += sizes[k], k++)
+		add_record(j, &b, rows, sizes[k]);
 	/* pwrite at our own end: a short write (ENOSPC) is cut off below,
 	 * and the next record starts where this one should have. */
 	rc = 0;

@@ -44,6 +44,8 @@ enum vb_run_col {
 	VB_RC_ERROR,
 	VB_RC_CONFIG_HASH,  /* the experiment's identity (journal-filled) */
 	VB_RC_RECORD,       /* "k/n": row k of the repetition's n (journal-filled) */
+	VB_RC_HOST,         /* the machine that ran it (journal-filled unless
+	                       given: the merge of shards keeps each row's) */
 	VB_RC_N
 };
 
@@ -136,12 +138,20 @@ int vb_journal_open(const char *dir, const struct vb_journal_format *format,
 
 /*
  * Append one record: nrows rows of format->ncolumns fields each (the
- * journal-owned columns are filled in; pass NULL there). Written with one
- * write() and fsync'ed; on failure (a full disk) the file is cut back to
- * where it was, so nothing half-written stays, and -errno is returned.
+ * journal-owned columns are filled in; pass NULL there — `host`, when
+ * NULL, becomes this machine's name). Written with one write() and
+ * fsync'ed; on failure (a full disk) the file is cut back to where it
+ * was, so nothing half-written stays, and -errno is returned.
  */
 int vb_journal_append(struct vb_journal *j, const char *const *const *rows,
 		      size_t nrows);
+/*
+ * The same for many records at once (the merge of shard journals): record
+ * i is the next sizes[i] rows. One write() and one fsync for all of them.
+ */
+int vb_journal_append_records(struct vb_journal *j,
+			      const char *const *const *rows,
+			      const size_t *sizes, size_t nrecords);
 /* Close; returns the first error of close(). */
 int vb_journal_close(struct vb_journal *j);
 

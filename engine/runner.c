@@ -26,6 +26,7 @@
 #include "engine/experiment.h"
 #include "engine/journal.h"
 #include "engine/matrix.h"
+#include "engine/shard.h"
 #include "engine/verify.h"
 #include "lib/csv.h"
 #include "lib/ctx.h"
@@ -270,6 +271,7 @@ struct backend_rt {
 
 struct run {
 	const struct vb_experiment *ex;
+	const struct vb_shard *shard;   /* NULL: every environment */
 	struct vb_cell *cells;
 	size_t ncells;
 	const char *dir;
@@ -1148,8 +1150,12 @@ static struct group *build_groups(struct run *r, size_t *ngroups)
 			shuffle(gs[gi].items, gs[gi].nitems,
 				sizeof(struct item), &rng);
 	}
-	for (gi = 0; gi < ng; gi++)
+	for (gi = 0; gi < ng; gi++) {
+		/* Another shard's environment: another machine runs it. */
+		if (!vb_shard_owns(r->shard, gs[gi].backend, gs[gi].config))
+			gs[gi].nitems = 0;
 		r->total_items += gs[gi].nitems;
+	}
 	*ngroups = ng;
 	return gs;
 }
@@ -1203,6 +1209,13 @@ int vb_run(struct vb_run_opts *o)
 		goto out;
 	}
 	r.ex = ex;
+	if (o->shard &&
+	    vb_shard_bind(o->shard, ex, r.cells, r.ncells, err, sizeof(err)) < 0) {
+		fprintf(stderr, "virtbench: %s: %s\n", o->experiment, err);
+		status = VB_RUN_USAGE;
+		goto out;
+	}
+	r.shard = o->shard;
 	if (o->outdir)
 		snprintf(dir, sizeof(dir), "%s", o->outdir);
 	else

@@ -15,9 +15,14 @@ enum {
 	VB_RUN_INTERRUPTED = 130,
 };
 
+struct vb_shard;
+
 struct vb_run_opts {
 	const char *experiment;  /* path of the .cfg */
 	const char *outdir;      /* NULL: results/<name> */
+	/* NULL: the whole matrix; else only this shard's environments (the
+	 * caller points outdir at DIR/shards/K; engine/shard.h). */
+	struct vb_shard *shard;
 	const char *plugin_dirs; /* NULL: default search path */
 	char *dir;               /* out: the results directory (malloc'd) */
 };

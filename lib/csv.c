@@ -79,15 +79,18 @@ int vb_csv_parse_record(const char **pp, const char *end, struct vb_strv *fields
 			p++;
 			continue;
 		}
-		if (p < end && *p == '\r')
+		if (p < end && *p == '\r') {
+			/* CRLF, or a lone CR, which ends the record too: at
+			 * the end of the text as well, or a record whole
+			 * before a cut would be incomplete after it. */
 			p++;
-		if (p >= end)
-			goto incomplete_field_done;
-		if (*p == '\n') {
-			p++;
+			if (p < end && *p == '\n')
+				p++;
 			break;
 		}
-		/* A lone CR: take it as the end of the record. */
+		if (p >= end)
+			goto incomplete_field_done;
+		p++; /* '\n' */
 		break;
 	}
 	vb_buf_free(&field);

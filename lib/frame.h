@@ -46,18 +46,34 @@ static inline uint32_t vbq_crc32(const void *buf, size_t len)
  * Answer line: "@@vb<kind> <id> <crc> <text>" where kind is "out" (a
  * stdout line of the agent), "err" (a stderr line) or "end" (text is the
  * exit status) and crc is over "<id> <text>". Returns the length written
- * to buf (always NUL-terminated, text truncated to fit) without '\n'.
+ * to buf (always NUL-terminated) without '\n'.
+ *
+ * The frame must reach the receiver intact, so the text is cut until the
+ * line fits both buf and the receiver's VBQ_LINE_MAX, and loses trailing
+ * '\r's, which the receiver strips as a console's CRLF: a CRC over either
+ * would fail there and drop the line.
  */
 static inline size_t vbq_format_answer(char *buf, size_t n, const char *kind,
 				       unsigned long id, const char *text)
 {
 	char body[VBQ_LINE_MAX];
+	/* "@@vb" kind ' ' crc ' ' body, NUL-terminated in buf and shorter
+	 * than VBQ_LINE_MAX for the receiver */
+	size_t head = 4 + strlen(kind) + 1 + 8 + 1;
+	size_t room = n < VBQ_LINE_MAX ? n : VBQ_LINE_MAX;
 	int blen = snprintf(body, sizeof(body), "%lu %s", id, text);
 
+	if (n == 0)
+		return 0;
 	if (blen < 0)
 		blen = 0;
 	if ((size_t)blen >= sizeof(body))
 		blen = (int)sizeof(body) - 1;
+	if (head + (size_t)blen >= room)
+		blen = room > head + 1 ? (int)(room - head - 1) : 0;
+	while (blen > 0 && body[blen - 1] == '\r')
+		blen--;
+	body[blen] = '\0';
 	int len = snprintf(buf, n, "@@vb%s %08x %s", kind,
 			   (unsigned)vbq_crc32(body, (size_t)blen), body);
 	if (len < 0)

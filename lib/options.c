@@ -385,22 +385,35 @@ static int list_set_joined(const struct vb_option *o, void *block,
 	return rc;
 }
 
+/* A range edge as an int64_t: a table may write INT64_MAX as a double,
+ * which rounds up to 2^63, one past what converts. */
+static int64_t edge_i64(double v)
+{
+	if (v != v)
+		return 0;
+	if (v >= 9223372036854775808.0)
+		return INT64_MAX;
+	if (v < -9223372036854775808.0)
+		return INT64_MIN;
+	return (int64_t)v;
+}
+
 static void describe_range(const struct vb_option *o, char *buf, size_t n)
 {
 	char lo[64], hi[64];
 
 	switch (o->type) {
 	case VB_OPT_SIZE:
-		vb_format_size((int64_t)o->min, lo, sizeof(lo));
-		vb_format_size((int64_t)o->max, hi, sizeof(hi));
+		vb_format_size(edge_i64(o->min), lo, sizeof(lo));
+		vb_format_size(edge_i64(o->max), hi, sizeof(hi));
 		break;
 	case VB_OPT_DURATION:
 		format_duration(o->min, lo, sizeof(lo));
 		format_duration(o->max, hi, sizeof(hi));
 		break;
 	case VB_OPT_INT:
-		snprintf(lo, sizeof(lo), "%" PRId64, (int64_t)o->min);
-		snprintf(hi, sizeof(hi), "%" PRId64, (int64_t)o->max);
+		snprintf(lo, sizeof(lo), "%" PRId64, edge_i64(o->min));
+		snprintf(hi, sizeof(hi), "%" PRId64, edge_i64(o->max));
 		break;
 	default:
 		format_double(o->min, lo, sizeof(lo));

@@ -2,6 +2,9 @@
 /* Parsing of the agent's protocol lines (docs/agent-protocol.md). */
 #include "config.h"
 
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,6 +31,23 @@ static size_t copy_word(const char **p, char *out, size_t n)
 	if (**p == ' ')
 		(*p)++;
 	return len;
+}
+
+/* An exit status or an errno, which the engine keeps in an int: a decimal
+ * integer in range, ended by a space or the end of the line. */
+static bool int_field(const char **p, double *num)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(*p, &end, 10);
+	if (end == *p || errno == ERANGE || v < INT_MIN || v > INT_MAX ||
+	    (*end && !isspace((unsigned char)*end)))
+		return false;
+	*num = (double)v;
+	*p = end;
+	return true;
 }
 
 enum vb_line_kind vb_line_parse(const char *line, struct vb_line *out)
@@ -61,17 +81,14 @@ enum vb_line_kind vb_line_parse(const char *line, struct vb_line *out)
 		snprintf(out->value, sizeof(out->value), "%s", p);
 		break;
 	case VB_LINE_ERROR:
-		out->num = strtod(p, &end);
-		if (end == p)
+		if (!int_field(&p, &out->num))
 			return out->kind = VB_LINE_NONE;
-		p = end;
 		while (*p == ' ')
 			p++;
 		snprintf(out->value, sizeof(out->value), "%s", p);
 		break;
 	case VB_LINE_DONE:
-		out->num = strtod(p, &end);
-		if (end == p)
+		if (!int_field(&p, &out->num))
 			return out->kind = VB_LINE_NONE;
 		break;
 	case VB_LINE_NONE:

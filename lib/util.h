@@ -58,7 +58,7 @@ void vb_buf_add(struct vb_buf *b, const char *s);
 void vb_buf_addn(struct vb_buf *b, const char *s, size_t n);
 void vb_buf_addc(struct vb_buf *b, char c);
 void vb_buf_addf(struct vb_buf *b, const char *fmt, ...) VB_PRINTF(2, 3);
-void vb_buf_vaddf(struct vb_buf *b, const char *fmt, va_list ap);
+void vb_buf_vaddf(struct vb_buf *b, const char *fmt, va_list ap) VB_PRINTF(2, 0);
 /* The text so far; "" (never NULL) when nothing was added. */
 const char *vb_buf_str(const struct vb_buf *b);
 /* Empty it, keeping the memory. */

@@ -224,6 +224,24 @@ static const struct {
 	{ "unknown config key",
 	  B "configs = ( { name = \"c1\"; cpu = 1; memory = \"1G\"; } );\n" W, 2,
 	  "configs[0]: cpu: unknown key; did you mean 'cpus'?" },
+	{ "unknown shard_by",
+	  B C W "shard_by = \"node\";\n", 4,
+	  "shard_by: bad value: expected one of" },
+	{ "unknown slurm key",
+	  B C W "slurm = { partiton = \"batch\"; };\n", 4,
+	  "slurm: partiton: unknown key; did you mean 'partition'?" },
+	{ "slurm time not a Slurm time",
+	  B C W "slurm = {\n  time = \"2h\"; };\n", 5,
+	  "slurm: time: '2h' is not a Slurm time limit; expected minutes, MM:SS, HH:MM:SS" },
+	{ "slurm sbatch_args not options",
+	  B C W "slurm = { sbatch_args = [\"qos=long\"]; };\n", 4,
+	  "slurm: sbatch_args: 'qos=long' is not an sbatch option" },
+	{ "slurm shards below 1",
+	  B C W "slurm = { shards = 0; };\n", 4,
+	  "slurm: shards: expected a number of shards >= 1, got 0" },
+	{ "slurm not a group",
+	  B C W "slurm = \"batch\";\n", 4,
+	  "slurm: wrong type: expected a group { partition" },
 };
 
 START_TEST(test_error_kind)
@@ -426,6 +444,10 @@ START_TEST(test_minimal_defaults)
 	ck_assert(co->time == 10);
 	ck_assert_uint_eq(ex->nexcludes, 0);
 	ck_assert_uint_eq(ex->nthresholds, 0);
+	ck_assert_int_eq(ex->shard_by, VB_SHARD_BY_CONFIG);
+	ck_assert_ptr_null(ex->slurm.partition);
+	ck_assert_ptr_null(ex->slurm.sbatch_args);
+	ck_assert_int_eq(ex->slurm.shards, 0);
 	vb_experiment_free(ex);
 }
 END_TEST
@@ -527,6 +549,16 @@ START_TEST(test_full_file)
 	ck_assert(ex->thresholds[0].limit == 1.5);
 	ck_assert_str_eq(ex->thresholds[1].op, ">=");
 	ck_assert_int_eq(ex->thresholds[1].line, 38);
+
+	ck_assert_int_eq(ex->shard_by, VB_SHARD_BY_ENVIRONMENT);
+	ck_assert_str_eq(ex->slurm.partition, "batch");
+	ck_assert_str_eq(ex->slurm.time, "1-12:00:00");
+	ck_assert_str_eq(ex->slurm.account, "lab");
+	ck_assert_str_eq(ex->slurm.constraint, "intel");
+	ck_assert_str_eq(ex->slurm.sbatch_args[0], "--qos=long");
+	ck_assert_str_eq(ex->slurm.sbatch_args[1], "--mem=0");
+	ck_assert_ptr_null(ex->slurm.sbatch_args[2]);
+	ck_assert_int_eq(ex->slurm.shards, 2);
 	vb_experiment_free(ex);
 }
 END_TEST

@@ -34,6 +34,15 @@ START_TEST(test_line_parse)
 	ck_assert_int_eq(vb_line_parse("@vb1 done", &l), VB_LINE_NONE);
 	ck_assert_int_eq(vb_line_parse("@vb2 done 0", &l), VB_LINE_NONE);
 	ck_assert_int_eq(vb_line_parse("@vb1 bogus x y", &l), VB_LINE_NONE);
+	/* A status or an errno the engine's int cannot hold (found by
+	 * tests/fuzz/fuzz-protocol: the engine's (int) was undefined). */
+	ck_assert_int_eq(vb_line_parse("@vb1 done 1e300", &l), VB_LINE_NONE);
+	ck_assert_int_eq(vb_line_parse("@vb1 done nan", &l), VB_LINE_NONE);
+	ck_assert_int_eq(vb_line_parse("@vb1 done 0x10", &l), VB_LINE_NONE);
+	ck_assert_int_eq(vb_line_parse("@vb1 done 2147483648", &l), VB_LINE_NONE);
+	ck_assert_int_eq(vb_line_parse("@vb1 error 99999999999 x", &l), VB_LINE_NONE);
+	ck_assert_int_eq(vb_line_parse("@vb1 done -2147483648", &l), VB_LINE_DONE);
+	ck_assert_double_eq(l.num, -2147483648.0);
 }
 END_TEST
 

@@ -256,6 +256,39 @@ START_TEST(test_legacy_and_foreign)
 }
 END_TEST
 
+START_TEST(test_host)
+{
+	struct vb_journal *j = open_runs(NULL);
+	struct vb_journal_data d;
+	char host[256] = "";
+	const char *f[VB_RC_N] = { 0 }, *g[VB_RC_N] = { 0 };
+	const char *const *rows[3] = { f, g, f };
+	size_t sizes[2] = { 2, 1 };
+
+	gethostname(host, sizeof(host) - 1);
+	/* Not given: this machine. */
+	ck_assert_int_eq(append_rep(j, "p=1", 1, 1, NULL), 0);
+	/* Given (a merge keeps each shard's): kept; and two records in
+	 * one write, numbered each on its own. */
+	f[VB_RC_BACKEND] = g[VB_RC_BACKEND] = "bare-metal";
+	f[VB_RC_STATUS] = g[VB_RC_STATUS] = "ok";
+	f[VB_RC_REPETITION] = g[VB_RC_REPETITION] = "2";
+	f[VB_RC_HOST] = "node7";
+	ck_assert_int_eq(vb_journal_append_records(j, rows, sizes, 2), 0);
+	vb_journal_close(j);
+	read_runs(&d);
+	ck_assert_uint_eq(d.nrows, 4);
+	ck_assert_str_eq(d.rows[0].f[VB_RC_HOST], host);
+	ck_assert_str_eq(d.rows[1].f[VB_RC_HOST], "node7");
+	ck_assert_str_eq(d.rows[1].f[VB_RC_RECORD], "1/2");
+	ck_assert_str_eq(d.rows[2].f[VB_RC_RECORD], "2/2");
+	ck_assert_str_eq(d.rows[2].f[VB_RC_HOST], host);
+	ck_assert_str_eq(d.rows[3].f[VB_RC_RECORD], "1/1");
+	ck_assert_str_eq(d.rows[3].f[VB_RC_EXPERIMENT], "exp");
+	vb_journal_data_free(&d);
+}
+END_TEST
+
 START_TEST(test_missing_is_empty)
 {
 	struct vb_journal_data d;
@@ -318,6 +351,7 @@ int main(void)
 	tcase_add_test(tc, test_block_missing_rows);
 	tcase_add_test(tc, test_legacy_and_foreign);
 	tcase_add_test(tc, test_missing_is_empty);
+	tcase_add_test(tc, test_host);
 	tcase_add_test(tc, test_lock);
 	tcase_add_test(tc, test_iso_time);
 	suite_add_tcase(s, tc);

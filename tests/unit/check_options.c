@@ -530,6 +530,30 @@ START_TEST(test_diag)
 }
 END_TEST
 
+/* A table may write INT64_MAX as a double, which rounds to 2^63: the
+ * out-of-range message printed "0..-9223372036854775808" (converting 2^63
+ * to int64_t is undefined; found by tests/fuzz/fuzz-experiment). */
+START_TEST(test_range_edge_int64)
+{
+	struct { int64_t i, s; } b = { 0, 0 };
+	const struct vb_option wide[] = {
+		{ .name = "i", .type = VB_OPT_INT, .offset = 0,
+		  .min = 0, .max = 9223372036854775807.0 },
+		{ .name = "s", .type = VB_OPT_SIZE, .offset = sizeof(int64_t),
+		  .min = 4096, .max = 9223372036854775807.0 },
+		{ .name = NULL },
+	};
+	char err[512] = "";
+
+	ck_assert_int_eq(vb_opt_set_text(&wide[0], &b, "-1", err, sizeof(err)),
+			 -ERANGE);
+	ck_assert_msg(strstr(err, "expected 0..9223372036854775807,"), "%s", err);
+	ck_assert_int_eq(vb_opt_set_text(&wide[1], &b, "1K", err, sizeof(err)),
+			 -ERANGE);
+	ck_assert_msg(!strstr(err, "-"), "%s", err);
+}
+END_TEST
+
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 static Suite *options_suite(void)
@@ -549,6 +573,7 @@ static Suite *options_suite(void)
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_bad_default);
 	tcase_add_test(tc, test_empty_list_default);
+	tcase_add_test(tc, test_range_edge_int64);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("kv");
