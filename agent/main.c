@@ -19,6 +19,7 @@
 #include "lib/loader.h"
 #include "lib/options.h"
 #include "lib/protocol.h"
+#include "lib/util.h"
 
 static char *plugin_dirs;
 static char *scratch;
@@ -80,48 +81,40 @@ static int hook_error(FILE *out, struct vb_ctx *ctx, const char *phase, int rc)
 	return fail(out, rc, msg);
 }
 
-static int cmd_workload(const char *cmd, int argc, char **argv, FILE *out)
+/* The workload plugin argv[1] and its options from argv[2..]: 0, or the
+ * agent's answer already written and its status in *status. */
+static int load_workload(struct vb_registry *reg, int argc, char **argv,
+			 FILE *out, const struct vb_plugin **p, void **opts,
+			 int *status)
 {
-	const struct vb_workload_ops *ops;
-	const struct vb_plugin *p;
-	struct vb_registry reg = { 0 };
-	struct vb_ctx *ctx = NULL;
-	void *opts = NULL;
 	char err[1024];
-	int status, rc = 0;
-	bool do_prepare = strcmp(cmd, "run") == 0 || strcmp(cmd, "prepare") == 0;
-	bool do_run = strcmp(cmd, "run") == 0 || strcmp(cmd, "measure") == 0;
-	bool do_cleanup = strcmp(cmd, "run") == 0 || strcmp(cmd, "cleanup") == 0;
 
-	if (argc < 2) {
-		fprintf(stderr, "usage: virtbench-agent %s WORKLOAD [key=value]...\n",
-			cmd);
-		return done(out, VB_AGENT_USAGE);
-	}
-	vb_registry_load(&reg, plugin_dirs, 1u << VB_PLUGIN_WORKLOAD);
-	p = vb_registry_find(&reg, VB_PLUGIN_WORKLOAD, argv[1]);
-	if (!p) {
+	vb_registry_load(reg, plugin_dirs, 1u << VB_PLUGIN_WORKLOAD);
+	*p = vb_registry_find(reg, VB_PLUGIN_WORKLOAD, argv[1]);
+	if (!*p) {
 		snprintf(err, sizeof(err),
 			 "no workload plugin '%s' (searched %s)", argv[1],
-			 reg.search_path ? reg.search_path : "nothing");
-		status = fail(out, -ENOENT, err);
-		goto out;
+			 reg->search_path ? reg->search_path : "nothing");
+		*status = fail(out, -ENOENT, err);
+		return -ENOENT;
 	}
-	if (vb_opts_from_kv(p->info, (const char *const *)argv + 2,
-			    (size_t)argc - 2, &opts, err, sizeof(err)) < 0) {
-		status = fail_with(out, -EINVAL, err, VB_AGENT_USAGE);
-		goto out;
+	if (vb_opts_from_kv((*p)->info, (const char *const *)argv + 2,
+			    (size_t)argc - 2, opts, err, sizeof(err)) < 0) {
+		*status = fail_with(out, -EINVAL, err, VB_AGENT_USAGE);
+		return -EINVAL;
 	}
-	ops = p->info->ops;
-	ctx = vb_ctx_new(p);
-	if (!ctx) {
-		status = fail(out, -ENOMEM, "out of memory");
-		goto out;
-	}
-	vb_ctx_set_sinks(ctx, print_metric, print_fact, print_fact, out);
-	vb_ctx_set_seed(ctx, seed);
-	if (scratch)
-		vb_ctx_set_scratch(ctx, scratch);
+	return 0;
+}
+
+/* The phases cmd asks for (run = prepare + measure + cleanup). */
+static int run_phases(const char *cmd, const struct vb_workload_ops *ops,
+		      struct vb_ctx *ctx, void *opts, FILE *out)
+{
+	bool all = strcmp(cmd, "run") == 0;
+	bool do_prepare = all || strcmp(cmd, "prepare") == 0;
+	bool do_run = all || strcmp(cmd, "measure") == 0;
+	bool do_cleanup = all || strcmp(cmd, "cleanup") == 0;
+	int rc = 0;
 
 	if (do_prepare && ops->prepare && !vb_is_interrupted())
 		rc = ops->prepare(ctx, opts);
@@ -137,20 +130,39 @@ static int cmd_workload(const char *cmd, int argc, char **argv, FILE *out)
 		vb_ctx_clear_error(ctx);
 		if (msg[0])
 			vb_error_at(ctx, rc, "agent", 0, "%s", msg);
-		status = hook_error(out, ctx, do_run ? "run" : "prepare", rc);
-		goto out;
+		return hook_error(out, ctx, do_run ? "run" : "prepare", rc);
 	}
-	if (do_cleanup && ops->cleanup && (rc = ops->cleanup(ctx, opts)) < 0) {
-		status = hook_error(out, ctx, "cleanup", rc);
-		goto out;
+	if (do_cleanup && ops->cleanup && (rc = ops->cleanup(ctx, opts)) < 0)
+		return hook_error(out, ctx, "cleanup", rc);
+	return done(out, vb_is_interrupted() ? 130 : 0);
+}
+
+static int cmd_workload(const char *cmd, int argc, char **argv, FILE *out)
+{
+	const struct vb_plugin *p = NULL;
+	struct vb_registry reg = { 0 };
+	struct vb_ctx *ctx;
+	void *opts = NULL;
+	int status;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: virtbench-agent %s WORKLOAD [key=value]...\n",
+			cmd);
+		return done(out, VB_AGENT_USAGE);
 	}
-	status = done(out, vb_is_interrupted() ? 130 : 0);
-out:
+	if (load_workload(&reg, argc, argv, out, &p, &opts, &status) == 0) {
+		ctx = vb_ctx_new(p);
+		vb_ctx_set_sinks(ctx, print_metric, print_fact, print_fact, out);
+		vb_ctx_set_seed(ctx, seed);
+		if (scratch)
+			vb_ctx_set_scratch(ctx, scratch);
+		status = run_phases(cmd, p->info->ops, ctx, opts, out);
+		vb_ctx_free(ctx);
+	}
 	if (opts && p) {
 		vb_opts_free(p->info->options, opts);
 		free(opts);
 	}
-	vb_ctx_free(ctx);
 	vb_registry_free(&reg);
 	return status;
 }
@@ -212,7 +224,9 @@ static void usage(FILE *f)
 	      f);
 }
 
-int main(int argc, char **argv)
+/* The global options; optind is then the command. -1 to go on, else
+ * the exit status. */
+static int parse_options(int argc, char **argv, struct vb_buf *dirs)
 {
 	static const struct option longopts[] = {
 		{ "plugin-dir", required_argument, NULL, 'P' },
@@ -222,26 +236,14 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c, status;
+	int c;
 
-	LTDL_SET_PRELOADED_SYMBOLS();
-	vb_set_preloaded(lt_preloaded_symbols);
-	vb_install_signal_handlers();
 	/* '+': stop at the command, its arguments are key=value pairs. */
 	while ((c = getopt_long(argc, argv, "+P:s:S:hV", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'P': {
-			size_t len = plugin_dirs ? strlen(plugin_dirs) : 0;
-			char *n = realloc(plugin_dirs, len + strlen(optarg) + 2);
-
-			if (!n)
-				return 1;
-			if (len)
-				n[len++] = ':';
-			strcpy(n + len, optarg);
-			plugin_dirs = n;
+		case 'P':
+			vb_buf_addf(dirs, "%s%s", dirs->len ? ":" : "", optarg);
 			break;
-		}
 		case 's':
 			scratch = optarg;
 			break;
@@ -261,20 +263,32 @@ int main(int argc, char **argv)
 			return VB_AGENT_USAGE;
 		}
 	}
-	if (optind >= argc) {
+	if (optind >= argc ||
+	    (strcmp(argv[optind], "serve") == 0 && optind + 1 >= argc)) {
 		usage(stderr);
 		return VB_AGENT_USAGE;
 	}
-	if (strcmp(argv[optind], "serve") == 0) {
-		if (optind + 1 >= argc) {
-			usage(stderr);
-			return VB_AGENT_USAGE;
-		}
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct vb_buf dirs = VB_BUF_INIT;
+	int status;
+
+	LTDL_SET_PRELOADED_SYMBOLS();
+	vb_set_preloaded(lt_preloaded_symbols);
+	vb_install_signal_handlers();
+	status = parse_options(argc, argv, &dirs);
+	plugin_dirs = dirs.len ? dirs.s : NULL;
+	if (status >= 0) {
+		/* --help, --version or a usage error */
+	} else if (strcmp(argv[optind], "serve") == 0) {
 		status = vb_agent_serve(argv[optind + 1], dispatch);
 		status = status < 0 ? 1 : status;
 	} else {
 		status = dispatch(argc - optind, argv + optind, stdout);
 	}
-	free(plugin_dirs);
+	vb_buf_free(&dirs);
 	return status;
 }

@@ -24,6 +24,7 @@
 #include "agent/agent.h"
 #include "lib/ctx.h"
 #include "lib/frame.h"
+#include "lib/util.h"
 
 struct serve {
 	int fd;
@@ -37,21 +38,6 @@ struct serve {
 	size_t inlen;
 };
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			return -errno;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 static int send_frame(struct serve *s, const char *kind, unsigned long id,
 		      const char *text)
 {
@@ -59,7 +45,7 @@ static int send_frame(struct serve *s, const char *kind, unsigned long id,
 	size_t n = vbq_format_answer(line, sizeof(line) - 1, kind, id, text);
 
 	line[n++] = '\n';
-	return write_all(s->fd, line, n);
+	return vb_write_all(s->fd, line, n);
 }
 
 /* Reads exactly n bytes of payload following a request header. */
@@ -161,108 +147,122 @@ static int pump(struct serve *s, int pfd, char *buf, size_t *len,
 	return 1;
 }
 
+/* In the child: run the request, its stdout and stderr to the pipes. */
+static void __attribute__((noreturn))
+request_child(struct serve *s, int op[2], int ep[2], int argc, char **argv,
+	      vb_agent_dispatch_fn fn)
+{
+	FILE *out;
+	int st;
+
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	close(s->fd);
+	close(op[0]);
+	close(ep[0]);
+	dup2(ep[1], STDERR_FILENO);
+	dup2(op[1], STDOUT_FILENO);
+	if (!(out = fdopen(op[1], "w")))
+		_exit(1);
+	setvbuf(out, NULL, _IOLBF, 0);
+	setvbuf(stderr, NULL, _IOLBF, 0);
+	if (s->self) {
+		char *nargv[300];
+		size_t k = 0;
+
+		for (size_t i = 0; i < s->nself && k < 40; i++)
+			nargv[k++] = s->self[i];
+		for (int i = 0; i < argc && k < 299; i++)
+			nargv[k++] = argv[i];
+		nargv[k] = NULL;
+		execvp(nargv[0], nargv);
+		fprintf(stderr, "serve: cannot execute %s: %s\n", nargv[0],
+			strerror(errno));
+	}
+	/* The dispatcher wants the command first: skip the global options
+	 * it cannot take here. */
+	while (argc > 1 && argv[0][0] == '-') {
+		int skip = strchr(argv[0], '=') ? 1 : 2;
+
+		argc -= skip;
+		argv += skip;
+	}
+	st = argc > 0 ? fn(argc, argv, out) : 2;
+	fflush(out);
+	fflush(stderr);
+	_exit(st & 0xff);
+}
+
+/* The child's stdout and stderr as "out" and "err" frames, to their end. */
+static void relay(struct serve *s, unsigned long id, int ofd, int efd)
+{
+	char obuf[VBQ_LINE_MAX], ebuf[VBQ_LINE_MAX];
+	size_t olen = 0, elen = 0;
+	bool oopen = true, eopen = true;
+
+	while (oopen || eopen) {
+		struct pollfd pf[2] = {
+			{ .fd = oopen ? ofd : -1, .events = POLLIN },
+			{ .fd = eopen ? efd : -1, .events = POLLIN },
+		};
+
+		if (poll(pf, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pf[0].revents && pump(s, ofd, obuf, &olen, "out", id) <= 0)
+			oopen = false;
+		if (pf[1].revents && pump(s, efd, ebuf, &elen, "err", id) <= 0)
+			eopen = false;
+	}
+}
+
 static int run_request(struct serve *s, unsigned long id, int argc,
 		       char **argv, vb_agent_dispatch_fn fn)
 {
-	int op[2], ep[2];
+	int op[2], ep[2], status = 0, e;
+	char t[16];
 	pid_t pid;
 
 	if (pipe2(op, O_CLOEXEC) < 0)
 		return -errno;
 	if (pipe2(ep, O_CLOEXEC) < 0) {
-		int e = -errno;
+		e = -errno;
 		close(op[0]);
 		close(op[1]);
 		return e;
 	}
-	pid = fork();
-	if (pid < 0) {
-		int e = -errno;
+	if ((pid = fork()) < 0) {
+		e = -errno;
 		close(op[0]);
 		close(op[1]);
 		close(ep[0]);
 		close(ep[1]);
 		return e;
 	}
-	if (pid == 0) {
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		close(s->fd);
-		close(op[0]);
-		close(ep[0]);
-		dup2(ep[1], STDERR_FILENO);
-		dup2(op[1], STDOUT_FILENO);
-		FILE *out = fdopen(op[1], "w");
-		if (!out)
-			_exit(1);
-		setvbuf(out, NULL, _IOLBF, 0);
-		setvbuf(stderr, NULL, _IOLBF, 0);
-		if (s->self) {
-			char *nargv[300];
-			size_t k = 0;
-			for (size_t i = 0; i < s->nself && k < 40; i++)
-				nargv[k++] = s->self[i];
-			for (int i = 0; i < argc && k < 299; i++)
-				nargv[k++] = argv[i];
-			nargv[k] = NULL;
-			execvp(nargv[0], nargv);
-			fprintf(stderr, "serve: cannot execute %s: %s\n",
-				nargv[0], strerror(errno));
-		}
-		/* The dispatcher wants the command first: skip the global
-		 * options it cannot take here. */
-		while (argc > 1 && argv[0][0] == '-') {
-			int skip = strchr(argv[0], '=') ? 1 : 2;
-			argc -= skip;
-			argv += skip;
-		}
-		int st = argc > 0 ? fn(argc, argv, out) : 2;
-		fflush(out);
-		fflush(stderr);
-		_exit(st & 0xff);
-	}
+	if (pid == 0)
+		request_child(s, op, ep, argc, argv, fn);
 	close(op[1]);
 	close(ep[1]);
-
-	char obuf[VBQ_LINE_MAX], ebuf[VBQ_LINE_MAX];
-	size_t olen = 0, elen = 0;
-	bool oopen = true, eopen = true;
-	while (oopen || eopen) {
-		struct pollfd pf[2] = {
-			{ .fd = oopen ? op[0] : -1, .events = POLLIN },
-			{ .fd = eopen ? ep[0] : -1, .events = POLLIN },
-		};
-		if (poll(pf, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (pf[0].revents && pump(s, op[0], obuf, &olen, "out", id) <= 0)
-			oopen = false;
-		if (pf[1].revents && pump(s, ep[0], ebuf, &elen, "err", id) <= 0)
-			eopen = false;
-	}
+	relay(s, id, op[0], ep[0]);
 	close(op[0]);
 	close(ep[0]);
-
-	int status = 0;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	int code = WIFEXITED(status) ? WEXITSTATUS(status)
-				     : 128 + WTERMSIG(status);
-	char t[16];
-	snprintf(t, sizeof(t), "%d", code);
+	snprintf(t, sizeof(t), "%d", WIFEXITED(status) ? WEXITSTATUS(status)
+						       : 128 + WTERMSIG(status));
 	return send_frame(s, "end", id, t);
 }
 
 /* Reads /proc/self/cmdline; keeps the words before "serve DEVICE". */
 static void load_self(struct serve *s)
 {
-	char *buf = malloc(65536);
+	char *buf = vb_xmalloc(65536);
 	size_t len = 0;
 	int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
 
-	if (!buf || fd < 0)
+	if (fd < 0)
 		goto out;
 	for (;;) {
 		ssize_t r = read(fd, buf + len, 65535 - len);
@@ -278,9 +278,7 @@ static void load_self(struct serve *s)
 		n++;
 	if (n < 3)
 		goto out;
-	s->self = calloc(n + 1, sizeof(char *));
-	if (!s->self)
-		goto out;
+	s->self = vb_xcalloc(n + 1, sizeof(char *));
 	n = 0;
 	for (size_t off = 0; off < len; off += strlen(buf + off) + 1)
 		s->self[n++] = buf + off;
@@ -298,47 +296,87 @@ out:
 	free(buf);
 }
 
-int vb_agent_serve(const char *device, vb_agent_dispatch_fn fn)
+/* One request of len bytes in payload (NUL-separated words). -errno
+ * ends serving. */
+static int serve_request(struct serve *s, unsigned long id, char *payload,
+			 size_t len, vb_agent_dispatch_fn fn)
 {
-	struct serve s = { .fd = -1 };
-	struct termios tio;
-	char line[VBQ_LINE_MAX];
-	char *payload = NULL;
+	char *argv[256];
+	int argc = 0, e;
 
-	s.fd = open(device, O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (s.fd < 0) {
+	for (size_t off = 0; off < len && argc < 255;
+	     off += strlen(payload + off) + 1)
+		argv[argc++] = payload + off;
+	argv[argc] = NULL;
+	/* A frame that cannot be sent is the host's to notice (it times
+	 * out); serving goes on. */
+	if (strcmp(argv[0], VBQ_CMD_PING) == 0) {
+		send_frame(s, "end", id, "0");
+		return 0;
+	}
+	if (strcmp(argv[0], VBQ_CMD_DROP_CACHES) == 0) {
+		e = vb_drop_host_caches(NULL);
+		if (e < 0)
+			send_frame(s, "err", id, strerror(-e));
+		send_frame(s, "end", id, e < 0 ? "1" : "0");
+		return 0;
+	}
+	if (strcmp(argv[0], VBQ_CMD_SHUTDOWN) == 0) {
+		send_frame(s, "end", id, "0");
+		sync();
+		reboot(RB_POWER_OFF);
+		return -errno;
+	}
+	fflush(stdout);
+	fflush(stderr);
+	if ((e = run_request(s, id, argc, argv, fn)) < 0) {
+		send_frame(s, "err", id, strerror(-e));
+		send_frame(s, "end", id, "1");
+	}
+	return 0;
+}
+
+/* The device, raw (a tty would echo, translate CR/LF and buffer by
+ * line). */
+static int serve_open(struct serve *s, const char *device)
+{
+	struct termios tio;
+
+	s->fd = open(device, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (s->fd < 0) {
 		int e = -errno;
+
 		fprintf(stderr, "serve: open %s: %s\n", device, strerror(errno));
 		return e;
 	}
-	/* A tty would echo, translate CR/LF and buffer by line: raw bytes. */
-	if (tcgetattr(s.fd, &tio) == 0) {
+	if (tcgetattr(s->fd, &tio) == 0) {
 		cfmakeraw(&tio);
-		tcsetattr(s.fd, TCSANOW, &tio);
+		tcsetattr(s->fd, TCSANOW, &tio);
 	}
-	load_self(&s);
-	payload = malloc(VBQ_PAYLOAD_MAX + 1);
-	if (!payload) {
-		free(s.self);
-		free(s.selfbuf);
-		close(s.fd);
-		return -ENOMEM;
-	}
-	send_frame(&s, "ready", boot_nonce(), "hello");
+	return 0;
+}
 
-	int err = 0;
+int vb_agent_serve(const char *device, vb_agent_dispatch_fn fn)
+{
+	struct serve s = { .fd = -1 };
+	char line[VBQ_LINE_MAX], *payload;
+	int err;
+
+	if ((err = serve_open(&s, device)) < 0)
+		return err;
+	load_self(&s);
+	payload = vb_xmalloc(VBQ_PAYLOAD_MAX + 1);
+	send_frame(&s, "ready", boot_nonce(), "hello");
 	for (;;) {
 		unsigned long id;
 		size_t len;
 		uint32_t crc;
 
-		err = read_line(&s, line, sizeof(line));
-		if (err < 0)
+		if ((err = read_line(&s, line, sizeof(line))) < 0)
 			break;
 		if (!vbq_parse_request(line, &id, &len, &crc))
 			continue;
-		err = read_exact(&s, payload, len);
-		if (err < 0)
+		if ((err = read_exact(&s, payload, len)) < 0)
 			break;
 		payload[len] = '\0';
 		if (vbq_crc32(payload, len) != crc || payload[len - 1] != '\0') {
@@ -346,37 +384,8 @@ int vb_agent_serve(const char *device, vb_agent_dispatch_fn fn)
 			send_frame(&s, "end", id, "nak");
 			continue;
 		}
-		char *argv[256];
-		int argc = 0;
-		for (size_t off = 0; off < len && argc < 255;
-		     off += strlen(payload + off) + 1)
-			argv[argc++] = payload + off;
-		argv[argc] = NULL;
-
-		if (strcmp(argv[0], VBQ_CMD_PING) == 0) {
-			send_frame(&s, "end", id, "0");
-		} else if (strcmp(argv[0], VBQ_CMD_DROP_CACHES) == 0) {
-			int e = vb_drop_host_caches(NULL);
-			char t[16];
-			if (e < 0)
-				send_frame(&s, "err", id, strerror(-e));
-			snprintf(t, sizeof(t), "%d", e < 0 ? 1 : 0);
-			send_frame(&s, "end", id, t);
-		} else if (strcmp(argv[0], VBQ_CMD_SHUTDOWN) == 0) {
-			send_frame(&s, "end", id, "0");
-			sync();
-			reboot(RB_POWER_OFF);
-			err = -errno;
+		if ((err = serve_request(&s, id, payload, len, fn)) < 0)
 			break;
-		} else {
-			fflush(stdout);
-			fflush(stderr);
-			int e = run_request(&s, id, argc, argv, fn);
-			if (e < 0) {
-				send_frame(&s, "err", id, strerror(-e));
-				send_frame(&s, "end", id, "1");
-			}
-		}
 	}
 	free(payload);
 	free(s.self);

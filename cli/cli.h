@@ -44,6 +44,14 @@ extern const char vb_usage_run[], vb_usage_check[], vb_usage_plugins[],
 /* Print usage on stderr and return VB_EXIT_USAGE. */
 int vb_usage_error(const char *usage);
 
+struct vb_diag;
+/*
+ * Print the engine's messages on stderr. `located`: they are a file's
+ * "file:line: ..." list, printed as they are (editors jump to them);
+ * otherwise each gets the "virtbench: " prefix of the command's errors.
+ */
+void vb_cli_print_diag(const struct vb_diag *d, bool located);
+
 /*
  * Rebuild the analysis of a results directory (summary, comparisons,
  * and, when asked, charts and report), printing what went wrong. Returns

@@ -2,13 +2,16 @@
 /* virtbench check: validate an experiment, size its matrix, estimate it. */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cli/cli.h"
 #include "engine/estimate.h"
 #include "engine/experiment.h"
 #include "engine/matrix.h"
+#include "engine/runner.h"
 #include "lib/diag.h"
 #include "lib/loader.h"
 #include "lib/util.h"
@@ -22,6 +25,7 @@ const char vb_usage_check[] =
 	"and what a rerun has left. Environment start-up is not included.\n"
 	"For a sharded DIR (virtbench slurm, run --shard) it shows what each\n"
 	"shard has left and its last Slurm task.\n"
+	"Warns beyond 100000 runs ('run' then needs --force).\n"
 	"Exit status 0 when valid, 2 with file:line errors otherwise.\n";
 
 static void print_estimate(const struct vb_experiment *ex,
@@ -62,15 +66,72 @@ static void print_estimate(const struct vb_experiment *ex,
 	       e.recorded, e.runs, a, e.left, b);
 }
 
-int vb_cmd_check(const struct vb_cli *cli, int argc, char **argv)
+/* The matrix, what a run of it is, and its run time. */
+static void print_matrix(const char *file, const struct vb_experiment *ex,
+			 const struct vb_cell *cells, size_t ncells,
+			 const char *outdir)
+{
+	size_t runs = ncells * (size_t)ex->repetitions;
+
+	printf("%s: ok\n", file);
+	printf("backends %zu, configs %zu, workloads %zu\n", ex->nbackends,
+	       ex->nconfigs, ex->nworkloads);
+	printf("%zu cells x %d repetitions = %zu runs", ncells, ex->repetitions,
+	       runs);
+	if (ex->warmup)
+		printf(" (+ %zu warmup runs)", ncells * (size_t)ex->warmup);
+	printf("\n%zu environments (backend x config), each opened once\n",
+	       ex->nbackends * ex->nconfigs);
+	if (runs > VB_RUN_FORCE_LIMIT)
+		fprintf(stderr, "virtbench: warning: %zu runs is more than %d; "
+			"'virtbench run' asks for --force to start it\n", runs,
+			VB_RUN_FORCE_LIMIT);
+	print_estimate(ex, cells, ncells, outdir);
+	if (outdir)
+		vb_cli_print_shards(ex, cells, ncells, outdir);
+}
+
+/* Exit status: 0 valid, 2 not (file:line errors), 130 interrupted. */
+static int check_file(const struct vb_cli *cli, const char *file,
+		      const char *outdir)
 {
 	struct vb_registry reg = { 0 };
 	struct vb_experiment *ex = NULL;
 	struct vb_diag diag = { 0 };
 	struct vb_cell *cells = NULL;
 	size_t ncells = 0;
-	int status;
+	int rc, status = VB_EXIT_OK;
 
+	vb_registry_load(&reg, cli->plugin_dirs,
+			 (1u << VB_PLUGIN_BACKEND) | (1u << VB_PLUGIN_WORKLOAD));
+	rc = vb_experiment_load(file, &reg, &ex, &diag);
+	if (rc == 0)
+		rc = vb_matrix_expand(ex, &cells, &ncells);
+	if (rc == -EINTR) {
+		fprintf(stderr, "virtbench: interrupted\n");
+		status = VB_EXIT_INTERRUPTED;
+	} else if (rc < 0 && diag.count) {
+		vb_cli_print_diag(&diag, true);
+		fprintf(stderr, "virtbench: %s: %zu error%s\n", file,
+			diag.count, diag.count == 1 ? "" : "s");
+		status = VB_EXIT_USAGE;
+	} else if (rc < 0) {
+		fprintf(stderr, "virtbench: %s: cannot expand the matrix: %s\n",
+			file, strerror(-rc));
+		status = VB_EXIT_USAGE;
+	} else {
+		print_matrix(file, ex, cells, ncells, outdir);
+	}
+	if (cells)
+		vb_matrix_free(cells, ncells, ex);
+	vb_diag_free(&diag);
+	vb_experiment_free(ex);
+	vb_registry_free(&reg);
+	return status;
+}
+
+int vb_cmd_check(const struct vb_cli *cli, int argc, char **argv)
+{
 	static const struct option lopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
@@ -87,39 +148,5 @@ int vb_cmd_check(const struct vb_cli *cli, int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return vb_usage_error(vb_usage_check);
-	const char *file = argv[optind];
-	vb_registry_load(&reg, cli->plugin_dirs,
-			 (1u << VB_PLUGIN_BACKEND) | (1u << VB_PLUGIN_WORKLOAD));
-	if (vb_experiment_load(file, &reg, &ex, &diag) < 0) {
-		vb_diag_print(&diag, stderr);
-		fprintf(stderr, "virtbench: %s: %zu error%s\n", file,
-			diag.count, diag.count == 1 ? "" : "s");
-		status = VB_EXIT_USAGE;
-	} else if (vb_matrix_expand(ex, &cells, &ncells) < 0) {
-		fprintf(stderr, "virtbench: %s: cannot expand the matrix\n",
-			file);
-		status = VB_EXIT_USAGE;
-	} else {
-		printf("%s: ok\n", file);
-		printf("backends %zu, configs %zu, workloads %zu\n",
-		       ex->nbackends, ex->nconfigs, ex->nworkloads);
-		printf("%zu cells x %d repetitions = %zu runs", ncells,
-		       ex->repetitions, ncells * (size_t)ex->repetitions);
-		if (ex->warmup)
-			printf(" (+ %zu warmup runs)",
-			       ncells * (size_t)ex->warmup);
-		printf("\n%zu environments (backend x config), each opened once\n",
-		       ex->nbackends * ex->nconfigs);
-		print_estimate(ex, cells, ncells, outdir);
-		if (outdir)
-			vb_cli_print_shards(ex, cells, ncells, outdir);
-		status = VB_EXIT_OK;
-	}
-	if (cells)
-		vb_matrix_free(cells, ncells, ex);
-	vb_diag_free(&diag);
-	vb_experiment_free(ex);
-	vb_registry_free(&reg);
-	return status;
+	return check_file(cli, argv[optind], outdir);
 }
-

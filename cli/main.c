@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "lib/ctx.h"
+#include "lib/diag.h"
 #include "lib/loader.h"
 
 static const char main_usage[] =
@@ -45,6 +46,13 @@ int vb_usage_error(const char *usage)
 {
 	fputs(usage, stderr);
 	return VB_EXIT_USAGE;
+}
+
+void vb_cli_print_diag(const struct vb_diag *d, bool located)
+{
+	for (size_t i = 0; i < d->count; i++)
+		fprintf(stderr, "%s%s\n", located ? "" : "virtbench: ",
+			d->msgs[i] ? d->msgs[i] : "(out of memory)");
 }
 
 static bool wants_help(int argc, char **argv)

@@ -72,7 +72,7 @@ struct blist {
 struct bundle {
 	char *agent_path;     /* inputs, to tell bundles of different trees apart */
 	char *workload_path;
-	char *carry_key;      /* the carried paths, joined by '\n' */
+	char *carry_key;      /* the carried paths, each ending in '\n' */
 	char *dir;
 	char *hash;
 	char *loader_name;    /* e.g. "ld-linux-x86-64.so.2" */
@@ -94,32 +94,6 @@ static struct vb_strv carried;  /* vb_bundle_carry(), sorted, unique */
 /* ------------------------------------------------------------------ */
 /* Small helpers                                                        */
 /* ------------------------------------------------------------------ */
-
-static char *path_join(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	char *p = malloc(la + lb + 2);
-
-	if (!p)
-		return NULL;
-	memcpy(p, a, la);
-	p[la] = '/';
-	memcpy(p + la + 1, b, lb + 1);
-	return p;
-}
-
-static char *join3(const char *a, const char *b, const char *c)
-{
-	size_t la = strlen(a), lb = strlen(b), lc = strlen(c);
-	char *p = malloc(la + lb + lc + 1);
-
-	if (!p)
-		return NULL;
-	memcpy(p, a, la);
-	memcpy(p + la, b, lb);
-	memcpy(p + la + lb, c, lc + 1);
-	return p;
-}
 
 static const char *base_name(const char *p)
 {
@@ -152,11 +126,9 @@ static struct bfile *blist_find(const struct blist *l, const char *rel)
 static int blist_add(struct blist *l, const char *dir, const char *name,
 		     const char *src, mode_t mode)
 {
-	char *rel = path_join(dir, name);
+	char *rel = vb_path_join(dir, name);
 	char *real;
 
-	if (!rel)
-		return -ENOMEM;
 	if (blist_find(l, rel)) {
 		free(rel);
 		return 0;
@@ -169,18 +141,7 @@ static int blist_add(struct blist *l, const char *dir, const char *name,
 		free(rel);
 		return err;
 	}
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 32;
-		struct bfile *v = realloc(l->v, cap * sizeof(*v));
-
-		if (!v) {
-			free(rel);
-			free(real);
-			return -ENOMEM;
-		}
-		l->v = v;
-		l->cap = cap;
-	}
+	VB_GROW(l->v, l->n + 1, l->cap);
 	l->v[l->n++] = (struct bfile){ .rel = rel, .src = real, .mode = mode };
 	return 0;
 }
@@ -285,12 +246,10 @@ static int real_agent(struct vb_ctx *ctx, const char *path, char **out)
 	if (!slash) {
 		/* A bare name: the program PATH would run. */
 		const char *env = getenv("PATH");
-		char *dirs = strdup(env && *env ? env : "/usr/bin:/bin");
+		char *dirs = vb_xstrdup(env && *env ? env : "/usr/bin:/bin");
 		char *save = NULL;
 		int err = -ENOENT;
 
-		if (!dirs)
-			return -ENOMEM;
 		for (char *d = strtok_r(dirs, ":", &save); d;
 		     d = strtok_r(NULL, ":", &save)) {
 			if (snprintf(dir, sizeof(dir), "%s/%s", d, path) <
@@ -306,8 +265,8 @@ static int real_agent(struct vb_ctx *ctx, const char *path, char **out)
 		return real_agent(ctx, dir, out);
 	}
 	if (is_elf(path)) {
-		*out = strdup(path);
-		return *out ? 0 : -ENOMEM;
+		*out = vb_xstrdup(path);
+		return 0;
 	}
 	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
 		int n;
@@ -317,8 +276,8 @@ static int real_agent(struct vb_ctx *ctx, const char *path, char **out)
 		if (n < 0 || (size_t)n >= sizeof(dir))
 			continue;
 		if (is_elf(dir)) {
-			*out = strdup(dir);
-			return *out ? 0 : -ENOMEM;
+			*out = vb_xstrdup(dir);
+			return 0;
 		}
 	}
 	return VB_ERROR(ctx, -ENOEXEC,
@@ -345,10 +304,9 @@ static int loader_list(const char *loader, const char *libpath,
 			       (char *)object, NULL };
 	char *const envp[] = { NULL };
 	posix_spawn_file_actions_t fa;
+	struct vb_buf b = VB_BUF_INIT;
 	int pfd[2], err, st;
 	pid_t pid;
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
 
 	if (pipe2(pfd, O_CLOEXEC) < 0)
 		return -errno;
@@ -371,19 +329,9 @@ static int loader_list(const char *loader, const char *libpath,
 		return -err;
 	}
 	for (;;) {
-		ssize_t r;
+		char chunk[4096];
+		ssize_t r = read(pfd[0], chunk, sizeof(chunk));
 
-		if (cap - len < 4096) {
-			char *nb = realloc(buf, cap + 65536);
-
-			if (!nb) {
-				err = -ENOMEM;
-				break;
-			}
-			buf = nb;
-			cap += 65536;
-		}
-		r = read(pfd[0], buf + len, cap - len - 1);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
@@ -392,7 +340,7 @@ static int loader_list(const char *loader, const char *libpath,
 		}
 		if (r == 0)
 			break;
-		len += (size_t)r;
+		vb_buf_addn(&b, chunk, (size_t)r);
 	}
 	close(pfd[0]);
 	while (waitpid(pid, &st, 0) < 0)
@@ -401,14 +349,11 @@ static int loader_list(const char *loader, const char *libpath,
 			break;
 		}
 	if (err) {
-		free(buf);
+		vb_buf_free(&b);
 		return err;
 	}
-	if (!buf && !(buf = malloc(1)))
-		return -ENOMEM;
-	buf[len] = '\0';
 	*status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	*out = buf;
+	*out = vb_buf_detach(&b);
 	return 0;
 }
 
@@ -496,12 +441,9 @@ static char *make_libpath(void)
 {
 	char *own = own_libdir();
 	const char *env = getenv("LD_LIBRARY_PATH");
-	size_t n = (own ? strlen(own) : 0) + (env ? strlen(env) : 0) + 2;
-	char *p = malloc(n);
+	char *p = vb_xasprintf("%s%s%s", own ? own : "",
+			       own && env && *env ? ":" : "", env ? env : "");
 
-	if (p)
-		snprintf(p, n, "%s%s%s", own ? own : "",
-			 own && env && *env ? ":" : "", env ? env : "");
 	free(own);
 	return p;
 }
@@ -543,6 +485,209 @@ static const char *find_sleep(void)
 	return NULL;
 }
 
+/* ------------------------------------------------------------------ */
+/* Hashing and copying                                                  */
+/* ------------------------------------------------------------------ */
+
+static void hex(const uint8_t *d, size_t n, char *out)
+{
+	static const char x[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = x[d[i] >> 4];
+		out[2 * i + 1] = x[d[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+/*
+ * Reads src once, feeding the per-file hash (for the manifest) and, when
+ * dst_fd >= 0, writing a copy.
+ */
+static int hash_file(struct bfile *f, int dst_fd)
+{
+	struct sha256_ctx h;
+	uint8_t d[SHA256_DIGEST_SIZE];
+	enum { BUFSZ = 1 << 16 };
+	uint8_t *buf;
+	int fd = open(f->src, O_RDONLY | O_CLOEXEC);
+	off_t size = 0;
+	int err = 0;
+
+	if (fd < 0)
+		return -errno;
+	buf = vb_xmalloc(BUFSZ);
+	sha256_init(&h);
+	for (;;) {
+		ssize_t r = read(fd, buf, BUFSZ);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			err = -errno;
+			break;
+		}
+		if (r == 0)
+			break;
+		sha256_update(&h, (size_t)r, buf);
+		size += r;
+		if (dst_fd >= 0 && (err = vb_write_all(dst_fd, buf, (size_t)r)) < 0)
+			break;
+	}
+	close(fd);
+	free(buf);
+	if (err)
+		return err;
+	sha256_digest(&h, sizeof(d), d);
+	hex(d, sizeof(d), f->sha);
+	f->size = size;
+	return 0;
+}
+
+/* The bundle hash covers the format, and per file its path, mode, size
+ * and content hash (so it is the hash of the manifest's essential part). */
+static void bundle_hash(const struct blist *l, char *out)
+{
+	struct sha256_ctx h;
+	uint8_t d[SHA256_DIGEST_SIZE];
+	char line[PATH_MAX + 128];
+
+	sha256_init(&h);
+	sha256_update(&h, sizeof(BUNDLE_FORMAT), (const uint8_t *)BUNDLE_FORMAT);
+	for (size_t i = 0; i < l->n; i++) {
+		int n = snprintf(line, sizeof(line), "%s %o %lld %s\n",
+				 l->v[i].rel, (unsigned)l->v[i].mode,
+				 (long long)l->v[i].size, l->v[i].sha);
+
+		sha256_update(&h, (size_t)n, (const uint8_t *)line);
+	}
+	sha256_digest(&h, sizeof(d), d);
+	hex(d, sizeof(d), out);
+}
+
+static int cache_root(struct vb_ctx *ctx, char **out)
+{
+	char buf[PATH_MAX];
+	int err = vb_cache_dir(ctx, "bundles", buf, sizeof(buf));
+
+	if (err < 0)
+		return err;
+	*out = vb_xstrdup(buf);
+	return 0;
+}
+
+/* Written whole and fsync'ed (docs/errors.md: every write checked). */
+static int write_manifest(const char *dir, const struct blist *l,
+			  const char *hash, const char *loader)
+{
+	char *p = vb_path_join(dir, "manifest");
+	struct vb_buf b = VB_BUF_INIT;
+	int err;
+
+	vb_buf_addf(&b, "# %s\n# hash %s\n# loader lib/%s\n"
+		    "# path\tmode\tsize\tsha256\tsource\n",
+		    BUNDLE_FORMAT, hash, loader);
+	for (size_t i = 0; i < l->n; i++)
+		vb_buf_addf(&b, "%s\t%o\t%lld\t%s\t%s\n", l->v[i].rel,
+			    (unsigned)l->v[i].mode, (long long)l->v[i].size,
+			    l->v[i].sha, l->v[i].src);
+	err = vb_write_file_atomic(p, b.s, b.len);
+	vb_buf_free(&b);
+	free(p);
+	return err;
+}
+
+/* One file into the bundle being built at tmp, hashed as it is copied:
+ * it must still be what was hashed when the bundle was named. */
+static int copy_in(struct vb_ctx *ctx, const char *tmp, const struct bfile *want)
+{
+	struct bfile f = *want;
+	char *dst = vb_path_join(tmp, f.rel);
+	char *slash = strrchr(dst, '/');
+	int fd, err;
+
+	*slash = '\0';
+	err = vb_mkdir_p(dst, 0755);
+	*slash = '/';
+	fd = err ? -1 : open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, f.mode);
+	if (!err && fd < 0)
+		err = -errno;
+	if (!err)
+		err = hash_file(&f, fd);
+	if (fd >= 0 && close(fd) < 0 && !err)
+		err = -errno;
+	if (err)
+		err = VB_ERROR(ctx, err, "copy %s to %s: %s", f.src, dst,
+			       strerror(-err));
+	else if (strcmp(f.sha, want->sha) != 0)
+		err = VB_ERROR(ctx, -EAGAIN,
+			       "%s changed while the agent bundle was built (a "
+			       "rebuild running?); try again", f.src);
+	free(dst);
+	return err;
+}
+
+/* Builds the bundle in a temporary sibling of `final` and renames it. */
+static int build(struct vb_ctx *ctx, const char *root, const char *final,
+		 const struct blist *l, const char *hash, const char *loader)
+{
+	char *tmp = vb_path_join(root, ".tmp-XXXXXX");
+	int err = 0;
+
+	if (!mkdtemp(tmp)) {
+		err = -errno;
+		err = VB_ERROR(ctx, err, "mkdtemp in %s: %s", root,
+			       strerror(-err));
+		free(tmp);
+		return err;
+	}
+	chmod(tmp, 0755); /* mkdtemp makes 0700; guests may run as others */
+	/* plugins/ even when empty (a static agent has its workloads built
+	 * in): the agent is always started with --plugin-dir pointing there. */
+	for (size_t i = 0; i < 3 && !err; i++) {
+		static const char *const sub[] = { "bin", "lib", "plugins" };
+		char *d = vb_path_join(tmp, sub[i]);
+
+		err = mkdir(d, 0755) < 0 ? -errno : 0;
+		free(d);
+	}
+	for (size_t i = 0; i < l->n && !err; i++)
+		err = copy_in(ctx, tmp, &l->v[i]);
+	if (!err) {
+		err = write_manifest(tmp, l, hash, loader);
+		if (err)
+			err = VB_ERROR(ctx, err, "write %s/manifest: %s", tmp,
+				       strerror(-err));
+	}
+	if (!err && rename(tmp, final) < 0) {
+		int e = errno;
+		char *m = vb_path_join(final, "manifest");
+
+		/* Another run finished the same bundle first: use theirs,
+		 * unless what is there is not a bundle (a hand-made mess). */
+		if (e != EEXIST && e != ENOTEMPTY) {
+			err = VB_ERROR(ctx, -e, "rename %s to %s: %s", tmp,
+				       final, strerror(e));
+		} else if (access(m, R_OK) != 0) {
+			err = VB_ERROR(ctx, -EEXIST,
+				       "%s exists but is not a complete agent "
+				       "bundle (no manifest); remove it", final);
+		}
+		free(m);
+		vb_rm_rf(tmp);
+	} else if (err) {
+		vb_rm_rf(tmp);
+	}
+	free(tmp);
+	return err;
+}
+
+/* ------------------------------------------------------------------ */
+/* Public entry points                                                  */
+/* ------------------------------------------------------------------ */
+
+/* The files of the bundle: agent, sleep, loader, workload modules and
+ * their library closure, sorted and hashed; *hash over all of them. */
 /* The carried set as one string, to tell bundles apart. */
 static char *carry_key(void)
 {
@@ -605,10 +750,10 @@ static int add_files(struct vb_ctx *ctx, struct blist *l)
 	for (size_t i = 0; i < carried.n; i++) {
 		const char *p = carried.v[i];
 		struct stat st;
+		int err;
 
 		if (stat(p, &st) != 0) {
-			int err = -errno;
-
+			err = -errno;
 			return VB_ERROR(ctx, err, "cannot carry %s into the "
 					"environment: %s", p, strerror(-err));
 		}
@@ -622,9 +767,8 @@ static int add_files(struct vb_ctx *ctx, struct blist *l)
 						   p, strerror(errno));
 			continue;
 		}
-		int err = blist_add(l, "files", p + 1, p,
-				    st.st_mode & 0111 ? 0755 : 0644);
-
+		err = blist_add(l, "files", p + 1, p,
+				st.st_mode & 0111 ? 0755 : 0644);
 		if (err < 0)
 			return VB_ERROR(ctx, err, "carry %s: %s", p,
 					strerror(-err));
@@ -632,246 +776,59 @@ static int add_files(struct vb_ctx *ctx, struct blist *l)
 	return 0;
 }
 
-/* ------------------------------------------------------------------ */
-/* Hashing and copying                                                  */
-/* ------------------------------------------------------------------ */
-
-static void hex(const uint8_t *d, size_t n, char *out)
+static int bundle_collect(struct vb_ctx *ctx, const char *agent,
+			  const char *loader, const char *workload_path,
+			  struct blist *l, char *hash)
 {
-	static const char x[] = "0123456789abcdef";
+	const char *sleep_bin = find_sleep();
+	char *libpath = make_libpath();
+	int err;
 
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = x[d[i] >> 4];
-		out[2 * i + 1] = x[d[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
-/*
- * Reads src once, feeding the per-file hash (for the manifest) and, when
- * dst_fd >= 0, writing a copy.
- */
-static int hash_file(struct bfile *f, int dst_fd)
-{
-	struct sha256_ctx h;
-	uint8_t d[SHA256_DIGEST_SIZE];
-	enum { BUFSZ = 1 << 16 };
-	uint8_t *buf = malloc(BUFSZ);
-	int fd = open(f->src, O_RDONLY | O_CLOEXEC);
-	off_t size = 0;
-	int err = 0;
-
-	if (fd < 0 || !buf) {
-		err = fd < 0 ? -errno : -ENOMEM;
-		if (fd >= 0)
-			close(fd);
-		free(buf);
-		return err;
-	}
-	sha256_init(&h);
-	for (;;) {
-		ssize_t r = read(fd, buf, BUFSZ);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			err = -errno;
-			break;
-		}
-		if (r == 0)
-			break;
-		sha256_update(&h, (size_t)r, buf);
-		size += r;
-		for (ssize_t w = 0; dst_fd >= 0 && w < r;) {
-			ssize_t k = write(dst_fd, buf + w, (size_t)(r - w));
-
-			if (k < 0 && errno == EINTR)
-				continue;
-			if (k < 0) {
-				err = -errno;
-				break;
-			}
-			w += k;
-		}
-		if (err)
-			break;
-	}
-	close(fd);
-	free(buf);
-	if (err)
-		return err;
-	sha256_digest(&h, sizeof(d), d);
-	hex(d, sizeof(d), f->sha);
-	f->size = size;
-	return 0;
-}
-
-/* The bundle hash covers the format, and per file its path, mode, size
- * and content hash (so it is the hash of the manifest's essential part). */
-static void bundle_hash(const struct blist *l, char *out)
-{
-	struct sha256_ctx h;
-	uint8_t d[SHA256_DIGEST_SIZE];
-	char line[PATH_MAX + 128];
-
-	sha256_init(&h);
-	sha256_update(&h, sizeof(BUNDLE_FORMAT), (const uint8_t *)BUNDLE_FORMAT);
-	for (size_t i = 0; i < l->n; i++) {
-		int n = snprintf(line, sizeof(line), "%s %o %lld %s\n",
-				 l->v[i].rel, (unsigned)l->v[i].mode,
-				 (long long)l->v[i].size, l->v[i].sha);
-
-		sha256_update(&h, (size_t)n, (const uint8_t *)line);
-	}
-	sha256_digest(&h, sizeof(d), d);
-	hex(d, sizeof(d), out);
-}
-
-static int cache_root(struct vb_ctx *ctx, char **out)
-{
-	char buf[PATH_MAX];
-	int err = vb_cache_dir(ctx, "bundles", buf, sizeof(buf));
-
+	err = blist_add(l, "bin", "virtbench-agent", agent, 0755);
+	if (!err && sleep_bin)
+		err = blist_add(l, "bin", "sleep", sleep_bin, 0755);
+	if (!err)
+		err = blist_add(l, "lib", base_name(loader), loader, 0755);
+	if (!err)
+		err = add_plugins(ctx, l, workload_path);
+	if (err < 0)
+		err = VB_ERROR(ctx, err, "collecting the agent bundle: %s",
+			       strerror(-err));
+	if (!err)
+		err = add_files(ctx, l);
+	/* Only bin/, plugins/ and carried ELF objects need their closure;
+	 * the libraries appear in their own lists, as the loader lists them
+	 * recursively. */
+	for (size_t i = 0, n = l->n; i < n && !err; i++)
+		if (strncmp(l->v[i].rel, "lib/", 4) != 0 &&
+		    (strncmp(l->v[i].rel, "files/", 6) != 0 ||
+		     elf_dynamic(l->v[i].src)))
+			err = add_closure(ctx, l, loader, libpath, l->v[i].src);
+	free(libpath);
 	if (err < 0)
 		return err;
-	*out = strdup(buf);
-	return *out ? 0 : -ENOMEM;
-}
-
-static int write_manifest(const char *dir, const struct blist *l,
-			  const char *hash, const char *loader)
-{
-	char *p = path_join(dir, "manifest");
-	FILE *f;
-	int err = 0;
-
-	if (!p)
-		return -ENOMEM;
-	f = fopen(p, "we");
-	free(p);
-	if (!f)
-		return -errno;
-	fprintf(f, "# %s\n# hash %s\n# loader lib/%s\n"
-		"# path\tmode\tsize\tsha256\tsource\n",
-		BUNDLE_FORMAT, hash, loader);
-	for (size_t i = 0; i < l->n; i++)
-		fprintf(f, "%s\t%o\t%lld\t%s\t%s\n", l->v[i].rel,
-			(unsigned)l->v[i].mode, (long long)l->v[i].size,
-			l->v[i].sha, l->v[i].src);
-	if (ferror(f))
-		err = -EIO;
-	if (fclose(f) != 0 && !err)
-		err = -errno;
+	qsort(l->v, l->n, sizeof(l->v[0]), bfile_cmp);
+	for (size_t i = 0; i < l->n && !err; i++)
+		if ((err = hash_file(&l->v[i], -1)) < 0)
+			err = VB_ERROR(ctx, err, "read %s: %s", l->v[i].src,
+				       strerror(-err));
+	if (!err)
+		bundle_hash(l, hash);
 	return err;
 }
-
-/* Builds the bundle in a temporary sibling of `final` and renames it. */
-static int build(struct vb_ctx *ctx, const char *root, const char *final,
-		 const struct blist *l, const char *hash, const char *loader)
-{
-	char *tmp = path_join(root, ".tmp-XXXXXX");
-	int err = 0;
-
-	if (!tmp)
-		return -ENOMEM;
-	if (!mkdtemp(tmp)) {
-		err = -errno;
-		err = VB_ERROR(ctx, err, "mkdtemp in %s: %s", root,
-			       strerror(-err));
-		free(tmp);
-		return err;
-	}
-	chmod(tmp, 0755); /* mkdtemp makes 0700; guests may run as others */
-	/* plugins/ even when empty (a static agent has its workloads built
-	 * in): the agent is always started with --plugin-dir pointing there. */
-	for (size_t i = 0; i < 3 && !err; i++) {
-		static const char *const sub[] = { "bin", "lib", "plugins" };
-		char *d = path_join(tmp, sub[i]);
-
-		err = !d ? -ENOMEM : mkdir(d, 0755) < 0 ? -errno : 0;
-		free(d);
-	}
-	for (size_t i = 0; i < l->n && !err; i++) {
-		struct bfile f = l->v[i];
-		char *dst = path_join(tmp, f.rel);
-		char *slash;
-		int fd;
-
-		if (!dst) {
-			err = -ENOMEM;
-			break;
-		}
-		slash = strrchr(dst, '/');
-		*slash = '\0';
-		err = vb_mkdir_p(dst, 0755);
-		*slash = '/';
-		fd = err ? -1 : open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-				     f.mode);
-		if (!err && fd < 0)
-			err = -errno;
-		if (!err)
-			err = hash_file(&f, fd);
-		if (fd >= 0 && close(fd) < 0 && !err)
-			err = -errno;
-		if (err)
-			err = VB_ERROR(ctx, err, "copy %s to %s: %s", f.src, dst,
-				       strerror(-err));
-		else if (strcmp(f.sha, l->v[i].sha) != 0)
-			err = VB_ERROR(ctx, -EAGAIN,
-				       "%s changed while the agent bundle was "
-				       "built (a rebuild running?); try again",
-				       f.src);
-		free(dst);
-	}
-	if (!err) {
-		err = write_manifest(tmp, l, hash, loader);
-		if (err)
-			err = VB_ERROR(ctx, err, "write %s/manifest: %s", tmp,
-				       strerror(-err));
-	}
-	if (!err && rename(tmp, final) < 0) {
-		char *m = path_join(final, "manifest");
-
-		/* Another run finished the same bundle first: use theirs,
-		 * unless what is there is not a bundle (a hand-made mess). */
-		if (errno != EEXIST && errno != ENOTEMPTY) {
-			err = -errno;
-			err = VB_ERROR(ctx, err, "rename %s to %s: %s", tmp,
-				       final, strerror(-err));
-		} else if (!m || access(m, R_OK) != 0) {
-			err = VB_ERROR(ctx, -EEXIST,
-				       "%s exists but is not a complete agent "
-				       "bundle (no manifest); remove it", final);
-		}
-		free(m);
-		vb_rm_rf(tmp);
-	} else if (err) {
-		vb_rm_rf(tmp);
-	}
-	free(tmp);
-	return err;
-}
-
-/* ------------------------------------------------------------------ */
-/* Public entry points                                                  */
-/* ------------------------------------------------------------------ */
 
 static int bundle_make(struct vb_ctx *ctx, const char *agent_path,
 		       const char *workload_path, struct bundle **out)
 {
 	struct blist l = { 0 };
 	char loader[PATH_MAX], hash[SHA256_DIGEST_SIZE * 2 + 1];
-	char *agent = NULL, *libpath = NULL, *root = NULL, *final = NULL;
-	char *manifest = NULL;
-	const char *sleep_bin = find_sleep();
-	struct bundle *b = NULL;
+	char *agent = NULL, *root = NULL, *final = NULL, *manifest = NULL;
+	struct bundle *b;
 	int err;
 
-	err = real_agent(ctx, agent_path, &agent);
-	if (err < 0)
+	if ((err = real_agent(ctx, agent_path, &agent)) < 0)
 		goto out;
-	err = elf_interp(agent, loader, sizeof(loader));
-	if (err < 0) {
+	if ((err = elf_interp(agent, loader, sizeof(loader))) < 0) {
 		err = VB_ERROR(ctx, err,
 			       "%s has no program interpreter (a static "
 			       "build?): the bundle starts the agent through "
@@ -879,87 +836,28 @@ static int bundle_make(struct vb_ctx *ctx, const char *agent_path,
 			       "libc", agent);
 		goto out;
 	}
-	libpath = make_libpath();
-	if (!libpath) {
-		err = -ENOMEM;
+	if ((err = bundle_collect(ctx, agent, loader, workload_path, &l,
+				  hash)) < 0 ||
+	    (err = cache_root(ctx, &root)) < 0)
 		goto out;
-	}
-	err = blist_add(&l, "bin", "virtbench-agent", agent, 0755);
-	if (!err && sleep_bin)
-		err = blist_add(&l, "bin", "sleep", sleep_bin, 0755);
-	if (!err)
-		err = blist_add(&l, "lib", base_name(loader), loader, 0755);
-	if (!err)
-		err = add_plugins(ctx, &l, workload_path);
-	if (err < 0) {
-		err = VB_ERROR(ctx, err, "collecting the agent bundle: %s",
-			       strerror(-err));
+	final = vb_path_join(root, hash);
+	manifest = vb_path_join(final, "manifest");
+	if (access(manifest, R_OK) != 0 &&
+	    (err = build(ctx, root, final, &l, hash, base_name(loader))) < 0)
 		goto out;
-	}
-	err = add_files(ctx, &l);
-	if (err < 0)
-		goto out;
-	/* Only bin/, plugins/ and carried ELF objects need their closure;
-	 * the libraries appear in their own lists, as the loader lists them
-	 * recursively. */
-	for (size_t i = 0, n = l.n; i < n && !err; i++)
-		if (strncmp(l.v[i].rel, "lib/", 4) != 0 &&
-		    (strncmp(l.v[i].rel, "files/", 6) != 0 ||
-		     elf_dynamic(l.v[i].src)))
-			err = add_closure(ctx, &l, loader, libpath, l.v[i].src);
-	if (err < 0)
-		goto out;
-	qsort(l.v, l.n, sizeof(l.v[0]), bfile_cmp);
-	for (size_t i = 0; i < l.n && !err; i++) {
-		err = hash_file(&l.v[i], -1);
-		if (err < 0)
-			err = VB_ERROR(ctx, err, "read %s: %s", l.v[i].src,
-				       strerror(-err));
-	}
-	if (err < 0)
-		goto out;
-	bundle_hash(&l, hash);
-
-	err = cache_root(ctx, &root);
-	if (err < 0)
-		goto out;
-	final = path_join(root, hash);
-	manifest = final ? path_join(final, "manifest") : NULL;
-	if (!manifest) {
-		err = -ENOMEM;
-		goto out;
-	}
-	if (access(manifest, R_OK) != 0) {
-		err = build(ctx, root, final, &l, hash, base_name(loader));
-		if (err < 0)
-			goto out;
-	}
-	b = calloc(1, sizeof(*b));
-	if (!b || !(b->agent_path = strdup(agent_path)) ||
-	    !(b->workload_path = strdup(workload_path ? workload_path : "")) ||
-	    !(b->carry_key = carry_key()) ||
-	    !(b->hash = strdup(hash)) ||
-	    !(b->loader_name = strdup(base_name(loader)))) {
-		err = -ENOMEM;
-		goto out;
-	}
+	b = vb_xcalloc(1, sizeof(*b));
+	b->agent_path = vb_xstrdup(agent_path);
+	b->workload_path = vb_xstrdup(workload_path ? workload_path : "");
+	b->carry_key = carry_key();
+	b->hash = vb_xstrdup(hash);
+	b->loader_name = vb_xstrdup(base_name(loader));
 	b->dir = final;
 	final = NULL;
 	*out = b;
-	b = NULL;
 out:
-	if (b) {
-		free(b->agent_path);
-		free(b->workload_path);
-		free(b->carry_key);
-		free(b->hash);
-		free(b->loader_name);
-		free(b);
-	}
 	free(manifest);
 	free(final);
 	free(root);
-	free(libpath);
 	free(agent);
 	blist_free(&l);
 	return err;
@@ -1030,34 +928,20 @@ static int bundle_argv(struct vb_ctx *ctx, const char *mount,
 	for (a = argvs; a; a = a->next)
 		if (a->b == b && strcmp(a->mount, mount) == 0)
 			break;
-	if (!a && (a = calloc(1, sizeof(*a)))) {
-		bool ok;
-
+	if (!a) {
+		a = vb_xcalloc(1, sizeof(*a));
 		a->b = b;
-		a->mount = strdup(mount);
-		a->v[0] = join3(mount, "/lib/", b->loader_name);
-		a->v[1] = strdup("--library-path");
-		a->v[2] = join3(mount, "/lib", "");
-		a->v[3] = join3(mount, "/bin/virtbench-agent", "");
-		a->v[4] = strdup("--plugin-dir");
-		a->v[5] = join3(mount, "/plugins", "");
-		ok = a->mount != NULL;
-		for (size_t i = 0; i < 6; i++)
-			ok = ok && a->v[i] != NULL;
-		if (ok) {
-			a->next = argvs;
-			argvs = a;
-		} else {
-			free(a->mount);
-			for (size_t i = 0; i < 6; i++)
-				free(a->v[i]);
-			free(a);
-			a = NULL;
-		}
+		a->mount = vb_xstrdup(mount);
+		a->v[0] = vb_xasprintf("%s/lib/%s", mount, b->loader_name);
+		a->v[1] = vb_xstrdup("--library-path");
+		a->v[2] = vb_xasprintf("%s/lib", mount);
+		a->v[3] = vb_xasprintf("%s/bin/virtbench-agent", mount);
+		a->v[4] = vb_xstrdup("--plugin-dir");
+		a->v[5] = vb_xasprintf("%s/plugins", mount);
+		a->next = argvs;
+		argvs = a;
 	}
 	pthread_mutex_unlock(&bundle_lock);
-	if (!a)
-		return -ENOMEM;
 	for (size_t i = 0; i < 6; i++)
 		out[i] = a->v[i];
 	return 6;

@@ -81,98 +81,105 @@ static int load(const char *dir, const char *experiment, struct rec **out,
 	return 0;
 }
 
+/* A cell's time limit: its `time` option, or the experiment's timeout
+ * (then it counts as unbounded). */
+static double cell_limit(const struct vb_experiment *ex,
+			 const struct vb_cell *c, struct vb_estimate *e)
+{
+	const char *t = vb_kv_value(c->kv, c->nkv, "time");
+	double limit = t ? strtod(t, NULL) : 0;
+
+	if (limit <= 0 || limit > ex->timeout) {
+		limit = ex->timeout;
+		e->unbounded++;
+	}
+	return limit;
+}
+
+/* The recorded pace of cell c (-1: none), and its ok repetitions. */
+static double cell_pace(const struct vb_experiment *ex, const struct vb_cell *c,
+			const struct rec *recs, size_t nrecs, int *done,
+			double *sum, size_t *n)
+{
+	double cs = 0;
+	size_t cn = 0;
+
+	for (int rep = 1; rep <= ex->repetitions && nrecs; rep++) {
+		struct rec want = {
+			.key = vb_rep_key(ex->backends[c->backend].label,
+					  ex->configs[c->config].name,
+					  ex->workloads[c->workload].label,
+					  c->params, rep),
+		};
+		const struct rec *r = bsearch(&want, recs, nrecs, sizeof(*recs),
+					      rec_cmp);
+
+		free(want.key);
+		if (!r)
+			continue;
+		cs += r->seconds;
+		cn++;
+		*done += r->ok;
+	}
+	*sum += cs;
+	*n += cn;
+	return cn ? cs / (double)cn : -1;
+}
+
+/* A cell without a pace of its own: that of the same backend and
+ * workload in another config or point, else every recorded repetition's. */
+static double borrowed_pace(const struct vb_cell *cells, size_t ncells,
+			    const double *pace, size_t i, double all)
+{
+	double sum = 0;
+	size_t n = 0;
+
+	for (size_t j = 0; j < ncells; j++)
+		if (pace[j] >= 0 && cells[j].backend == cells[i].backend &&
+		    cells[j].workload == cells[i].workload) {
+			sum += pace[j];
+			n++;
+		}
+	return n ? sum / (double)n : all;
+}
+
 int vb_estimate(const struct vb_experiment *ex, const struct vb_cell *cells,
 		size_t ncells, const char *dir, struct vb_estimate *e)
 {
 	struct rec *recs = NULL;
-	size_t nrecs = 0;
+	size_t nrecs = 0, all_n = 0;
 	int per = ex->warmup + ex->repetitions;
 	int rc = load(dir, ex->name, &recs, &nrecs);
+	double *pace, all_sum = 0;
+	int *done;
 
 	memset(e, 0, sizeof(*e));
 	e->likely = e->likely_left = -1;
 	if (rc < 0)
 		return rc;
-
-	/* Pace per cell, then per backend+workload, then overall. */
-	double *pace = calloc(ncells ? ncells : 1, sizeof(double));
-	int *done = calloc(ncells ? ncells : 1, sizeof(int));
-	double all_sum = 0;
-	size_t all_n = 0;
-	if (!pace || !done) {
-		rc = -ENOMEM;
-		goto out;
-	}
+	pace = vb_xcalloc(ncells ? ncells : 1, sizeof(*pace));
+	done = vb_xcalloc(ncells ? ncells : 1, sizeof(*done));
 	for (size_t i = 0; i < ncells; i++) {
-		const struct vb_cell *c = &cells[i];
-		const char *t = vb_kv_value(c->kv, c->nkv, "time");
-		double sum = 0;
-		size_t n = 0;
-
-		double limit = t ? strtod(t, NULL) : 0;
-		if (limit <= 0 || limit > ex->timeout) {
-			limit = ex->timeout;
-			e->unbounded++;
-		}
-		e->bound += per * limit;
+		e->bound += per * cell_limit(ex, &cells[i], e);
 		e->runs += (size_t)ex->repetitions;
-
-		for (int rep = 1; rep <= ex->repetitions && nrecs; rep++) {
-			struct rec want = {
-				.key = vb_rep_key(ex->backends[c->backend].label,
-						  ex->configs[c->config].name,
-						  ex->workloads[c->workload].label,
-						  c->params, rep),
-			};
-			const struct rec *r =
-				want.key ? bsearch(&want, recs, nrecs,
-						   sizeof(*recs), rec_cmp)
-					 : NULL;
-			free(want.key);
-			if (!r)
-				continue;
-			sum += r->seconds;
-			n++;
-			if (r->ok) {
-				done[i]++;
-				e->recorded++;
-			}
-		}
-		if (n) {
-			pace[i] = sum / (double)n;
-			all_sum += sum;
-			all_n += n;
-		} else {
-			pace[i] = -1;
-		}
+		pace[i] = cell_pace(ex, &cells[i], recs, nrecs, &done[i],
+				    &all_sum, &all_n);
+		e->recorded += (size_t)done[i];
 	}
-	if (!all_n)
-		goto out;
-	e->likely = e->likely_left = 0;
-	for (size_t i = 0; i < ncells; i++) {
-		double p = pace[i];
-		if (p < 0) {
-			/* Same backend and workload in another config or
-			 * point, else every recorded repetition. */
-			double sum = 0;
-			size_t n = 0;
-			for (size_t j = 0; j < ncells; j++)
-				if (pace[j] >= 0 &&
-				    cells[j].backend == cells[i].backend &&
-				    cells[j].workload == cells[i].workload) {
-					sum += pace[j];
-					n++;
-				}
-			p = n ? sum / (double)n : all_sum / (double)all_n;
-		}
+	if (all_n)
+		e->likely = e->likely_left = 0;
+	for (size_t i = 0; all_n && i < ncells; i++) {
+		double p = pace[i] >= 0 ? pace[i]
+			   : borrowed_pace(cells, ncells, pace, i,
+					   all_sum / (double)all_n);
 		int left = ex->repetitions - done[i];
+
 		e->likely += per * p;
 		if (left > 0) {
 			e->likely_left += (left + ex->warmup) * p;
 			e->left += (size_t)left;
 		}
 	}
-out:
 	free(pace);
 	free(done);
 	for (size_t j = 0; j < nrecs; j++)
@@ -180,5 +187,5 @@ out:
 	free(recs);
 	if (e->likely < 0)
 		e->left = e->runs;
-	return rc;
+	return 0;
 }

@@ -8,6 +8,9 @@
  * the failure this file exists to prevent. Values are converted to text and
  * parsed by the same vb_opt_set_text() the agent uses, so the file, the
  * command line of the agent and the results all agree on what "2G" means.
+ *
+ * The text itself (size, includes, strings, integer literals) is checked
+ * first, by engine/exptext.c; libconfig only sees what passed.
  */
 #include "config.h"
 
@@ -21,9 +24,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "engine/experiment.h"
+#include "engine/exptext.h"
 #include "engine/matrix.h"
+#include "lib/ctx.h"
 #include "lib/options.h"
 #include "lib/util.h"
 
@@ -35,7 +41,8 @@ struct ld {
 	struct vb_diag *d;
 	const struct vb_registry *reg;
 	struct vb_experiment *ex;
-	char incdir[PATH_MAX];    /* directory of the file, "" if none */
+	const struct vb_exptext *src;
+	bool interrupted;         /* SIGINT/SIGTERM while validating */
 };
 
 static void report(struct ld *L, const config_setting_t *s, const char *fmt,
@@ -55,27 +62,19 @@ static void report(struct ld *L, const config_setting_t *s, const char *fmt,
 {
 	char buf[2048];
 	va_list ap;
-
 	const char *file = NULL;
 	const config_setting_t *p;
 
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	/* A setting from an @include'd file is reported in that file. */
+	/* A setting from an @include'd file is reported in that file, by
+	 * the path it resolved to (libconfig names it as written). */
 	for (p = s; p && !file; p = config_setting_parent(p))
 		if (config_setting_source_line(p))
 			file = config_setting_source_file(p);
-	if (file && strcmp(file, L->file) && file[0] != '/' && L->incdir[0]) {
-		/* libconfig names it as written in @include, relative to
-		 * the include dir: give the path the user can open. */
-		char full[2 * PATH_MAX + 2];
-
-		snprintf(full, sizeof(full), "%s/%s", L->incdir, file);
-		vb_diag_add(L->d, full, line_of(s), "%s", buf);
-		return;
-	}
-	vb_diag_add(L->d, file ? file : L->file, line_of(s), "%s", buf);
+	vb_diag_add(L->d, file ? vb_exptext_path(L->src, file) : L->file,
+		    line_of(s), "%s", buf);
 }
 
 /* ------------------------------------------------------------------ */
@@ -280,6 +279,19 @@ static void check_label(struct ld *L, const config_setting_t *s,
 		       where, label);
 }
 
+/* A list for vb_suggest(): never NULL. */
+static const char *const *names_get(const struct vb_strv *l)
+{
+	static const char *const empty[] = { NULL };
+
+	return l->v ? (const char *const *)l->v : empty;
+}
+
+static bool in_names(const struct vb_strv *l, const char *s)
+{
+	return vb_strv_find(l, s) >= 0;
+}
+
 /* "; did you mean 'x'?" or "" */
 static const char *did_you_mean(const char *word,
 				const char *const *candidates, char *buf,
@@ -297,45 +309,7 @@ static const struct vb_plugin *find_plugin(const struct vb_registry *reg,
 					   enum vb_plugin_kind kind,
 					   const char *name)
 {
-	size_t i;
-
-	for (i = 0; reg && i < reg->count; i++) {
-		const struct vb_plugin_info *info = reg->items[i].info;
-
-		if (info && info->kind == kind && info->name &&
-		    !strcmp(info->name, name))
-			return &reg->items[i];
-	}
-	return NULL;
-}
-
-static const char *kind_name(enum vb_plugin_kind kind)
-{
-	return kind == VB_PLUGIN_BACKEND ? "backend" : "workload";
-}
-
-/* A growable NULL-terminated array of borrowed strings for vb_suggest. */
-struct names {
-	const char **v;
-	size_t n;
-};
-
-static void names_add(struct names *nm, const char *s)
-{
-	const char **g = realloc(nm->v, (nm->n + 2) * sizeof(*g));
-
-	if (!g)
-		return;
-	nm->v = g;
-	nm->v[nm->n++] = s;
-	nm->v[nm->n] = NULL;
-}
-
-static const char *const *names_get(struct names *nm)
-{
-	static const char *const empty[] = { NULL };
-
-	return nm->v ? nm->v : empty;
+	return reg ? vb_registry_find(reg, kind, name) : NULL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -420,13 +394,8 @@ struct entry {
 
 static void axes_free(struct vb_axis *axes, size_t naxes)
 {
-	size_t i, j;
-
-	for (i = 0; axes && i < naxes; i++) {
-		for (j = 0; j < axes[i].nvalues; j++)
-			free(axes[i].values[j]);
-		free(axes[i].values);
-	}
+	for (size_t i = 0; axes && i < naxes; i++)
+		vb_free_strings(axes[i].values, axes[i].nvalues);
 	free(axes);
 }
 
@@ -446,12 +415,35 @@ static void list_clear(const struct vb_option *o, void *block)
 	vb_opts_free(one, block);
 }
 
+/* Element i of an axis: its canonical text, or NULL when it is refused. */
+static char *axis_value(struct ld *L, struct entry *e, const struct vb_axis *ax,
+			const config_setting_t *v, const char *w,
+			const char *see)
+{
+	char *text;
+
+	if (set_from_setting(L, ax->opt, e->opts, v, w, see))
+		return NULL;
+	if (!(text = vb_opt_to_text(ax->opt, e->opts)))
+		vb_oom();
+	for (size_t j = 0; j < ax->nvalues; j++) {
+		if (!strcmp(ax->values[j], text)) {
+			report(L, v,
+			       "%s: duplicate value '%s' (same as element [%zu]): each cell of the matrix must be distinct; remove one",
+			       w, text, j);
+			free(text);
+			return NULL;
+		}
+	}
+	return text;
+}
+
 static int parse_axis(struct ld *L, struct entry *e, const struct vb_option *o,
 		      const config_setting_t *s, const char *where,
 		      const char *see)
 {
-	struct vb_axis *ax, *grown;
-	int n = config_setting_length(s), i, bad = 0;
+	struct vb_axis *ax;
+	int n = config_setting_length(s), bad = 0;
 
 	if (n == 0) {
 		report(L, s,
@@ -459,44 +451,20 @@ static int parse_axis(struct ld *L, struct entry *e, const struct vb_option *o,
 		       where, see);
 		return -EINVAL;
 	}
-	grown = realloc(e->axes, (e->naxes + 1) * sizeof(*grown));
-	if (!grown)
-		return -ENOMEM;
-	e->axes = grown;
+	e->axes = vb_xreallocarray(e->axes, e->naxes + 1, sizeof(*e->axes));
 	ax = &e->axes[e->naxes++];
 	ax->opt = o;
 	ax->nvalues = 0;
-	ax->values = calloc((size_t)n, sizeof(*ax->values));
-	if (!ax->values)
-		return -ENOMEM;
-	for (i = 0; i < n; i++) {
+	ax->values = vb_xcalloc((size_t)n, sizeof(*ax->values));
+	for (int i = 0; i < n; i++) {
 		const config_setting_t *v = config_setting_get_elem(s, (unsigned)i);
-		char w[400];
-		char *text;
-		size_t j;
+		char w[400], *text;
 
 		snprintf(w, sizeof(w), "%s[%d]", where, i);
-		if (set_from_setting(L, o, e->opts, v, w, see)) {
+		if ((text = axis_value(L, e, ax, v, w, see)))
+			ax->values[ax->nvalues++] = text;
+		else
 			bad = 1;
-			continue;
-		}
-		text = vb_opt_to_text(o, e->opts);
-		if (!text)
-			return -ENOMEM;
-		for (j = 0; j < ax->nvalues; j++) {
-			if (!strcmp(ax->values[j], text)) {
-				report(L, v,
-				       "%s: duplicate value '%s' (same as element [%zu]): each cell of the matrix must be distinct; remove one",
-				       w, text, j);
-				bad = 1;
-				break;
-			}
-		}
-		if (j < ax->nvalues) {
-			free(text);
-			continue;
-		}
-		ax->values[ax->nvalues++] = text;
 	}
 	return bad ? -EINVAL : 0;
 }
@@ -506,11 +474,11 @@ static int parse_list_value(struct ld *L, const struct vb_option *o,
 			    void *block, const config_setting_t *s,
 			    const char *where, const char *see)
 {
-	int n = config_setting_length(s), i, bad = 0;
+	int n = config_setting_length(s), bad = 0;
 	char **const *field;
 
 	list_clear(o, block);
-	for (i = 0; i < n; i++) {
+	for (int i = 0; i < n; i++) {
 		const config_setting_t *v = config_setting_get_elem(s, (unsigned)i);
 		char w[400];
 
@@ -521,10 +489,8 @@ static int parse_list_value(struct ld *L, const struct vb_option *o,
 	/* An empty array still leaves a non-NULL, empty list. */
 	field = (char **const *)(const void *)((const char *)block + o->offset);
 	if (!*field) {
-		char **empty = calloc(1, sizeof(char *));
+		char **empty = vb_xcalloc(1, sizeof(char *));
 
-		if (!empty)
-			return -ENOMEM;
 		memcpy((char *)block + o->offset, &empty, sizeof(empty));
 	}
 	return bad ? -EINVAL : 0;
@@ -540,33 +506,17 @@ static char **block_kv(const struct vb_plugin_info *info, const void *block,
 
 	for (o = info->options; o && o->name; o++)
 		n++;
-	kv = calloc(n + 1, sizeof(*kv));
-	if (!kv)
-		return NULL;
+	kv = vb_xcalloc(n + 1, sizeof(*kv));
 	for (o = info->options; o && o->name; o++, i++) {
 		char *t = vb_opt_to_text(o, block);
 
-		if (!t || asprintf(&kv[i], "%s=%s", o->name, t) < 0)
-			kv[i] = NULL;
+		if (!t)
+			vb_oom();
+		kv[i] = vb_xasprintf("%s=%s", o->name, t);
 		free(t);
-		if (!kv[i]) {
-			while (i--)
-				free(kv[i]);
-			free(kv);
-			return NULL;
-		}
 	}
 	*nkv = n;
 	return kv;
-}
-
-static void kv_free(char **kv, size_t n)
-{
-	size_t i;
-
-	for (i = 0; kv && i < n; i++)
-		free(kv[i]);
-	free(kv);
 }
 
 static size_t option_index(const struct vb_plugin_info *info,
@@ -575,77 +525,108 @@ static size_t option_index(const struct vb_plugin_info *info,
 	return (size_t)(o - info->options);
 }
 
+/* ------------------------------------------------------------------ */
+/* The plugins' own checks                                              */
+/* ------------------------------------------------------------------ */
+
+/* Set the axes' values of point idx into kv; params gets them joined. */
+static void point_kv(const struct entry *e, const size_t *idx, char **kv,
+		     struct vb_buf *params)
+{
+	const struct vb_plugin_info *info = e->plugin->info;
+
+	vb_buf_reset(params);
+	for (size_t a = 0; a < e->naxes; a++) {
+		const struct vb_axis *ax = &e->axes[a];
+		size_t k = option_index(info, ax->opt);
+
+		free(kv[k]);
+		kv[k] = vb_xasprintf("%s=%s", ax->opt->name, ax->values[idx[a]]);
+		vb_buf_addf(params, "%s%s", a ? ";" : "", kv[k]);
+	}
+}
+
+/* The odometer over the axes, last axis fastest; false after the last. */
+static bool next_point(const struct entry *e, size_t *idx)
+{
+	for (size_t a = e->naxes; a-- > 0;) {
+		if (++idx[a] < e->axes[a].nvalues)
+			return true;
+		idx[a] = 0;
+	}
+	return false;
+}
+
+struct rejects {
+	size_t failed, reported;
+};
+
+/* validate() of the block of one point; -EINVAL when the plugin's own
+ * table cannot make the block (nothing more can be judged). */
+static int validate_point(struct ld *L, const struct entry *e,
+			   const config_setting_t *s, const char *where,
+			   char **kv, size_t nkv, const char *params,
+			   struct rejects *rj)
+{
+	const struct vb_plugin_info *info = e->plugin->info;
+	const struct vb_workload_ops *ops = info->ops;
+	char msg[512] = "", err[512];
+	void *block = NULL;
+
+	if (vb_opts_from_kv(info, (const char *const *)kv, nkv, &block, err,
+			    sizeof(err))) {
+		/* Cannot happen for values that passed one by one, unless a
+		 * plugin's table is inconsistent. */
+		report(L, s, "%s: %s", where, err);
+		return -EINVAL;
+	}
+	if (ops->validate(block, msg, sizeof(msg))) {
+		rj->failed++;
+		if (rj->reported++ < MAX_VALIDATE_REPORTS)
+			report(L, s,
+			       "%s: %s%soptions rejected by the plugin: %s; change the values (see 'virtbench plugins %s')",
+			       where, params, *params ? ": " : "",
+			       *msg ? msg : "(no reason given)", info->name);
+	}
+	vb_opts_free(info->options, block);
+	free(block);
+	return 0;
+}
+
 /* Call the workload's validate() for every point of its axes. */
 static void validate_cells(struct ld *L, struct entry *e,
 			   const config_setting_t *s, const char *where)
 {
-	const struct vb_plugin_info *info = e->plugin->info;
-	const struct vb_workload_ops *ops = info->ops;
-	size_t nkv = 0, *idx, a, reported = 0, failed = 0;
+	const struct vb_workload_ops *ops = e->plugin->info->ops;
+	struct vb_buf params = VB_BUF_INIT;
+	struct rejects rj = { 0 };
+	size_t nkv = 0, *idx, n = 0;
 	char **kv;
 
 	if (!ops || ops->size < offsetof(struct vb_workload_ops, validate) +
 					sizeof(ops->validate) ||
 	    !ops->validate)
 		return;
-	kv = block_kv(info, e->opts, &nkv);
-	idx = calloc(e->naxes + 1, sizeof(*idx));
-	if (!kv || !idx)
-		goto out;
-	for (;;) {
-		char msg[512] = "", err[512] = "", params[1024] = "";
-		void *block = NULL;
-		size_t used = 0;
-
-		for (a = 0; a < e->naxes; a++) {
-			const struct vb_axis *ax = &e->axes[a];
-			size_t k = option_index(info, ax->opt);
-
-			free(kv[k]);
-			if (asprintf(&kv[k], "%s=%s", ax->opt->name,
-				     ax->values[idx[a]]) < 0) {
-				kv[k] = NULL;
-				goto out;
-			}
-			used += (size_t)snprintf(params + used,
-					 used < sizeof(params) ? sizeof(params) - used : 0,
-					 "%s%s", a ? ";" : "", kv[k]);
-		}
-		if (vb_opts_from_kv(info, (const char *const *)kv, nkv, &block,
-				    err, sizeof(err))) {
-			/* Cannot happen for values that passed one by one,
-			 * unless a plugin's table is inconsistent. */
-			report(L, s, "%s: %s", where, err);
-			goto out;
-		}
-		if (ops->validate(block, msg, sizeof(msg))) {
-			failed++;
-			if (reported++ < MAX_VALIDATE_REPORTS)
-				report(L, s,
-				       "%s: %s%soptions rejected by the plugin: %s; change the values (see 'virtbench plugins %s')",
-				       where, params, *params ? ": " : "",
-				       *msg ? msg : "(no reason given)",
-				       info->name);
-		}
-		vb_opts_free(info->options, block);
-		free(block);
-		/* Odometer over the axes, last axis fastest. */
-		for (a = e->naxes; a-- > 0;) {
-			if (++idx[a] < e->axes[a].nvalues)
-				break;
-			idx[a] = 0;
-		}
-		if (a == (size_t)-1)
+	kv = block_kv(e->plugin->info, e->opts, &nkv);
+	idx = vb_xcalloc(e->naxes + 1, sizeof(*idx));
+	do {
+		if (++n % 4096 == 0 && vb_is_interrupted()) {
+			L->interrupted = true;
 			break;
-	}
-	if (failed > MAX_VALIDATE_REPORTS)
+		}
+		point_kv(e, idx, kv, &params);
+		if (validate_point(L, e, s, where, kv, nkv, vb_buf_str(&params),
+				   &rj) < 0)
+			break;
+	} while (next_point(e, idx));
+	if (rj.failed > MAX_VALIDATE_REPORTS)
 		report(L, s, "%s: %zu more cells rejected by the plugin",
-		       where, failed - MAX_VALIDATE_REPORTS);
-out:
-	if (failed)
+		       where, rj.failed - MAX_VALIDATE_REPORTS);
+	if (rj.failed)
 		e->ok = false;
 	free(idx);
-	kv_free(kv, nkv);
+	vb_free_strings(kv, nkv);
+	vb_buf_free(&params);
 }
 
 static void validate_backend(struct ld *L, struct entry *e,
@@ -667,6 +648,43 @@ static void validate_backend(struct ld *L, struct entry *e,
 	}
 }
 
+/* A workload's axes within the matrix limit, then its validate(). */
+static void validate_workload(struct ld *L, struct entry *e,
+			      const config_setting_t *s, const char *where)
+{
+	size_t points = 1;
+
+	for (size_t a = 0; a < e->naxes; a++)
+		points = points > SIZE_MAX / e->axes[a].nvalues
+				 ? SIZE_MAX
+				 : points * e->axes[a].nvalues;
+	if (points > VB_MATRIX_MAX_CELLS) {
+		report(L, s,
+		       "%s: its axes make %zu points, more than the %d cells a matrix may have; use fewer values (docs/experiment-files.md, \"Limits\")",
+		       where, points, VB_MATRIX_MAX_CELLS);
+		e->ok = false;
+		return;
+	}
+	validate_cells(L, e, s, where);
+}
+
+/* ------------------------------------------------------------------ */
+/* One entry                                                            */
+/* ------------------------------------------------------------------ */
+
+/* What parsing one entry shares between its steps. */
+struct entry_pass {
+	struct ld *L;
+	const config_setting_t *s;
+	enum vb_plugin_kind kind;
+	struct entry *e;
+	struct bres *br;          /* the backends' reserved keys, or NULL */
+	const struct vb_plugin_info *info;
+	bool *seen;               /* per option of info: given in the file */
+	const char *pname;
+	char where[200], see[200];
+};
+
 static void unknown_plugin(struct ld *L, const config_setting_t *ps,
 			   const char *where, enum vb_plugin_kind kind,
 			   const char *name)
@@ -674,198 +692,231 @@ static void unknown_plugin(struct ld *L, const config_setting_t *ps,
 	enum vb_plugin_kind other = kind == VB_PLUGIN_BACKEND ?
 					    VB_PLUGIN_WORKLOAD :
 					    VB_PLUGIN_BACKEND;
-	struct names nm = { 0 };
+	struct vb_strv nm = VB_STRV_INIT;
 	char dym[200];
-	size_t i;
 
 	if (find_plugin(L->reg, other, name)) {
 		report(L, ps,
 		       "%s: plugin: '%s' is a %s plugin, expected a %s plugin; move the entry to `%ss`",
-		       where, name, kind_name(other), kind_name(kind),
-		       kind_name(other));
+		       where, name, vb_kind_name(other), vb_kind_name(kind),
+		       vb_kind_name(other));
 		return;
 	}
-	for (i = 0; L->reg && i < L->reg->count; i++) {
+	for (size_t i = 0; L->reg && i < L->reg->count; i++) {
 		const struct vb_plugin_info *info = L->reg->items[i].info;
 
 		if (info && info->kind == kind)
-			names_add(&nm, info->name);
+			vb_strv_add(&nm, info->name);
 	}
 	report(L, ps,
 	       "%s: plugin: unknown %s plugin '%s'%s (run 'virtbench plugins' to list the %ss found)",
-	       where, kind_name(kind), name,
+	       where, vb_kind_name(kind), name,
 	       did_you_mean(name, names_get(&nm), dym, sizeof(dym)),
-	       kind_name(kind));
-	free(nm.v);
+	       vb_kind_name(kind));
+	vb_strv_free(&nm);
+}
+
+/* The entry's `plugin` key: e->plugin, and `where` names it. */
+static void entry_plugin(struct entry_pass *p, const char *list, int index)
+{
+	const config_setting_t *ps = config_setting_get_member(p->s, "plugin");
+	char got[600];
+
+	if (!ps) {
+		report(p->L, p->s,
+		       "%s: plugin: missing required key; add plugin = \"NAME\"; (run 'virtbench plugins' to list them)",
+		       p->where);
+		p->e->ok = false;
+		return;
+	}
+	if (config_setting_type(ps) != CONFIG_TYPE_STRING) {
+		describe(ps, got, sizeof(got));
+		report(p->L, ps,
+		       "%s: plugin: wrong type: expected a plugin name in double quotes, got %s",
+		       p->where, got);
+		p->e->ok = false;
+		return;
+	}
+	p->pname = config_setting_get_string(ps);
+	p->e->plugin = find_plugin(p->L->reg, p->kind, p->pname);
+	snprintf(p->where, sizeof(p->where), "%s[%d] (%s)", list, index,
+		 p->pname);
+	if (!p->e->plugin) {
+		unknown_plugin(p->L, ps, p->where, p->kind, p->pname);
+		p->e->ok = false;
+	}
+}
+
+/* The option block with the plugin's defaults. */
+static void entry_block(struct entry_pass *p)
+{
+	const struct vb_plugin_info *info = p->e->plugin->info;
+	size_t n = 0;
+	char why[512];
+
+	p->info = info;
+	snprintf(p->see, sizeof(p->see), " (see 'virtbench plugins %s')",
+		 info->name);
+	p->e->opts = vb_xcalloc(1, info->options_size ? info->options_size : 1);
+	if (vb_opts_defaults(info->options, p->e->opts, why, sizeof(why))) {
+		report(p->L, p->s, "%s: the plugin's own defaults are invalid: %s; report this to the plugin's author",
+		       p->where, why);
+		p->e->ok = false;
+	}
+	while (info->options && info->options[n].name)
+		n++;
+	p->seen = vb_xcalloc(n + 1, sizeof(*p->seen));
+}
+
+/* `name`: the entry's label, the plugin's name by default. */
+static void entry_label(struct entry_pass *p)
+{
+	const config_setting_t *ns = config_setting_get_member(p->s, "name");
+	char got[600], w[300];
+
+	if (!ns) {
+		if (p->pname)
+			p->e->label = vb_xstrdup(p->pname);
+		return;
+	}
+	if (config_setting_type(ns) != CONFIG_TYPE_STRING) {
+		describe(ns, got, sizeof(got));
+		report(p->L, ns,
+		       "%s: name: wrong type: expected a string in double quotes, got %s",
+		       p->where, got);
+		p->e->ok = false;
+		return;
+	}
+	snprintf(w, sizeof(w), "%s: name", p->where);
+	p->e->label = vb_xstrdup(config_setting_get_string(ns));
+	check_label(p->L, ns, w, p->e->label);
+	if (!label_ok(p->e->label))
+		p->e->ok = false;
+}
+
+static void unknown_option(struct entry_pass *p, const config_setting_t *m,
+			   const char *w, const char *key)
+{
+	struct vb_strv nm = VB_STRV_INIT;
+	char dym[200];
+
+	for (const struct vb_option *o = p->info->options; o && o->name; o++)
+		vb_strv_add(&nm, o->name);
+	vb_strv_add(&nm, "name");
+	for (const struct vb_option *o = p->br ? backend_reserved : NULL;
+	     o && o->name; o++)
+		vb_strv_add(&nm, o->name);
+	report(p->L, m, "%s: unknown option%s%s", w,
+	       did_you_mean(key, names_get(&nm), dym, sizeof(dym)), p->see);
+	vb_strv_free(&nm);
+}
+
+/* A list or array given for option o: the list itself, or an axis. */
+static int entry_aggregate(struct entry_pass *p, const config_setting_t *m,
+			   const struct vb_option *o, const char *w)
+{
+	if (o->type == VB_OPT_LIST)
+		return parse_list_value(p->L, o, p->e->opts, m, w, p->see);
+	if (p->kind == VB_PLUGIN_BACKEND) {
+		report(p->L, m,
+		       "%s: a list here would be a matrix axis, but only workload options can be axes; write one backend entry per value, each with its own name",
+		       w);
+		return -EINVAL;
+	}
+	return parse_axis(p->L, p->e, o, m, w, p->see);
+}
+
+/* One member of the entry other than plugin and name. */
+static void entry_option(struct entry_pass *p, const config_setting_t *m)
+{
+	const char *key = config_setting_name(m);
+	const struct vb_option *o;
+	char w[300];
+	int rc;
+
+	snprintf(w, sizeof(w), "%s: %s", p->where, key);
+	if (p->br && (o = vb_option_find(backend_reserved, key))) {
+		if (set_from_setting(p->L, o, p->br, m, w, ""))
+			p->e->ok = false;
+		return;
+	}
+	if (!p->info)
+		return; /* unknown plugin: its options can't be judged */
+	if (!(o = vb_option_find(p->info->options, key))) {
+		unknown_option(p, m, w, key);
+		p->e->ok = false;
+		return;
+	}
+	p->seen[option_index(p->info, o)] = true;
+	if (config_setting_is_aggregate(m) &&
+	    config_setting_type(m) != CONFIG_TYPE_GROUP) {
+		rc = entry_aggregate(p, m, o, w);
+	} else {
+		/* One string for a list option: a list of one. */
+		if (o->type == VB_OPT_LIST)
+			list_clear(o, p->e->opts);
+		rc = set_from_setting(p->L, o, p->e->opts, m, w, p->see);
+	}
+	if (rc)
+		p->e->ok = false;
+}
+
+static void entry_required(struct entry_pass *p)
+{
+	const struct vb_option *tab = p->info->options;
+
+	for (size_t i = 0; tab && tab[i].name; i++) {
+		if (tab[i].required && !p->seen[i]) {
+			report(p->L, p->s,
+			       "%s: %s: missing required option; add %s = ...;%s",
+			       p->where, tab[i].name, tab[i].name, p->see);
+			p->e->ok = false;
+		}
+	}
 }
 
 static void parse_entry(struct ld *L, const config_setting_t *s,
 			enum vb_plugin_kind kind, const char *list, int index,
 			struct entry *e, struct bres *br)
 {
-	const struct vb_option *reserved =
-		kind == VB_PLUGIN_BACKEND ? backend_reserved : NULL;
-	const config_setting_t *ps, *ns;
-	const struct vb_plugin_info *info = NULL;
-	const char *pname = NULL;
-	bool *seen = NULL;
-	char where[200], see[200] = "", got[600], dym[200];
-	int i, n, rc;
+	struct entry_pass p = { .L = L, .s = s, .kind = kind, .e = e,
+				.br = br };
+	char got[600];
+	int n;
 
 	e->line = line_of(s);
 	e->ok = true;
-	snprintf(where, sizeof(where), "%s[%d]", list, index);
+	snprintf(p.where, sizeof(p.where), "%s[%d]", list, index);
 	if (config_setting_type(s) != CONFIG_TYPE_GROUP) {
 		describe(s, got, sizeof(got));
 		report(L, s,
 		       "%s: wrong type: expected a group { plugin = \"NAME\"; ... }, got %s",
-		       where, got);
+		       p.where, got);
 		e->ok = false;
 		return;
 	}
-	ps = config_setting_get_member(s, "plugin");
-	if (!ps) {
-		report(L, s,
-		       "%s: plugin: missing required key; add plugin = \"NAME\"; (run 'virtbench plugins' to list them)",
-		       where);
-		e->ok = false;
-	} else if (config_setting_type(ps) != CONFIG_TYPE_STRING) {
-		describe(ps, got, sizeof(got));
-		report(L, ps,
-		       "%s: plugin: wrong type: expected a plugin name in double quotes, got %s",
-		       where, got);
-		e->ok = false;
-	} else {
-		pname = config_setting_get_string(ps);
-		e->plugin = find_plugin(L->reg, kind, pname);
-		snprintf(where, sizeof(where), "%s[%d] (%s)", list, index,
-			 pname);
-		if (!e->plugin) {
-			unknown_plugin(L, ps, where, kind, pname);
-			e->ok = false;
-		}
-	}
-	if (e->plugin) {
-		char why[512];
-
-		info = e->plugin->info;
-		snprintf(see, sizeof(see), " (see 'virtbench plugins %s')",
-			 info->name);
-		e->opts = calloc(1, info->options_size ? info->options_size : 1);
-		if (!e->opts) {
-			e->ok = false;
-			return;
-		}
-		if (vb_opts_defaults(info->options, e->opts, why, sizeof(why))) {
-			report(L, s, "%s: the plugin's own defaults are invalid: %s; report this to the plugin's author",
-			       where, why);
-			e->ok = false;
-		}
-		n = 0;
-		while (info->options && info->options[n].name)
-			n++;
-		seen = calloc((size_t)n + 1, sizeof(*seen));
-	}
-
-	ns = config_setting_get_member(s, "name");
-	if (ns) {
-		if (config_setting_type(ns) != CONFIG_TYPE_STRING) {
-			describe(ns, got, sizeof(got));
-			report(L, ns,
-			       "%s: name: wrong type: expected a string in double quotes, got %s",
-			       where, got);
-			e->ok = false;
-		} else {
-			char w[300];
-
-			snprintf(w, sizeof(w), "%s: name", where);
-			e->label = strdup(config_setting_get_string(ns));
-			check_label(L, ns, w, e->label);
-			if (!label_ok(e->label))
-				e->ok = false;
-		}
-	} else if (pname) {
-		e->label = strdup(pname);
-	}
-
+	entry_plugin(&p, list, index);
+	if (e->plugin)
+		entry_block(&p);
+	entry_label(&p);
 	n = config_setting_length(s);
-	for (i = 0; i < n; i++) {
+	for (int i = 0; i < n; i++) {
 		const config_setting_t *m = config_setting_get_elem(s, (unsigned)i);
-		const char *key = config_setting_name(m);
-		const struct vb_option *o;
-		char w[300];
 
-		if (!strcmp(key, "plugin") || !strcmp(key, "name"))
-			continue;
-		snprintf(w, sizeof(w), "%s: %s", where, key);
-		if (reserved && (o = vb_option_find(reserved, key))) {
-			if (set_from_setting(L, o, br, m, w, ""))
-				e->ok = false;
-			continue;
-		}
-		if (!info)
-			continue; /* unknown plugin: its options can't be judged */
-		o = vb_option_find(info->options, key);
-		if (!o) {
-			struct names nm = { 0 };
-			const struct vb_option *p;
-
-			for (p = info->options; p && p->name; p++)
-				names_add(&nm, p->name);
-			names_add(&nm, "name");
-			for (p = reserved; p && p->name; p++)
-				names_add(&nm, p->name);
-			report(L, m, "%s: unknown option%s%s", w,
-			       did_you_mean(key, names_get(&nm), dym, sizeof(dym)),
-			       see);
-			free(nm.v);
-			e->ok = false;
-			continue;
-		}
-		if (seen)
-			seen[option_index(info, o)] = true;
-		if (config_setting_is_aggregate(m) &&
-		    config_setting_type(m) != CONFIG_TYPE_GROUP) {
-			if (o->type == VB_OPT_LIST)
-				rc = parse_list_value(L, o, e->opts, m, w, see);
-			else if (kind == VB_PLUGIN_BACKEND) {
-				report(L, m,
-				       "%s: a list here would be a matrix axis, but only workload options can be axes; write one backend entry per value, each with its own name",
-				       w);
-				rc = -EINVAL;
-			} else {
-				rc = parse_axis(L, e, o, m, w, see);
-			}
-		} else {
-			/* One string for a list option: a list of one. */
-			if (o->type == VB_OPT_LIST)
-				list_clear(o, e->opts);
-			rc = set_from_setting(L, o, e->opts, m, w, see);
-		}
-		if (rc)
-			e->ok = false;
+		if (strcmp(config_setting_name(m), "plugin") &&
+		    strcmp(config_setting_name(m), "name"))
+			entry_option(&p, m);
 	}
-
-	for (i = 0; seen && info->options && info->options[i].name; i++) {
-		if (info->options[i].required && !seen[i]) {
-			report(L, s,
-			       "%s: %s: missing required option; add %s = ...;%s",
-			       where, info->options[i].name,
-			       info->options[i].name, see);
-			e->ok = false;
-		}
-	}
-	free(seen);
-
-	if (e->ok && info) {
-		if (kind == VB_PLUGIN_BACKEND)
-			validate_backend(L, e, s, where);
-		else
-			validate_cells(L, e, s, where);
-	}
+	if (p.info)
+		entry_required(&p);
+	free(p.seen);
+	if (e->ok && p.info && kind == VB_PLUGIN_BACKEND)
+		validate_backend(L, e, s, p.where);
+	else if (e->ok && p.info)
+		validate_workload(L, e, s, p.where);
 }
 
-/* Parse the list `key`; returns its length (0 if absent or bad). */
+/* The list `key`, or NULL when it is absent or not a list (reported). */
 static const config_setting_t *want_list(struct ld *L,
 					 const config_setting_t *root,
 					 const char *key, bool required,
@@ -897,76 +948,93 @@ static const config_setting_t *want_list(struct ld *L,
 	return s;
 }
 
-static void parse_backends(struct ld *L, const config_setting_t *root)
+/* ------------------------------------------------------------------ */
+/* The lists of entries: backends and workloads, one shape              */
+/* ------------------------------------------------------------------ */
+
+struct plugin_list {
+	enum vb_plugin_kind kind;
+	const char *key, *example;
+};
+
+static const struct plugin_list backends_list = {
+	VB_PLUGIN_BACKEND, "backends", "{ plugin = \"bare-metal\"; }",
+};
+static const struct plugin_list workloads_list = {
+	VB_PLUGIN_WORKLOAD, "workloads", "{ plugin = \"cpu-prime\"; }",
+};
+
+/* Label and line of entry j of the list. */
+static const char *entry_at(const struct vb_experiment *ex,
+			    enum vb_plugin_kind kind, size_t j, int *line)
 {
-	const config_setting_t *s = want_list(L, root, "backends", true,
-					      "{ plugin = \"bare-metal\"; }");
-	struct vb_experiment *ex = L->ex;
-	int n, i;
-	size_t j;
+	if (kind == VB_PLUGIN_BACKEND) {
+		*line = ex->backends[j].line;
+		return ex->backends[j].label;
+	}
+	*line = ex->workloads[j].line;
+	return ex->workloads[j].label;
+}
 
-	if (!s)
+/* Entry e (index i) into the experiment; n entries are there before. */
+static void store_entry(struct vb_experiment *ex, enum vb_plugin_kind kind,
+			const struct entry *e, const struct bres *br)
+{
+	if (kind == VB_PLUGIN_BACKEND) {
+		ex->backends[ex->nbackends++] = (struct vb_backend_entry){
+			.label = e->label, .plugin = e->plugin, .opts = e->opts,
+			.verify = (enum vb_verify_mode)br->verify,
+			.retries = (int)br->retries, .line = e->line,
+		};
 		return;
-	n = config_setting_length(s);
-	ex->backends = calloc((size_t)n, sizeof(*ex->backends));
-	if (!ex->backends)
-		return;
-	for (i = 0; i < n; i++) {
-		const config_setting_t *es = config_setting_get_elem(s, (unsigned)i);
-		struct vb_backend_entry *b = &ex->backends[ex->nbackends++];
-		struct bres br = { .verify = (int)ex->verify, .retries = 1 };
-		struct entry e = { 0 };
+	}
+	ex->workloads[ex->nworkloads++] = (struct vb_workload_entry){
+		.label = e->label, .plugin = e->plugin, .opts = e->opts,
+		.naxes = e->naxes, .axes = e->axes, .line = e->line,
+	};
+}
 
-		parse_entry(L, es, VB_PLUGIN_BACKEND, "backends", i, &e, &br);
-		b->label = e.label;
-		b->plugin = e.plugin;
-		b->opts = e.opts;
-		b->verify = (enum vb_verify_mode)br.verify;
-		b->retries = (int)br.retries;
-		b->line = e.line;
-		for (j = 0; b->label && j + 1 < ex->nbackends; j++) {
-			if (ex->backends[j].label &&
-			    !strcmp(ex->backends[j].label, b->label))
-				report(L, es,
-				       "backends[%d]: duplicate backend label '%s' (backends[%zu] at line %d has it too); give one of them a different name = \"...\";",
-				       i, b->label, j, ex->backends[j].line);
-		}
+static void check_duplicate(struct ld *L, const config_setting_t *es,
+			    const struct plugin_list *k, size_t i)
+{
+	int line;
+	const char *label = entry_at(L->ex, k->kind, i, &line);
+
+	for (size_t j = 0; label && j < i; j++) {
+		int jline;
+		const char *other = entry_at(L->ex, k->kind, j, &jline);
+
+		if (other && !strcmp(other, label))
+			report(L, es,
+			       "%s[%zu]: duplicate %s label '%s' (%s[%zu] at line %d has it too); give one of them a different name = \"...\";",
+			       k->key, i, vb_kind_name(k->kind), label, k->key,
+			       j, jline);
 	}
 }
 
-static void parse_workloads(struct ld *L, const config_setting_t *root)
+static void parse_plugins(struct ld *L, const config_setting_t *root,
+			  const struct plugin_list *k)
 {
-	const config_setting_t *s = want_list(L, root, "workloads", true,
-					      "{ plugin = \"cpu-prime\"; }");
+	const config_setting_t *s = want_list(L, root, k->key, true, k->example);
 	struct vb_experiment *ex = L->ex;
-	int n, i;
-	size_t j;
+	int n;
 
 	if (!s)
 		return;
 	n = config_setting_length(s);
-	ex->workloads = calloc((size_t)n, sizeof(*ex->workloads));
-	if (!ex->workloads)
-		return;
-	for (i = 0; i < n; i++) {
+	if (k->kind == VB_PLUGIN_BACKEND)
+		ex->backends = vb_xcalloc((size_t)n, sizeof(*ex->backends));
+	else
+		ex->workloads = vb_xcalloc((size_t)n, sizeof(*ex->workloads));
+	for (int i = 0; i < n; i++) {
 		const config_setting_t *es = config_setting_get_elem(s, (unsigned)i);
-		struct vb_workload_entry *w = &ex->workloads[ex->nworkloads++];
+		struct bres br = { .verify = (int)ex->verify, .retries = 1 };
 		struct entry e = { 0 };
 
-		parse_entry(L, es, VB_PLUGIN_WORKLOAD, "workloads", i, &e, NULL);
-		w->label = e.label;
-		w->plugin = e.plugin;
-		w->opts = e.opts;
-		w->naxes = e.naxes;
-		w->axes = e.axes;
-		w->line = e.line;
-		for (j = 0; w->label && j + 1 < ex->nworkloads; j++) {
-			if (ex->workloads[j].label &&
-			    !strcmp(ex->workloads[j].label, w->label))
-				report(L, es,
-				       "workloads[%d]: duplicate workload label '%s' (workloads[%zu] at line %d has it too); give one of them a different name = \"...\";",
-				       i, w->label, j, ex->workloads[j].line);
-		}
+		parse_entry(L, es, k->kind, k->key, i, &e,
+			    k->kind == VB_PLUGIN_BACKEND ? &br : NULL);
+		store_entry(ex, k->kind, &e, &br);
+		check_duplicate(L, es, k, (size_t)i);
 	}
 }
 
@@ -991,75 +1059,107 @@ static const struct vb_option config_opts[] = {
 	{ .name = NULL },
 };
 
+int64_t vb_host_memory(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+
+	return pages > 0 && size > 0 ? (int64_t)pages * size : INT64_MAX;
+}
+
+/* No backend grants more memory than the host has: a VM would not boot,
+ * a container or a cgroup would swap, and bare metal would verify `ok`
+ * against a limit that never applies. Refused before anything starts. */
+static void check_memory(struct ld *L, const config_setting_t *ms,
+			 const char *w, int64_t memory)
+{
+	int64_t host = vb_host_memory();
+	char want[32];
+
+	if (memory <= host)
+		return;
+	vb_format_size(memory, want, sizeof(want));
+	report(L, ms,
+	       "%s: %s is more than this host's memory (%.1fG); no backend can grant it; ask for less",
+	       w, want, (double)host / (1 << 30));
+}
+
+/* One member of a config entry. */
+static void config_key(struct ld *L, const config_setting_t *ms,
+		       const char *where, struct cfg_entry *ce, bool *seen)
+{
+	static const char *const keys[] = { "name", "cpus", "memory", NULL };
+	const char *key = config_setting_name(ms);
+	const struct vb_option *o = vb_option_find(config_opts, key);
+	char w[128], dym[200];
+
+	snprintf(w, sizeof(w), "%s: %s", where, key);
+	if (!o) {
+		report(L, ms,
+		       "%s: unknown key%s (a config has name, cpus and memory)",
+		       w, did_you_mean(key, keys, dym, sizeof(dym)));
+		return;
+	}
+	seen[o - config_opts] = true;
+	if (set_from_setting(L, o, ce, ms, w, ""))
+		return;
+	if (o->offset == offsetof(struct cfg_entry, name))
+		check_label(L, ms, w, ce->name);
+	else if (o->offset == offsetof(struct cfg_entry, memory))
+		check_memory(L, ms, w, ce->memory);
+}
+
+static void parse_config(struct ld *L, const config_setting_t *es, int i,
+			 struct vb_config_entry *c)
+{
+	struct vb_experiment *ex = L->ex;
+	struct cfg_entry ce = { 0 };
+	bool seen[3] = { false, false, false };
+	char where[64], got[600];
+	int m;
+
+	c->line = line_of(es);
+	snprintf(where, sizeof(where), "configs[%d]", i);
+	if (config_setting_type(es) != CONFIG_TYPE_GROUP) {
+		describe(es, got, sizeof(got));
+		report(L, es,
+		       "%s: wrong type: expected a group { name = \"...\"; cpus = N; memory = \"SIZE\"; }, got %s",
+		       where, got);
+		return;
+	}
+	m = config_setting_length(es);
+	for (int k = 0; k < m; k++)
+		config_key(L, config_setting_get_elem(es, (unsigned)k), where, &ce,
+			   seen);
+	for (int k = 0; k < 3; k++)
+		if (!seen[k])
+			report(L, es,
+			       "%s: %s: missing required key; a config needs name, cpus and memory, e.g. { name = \"1cpu-2g\"; cpus = 1; memory = \"2G\"; }",
+			       where, config_opts[k].name);
+	c->name = ce.name;
+	c->cpus = (int)ce.cpus;
+	c->memory = ce.memory;
+	for (int j = 0; c->name && j < i; j++)
+		if (ex->configs[j].name && !strcmp(ex->configs[j].name, c->name))
+			report(L, es,
+			       "%s: duplicate config name '%s' (configs[%d] at line %d has it too); rename one of them",
+			       where, c->name, j, ex->configs[j].line);
+}
+
 static void parse_configs(struct ld *L, const config_setting_t *root)
 {
 	const config_setting_t *s = want_list(
 		L, root, "configs", true,
 		"{ name = \"1cpu-2g\"; cpus = 1; memory = \"2G\"; }");
-	static const char *const keys[] = { "name", "cpus", "memory", NULL };
 	struct vb_experiment *ex = L->ex;
-	int n, i, k, m;
-	size_t j;
+	int n;
 
 	if (!s)
 		return;
 	n = config_setting_length(s);
-	ex->configs = calloc((size_t)n, sizeof(*ex->configs));
-	if (!ex->configs)
-		return;
-	for (i = 0; i < n; i++) {
-		const config_setting_t *es = config_setting_get_elem(s, (unsigned)i);
-		struct vb_config_entry *c = &ex->configs[ex->nconfigs++];
-		struct cfg_entry ce = { 0 };
-		bool seen[3] = { false, false, false };
-		char where[64], w[128], got[600], dym[200];
-
-		c->line = line_of(es);
-		snprintf(where, sizeof(where), "configs[%d]", i);
-		if (config_setting_type(es) != CONFIG_TYPE_GROUP) {
-			describe(es, got, sizeof(got));
-			report(L, es,
-			       "%s: wrong type: expected a group { name = \"...\"; cpus = N; memory = \"SIZE\"; }, got %s",
-			       where, got);
-			continue;
-		}
-		m = config_setting_length(es);
-		for (k = 0; k < m; k++) {
-			const config_setting_t *ms =
-				config_setting_get_elem(es, (unsigned)k);
-			const char *key = config_setting_name(ms);
-			const struct vb_option *o = vb_option_find(config_opts, key);
-
-			snprintf(w, sizeof(w), "%s: %s", where, key);
-			if (!o) {
-				report(L, ms,
-				       "%s: unknown key%s (a config has name, cpus and memory)",
-				       w, did_you_mean(key, keys, dym, sizeof(dym)));
-				continue;
-			}
-			seen[o - config_opts] = true;
-			if (set_from_setting(L, o, &ce, ms, w, ""))
-				continue;
-			if (o->offset == offsetof(struct cfg_entry, name))
-				check_label(L, ms, w, ce.name);
-		}
-		for (k = 0; k < 3; k++) {
-			if (!seen[k])
-				report(L, es,
-				       "%s: %s: missing required key; a config needs name, cpus and memory, e.g. { name = \"1cpu-2g\"; cpus = 1; memory = \"2G\"; }",
-				       where, config_opts[k].name);
-		}
-		c->name = ce.name;
-		c->cpus = (int)ce.cpus;
-		c->memory = ce.memory;
-		for (j = 0; c->name && j + 1 < ex->nconfigs; j++) {
-			if (ex->configs[j].name &&
-			    !strcmp(ex->configs[j].name, c->name))
-				report(L, es,
-				       "%s: duplicate config name '%s' (configs[%zu] at line %d has it too); rename one of them",
-				       where, c->name, j, ex->configs[j].line);
-		}
-	}
+	ex->configs = vb_xcalloc((size_t)n, sizeof(*ex->configs));
+	for (int i = 0; i < n; i++)
+		parse_config(L, config_setting_get_elem(s, (unsigned)i), i,
+			     &ex->configs[ex->nconfigs++]);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1067,7 +1167,7 @@ static void parse_configs(struct ld *L, const config_setting_t *root)
 /* ------------------------------------------------------------------ */
 
 static const char *label_kind_list(struct ld *L, const char *key,
-				   struct names *nm)
+				   struct vb_strv *nm)
 {
 	const struct vb_experiment *ex = L->ex;
 	size_t i;
@@ -1075,29 +1175,19 @@ static const char *label_kind_list(struct ld *L, const char *key,
 	if (!strcmp(key, "backend")) {
 		for (i = 0; i < ex->nbackends; i++)
 			if (ex->backends[i].label)
-				names_add(nm, ex->backends[i].label);
+				vb_strv_add(nm, ex->backends[i].label);
 		return "backend label";
 	}
 	if (!strcmp(key, "config")) {
 		for (i = 0; i < ex->nconfigs; i++)
 			if (ex->configs[i].name)
-				names_add(nm, ex->configs[i].name);
+				vb_strv_add(nm, ex->configs[i].name);
 		return "config name";
 	}
 	for (i = 0; i < ex->nworkloads; i++)
 		if (ex->workloads[i].label)
-			names_add(nm, ex->workloads[i].label);
+			vb_strv_add(nm, ex->workloads[i].label);
 	return "workload label";
-}
-
-static bool in_names(const struct names *nm, const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < nm->n; i++)
-		if (!strcmp(nm->v[i], s))
-			return true;
-	return false;
 }
 
 /*
@@ -1165,163 +1255,184 @@ static char *filter_value(struct ld *L, const struct vb_workload_entry *w,
 	return text;
 }
 
+/* A filter's `workload` key narrows which plugin's table its option keys
+ * are read with. */
+static const struct vb_workload_entry *
+filter_workload(struct ld *L, const config_setting_t *es)
+{
+	const config_setting_t *ms = config_setting_get_member(es, "workload");
+	const struct vb_workload_entry *fw = NULL;
+
+	if (!ms || config_setting_type(ms) != CONFIG_TYPE_STRING)
+		return NULL;
+	for (size_t j = 0; j < L->ex->nworkloads; j++)
+		if (L->ex->workloads[j].label &&
+		    !strcmp(L->ex->workloads[j].label,
+			    config_setting_get_string(ms)))
+			fw = &L->ex->workloads[j];
+	return fw;
+}
+
+/* backend = "...", config = "..." or workload = "...": a known label. */
+static char *filter_label(struct ld *L, const config_setting_t *ms,
+			  const char *key, const char *w)
+{
+	struct vb_strv nm = VB_STRV_INIT;
+	const char *what = label_kind_list(L, key, &nm), *v;
+	char got[600], dym[200], *value = NULL;
+
+	if (config_setting_type(ms) != CONFIG_TYPE_STRING) {
+		describe(ms, got, sizeof(got));
+		report(L, ms, "%s: wrong type: expected a %s in double quotes, got %s",
+		       w, what, got);
+	} else if (in_names(&nm, (v = config_setting_get_string(ms)))) {
+		value = vb_xstrdup(v);
+	} else if (!(!strcmp(key, "backend") && backend_cascade(L, v)) &&
+		   !(!strcmp(key, "workload") && workload_unresolved(L))) {
+		report(L, ms, "%s: unknown %s '%s'%s (it must name an entry of `%ss`)",
+		       w, what, v, did_you_mean(v, names_get(&nm), dym, sizeof(dym)),
+		       key);
+	}
+	vb_strv_free(&nm);
+	return value;
+}
+
+/* The option `key` of the filter's workload, or of the first workload
+ * that has one; *ow is that workload. */
+static const struct vb_option *
+filter_option(struct ld *L, const char *key,
+	      const struct vb_workload_entry *fw,
+	      const struct vb_workload_entry **ow)
+{
+	for (size_t j = 0; j < L->ex->nworkloads; j++) {
+		const struct vb_workload_entry *cw = fw ? fw : &L->ex->workloads[j];
+		const struct vb_option *o =
+			cw->plugin ? vb_option_find(cw->plugin->info->options, key)
+				   : NULL;
+
+		if (o) {
+			*ow = cw;
+			return o;
+		}
+		if (fw)
+			break;
+	}
+	return NULL;
+}
+
+static void unknown_filter_key(struct ld *L, const config_setting_t *ms,
+			       const char *key, const char *w, bool narrowed)
+{
+	struct vb_strv nm = VB_STRV_INIT;
+	char dym[200];
+
+	vb_strv_add(&nm, "backend");
+	vb_strv_add(&nm, "config");
+	vb_strv_add(&nm, "workload");
+	for (size_t j = 0; j < L->ex->nworkloads; j++) {
+		const struct vb_plugin *p = L->ex->workloads[j].plugin;
+
+		for (const struct vb_option *o = p ? p->info->options : NULL;
+		     o && o->name; o++)
+			vb_strv_add(&nm, o->name);
+	}
+	report(L, ms,
+	       "%s: unknown filter key%s (a filter key is backend, config, workload or an option of %s)",
+	       w, did_you_mean(key, names_get(&nm), dym, sizeof(dym)),
+	       narrowed ? "that workload" : "one of the workloads");
+	vb_strv_free(&nm);
+}
+
+/* The canonical value of one key of a filter, NULL when refused. */
+static char *filter_key(struct ld *L, const config_setting_t *ms,
+			const struct vb_workload_entry *fw, const char *where)
+{
+	const char *key = config_setting_name(ms);
+	const struct vb_workload_entry *ow = NULL;
+	const struct vb_option *o;
+	char w[200];
+
+	snprintf(w, sizeof(w), "%s: %s", where, key);
+	if (!strcmp(key, "backend") || !strcmp(key, "config") ||
+	    !strcmp(key, "workload"))
+		return filter_label(L, ms, key, w);
+	if ((o = filter_option(L, key, fw, &ow)))
+		return filter_value(L, ow, o, ms, w);
+	if (!workload_unresolved(L))
+		unknown_filter_key(L, ms, key, w, fw != NULL);
+	return NULL;
+}
+
+static void parse_filter(struct ld *L, const config_setting_t *es, int i,
+			 struct vb_filter *f)
+{
+	const struct vb_workload_entry *fw;
+	char where[64], got[600];
+	int m;
+
+	f->line = line_of(es);
+	snprintf(where, sizeof(where), "exclude[%d]", i);
+	if (config_setting_type(es) != CONFIG_TYPE_GROUP) {
+		describe(es, got, sizeof(got));
+		report(L, es,
+		       "%s: wrong type: expected a group { backend = \"...\"; config = \"...\"; }, got %s",
+		       where, got);
+		return;
+	}
+	if ((m = config_setting_length(es)) == 0) {
+		report(L, es,
+		       "%s: empty filter would drop every cell; give at least one of backend, config, workload or a workload option",
+		       where);
+		return;
+	}
+	f->keys = vb_xcalloc((size_t)m, sizeof(*f->keys));
+	f->values = vb_xcalloc((size_t)m, sizeof(*f->values));
+	fw = filter_workload(L, es);
+	for (int k = 0; k < m; k++) {
+		const config_setting_t *ms = config_setting_get_elem(es, (unsigned)k);
+		char *value = filter_key(L, ms, fw, where);
+
+		if (value) {
+			f->keys[f->n] = vb_xstrdup(config_setting_name(ms));
+			f->values[f->n++] = value;
+		}
+	}
+}
+
 static void parse_excludes(struct ld *L, const config_setting_t *root)
 {
 	const config_setting_t *s = want_list(
 		L, root, "exclude", false,
 		"{ backend = \"qemu\"; config = \"1cpu-2g\"; }");
 	struct vb_experiment *ex = L->ex;
-	int n, i, k, m;
+	int n;
 
 	if (!s)
 		return;
 	n = config_setting_length(s);
-	ex->excludes = calloc((size_t)n + 1, sizeof(*ex->excludes));
-	if (!ex->excludes)
-		return;
-	for (i = 0; i < n; i++) {
-		const config_setting_t *es = config_setting_get_elem(s, (unsigned)i);
-		struct vb_filter *f = &ex->excludes[ex->nexcludes++];
-		const struct vb_workload_entry *fw = NULL;
-		char where[64], w[200], got[600], dym[200];
-
-		f->line = line_of(es);
-		snprintf(where, sizeof(where), "exclude[%d]", i);
-		if (config_setting_type(es) != CONFIG_TYPE_GROUP) {
-			describe(es, got, sizeof(got));
-			report(L, es,
-			       "%s: wrong type: expected a group { backend = \"...\"; config = \"...\"; }, got %s",
-			       where, got);
-			continue;
-		}
-		m = config_setting_length(es);
-		if (m == 0) {
-			report(L, es,
-			       "%s: empty filter would drop every cell; give at least one of backend, config, workload or a workload option",
-			       where);
-			continue;
-		}
-		f->keys = calloc((size_t)m, sizeof(*f->keys));
-		f->values = calloc((size_t)m, sizeof(*f->values));
-		if (!f->keys || !f->values)
-			continue;
-		/* A workload key narrows which plugin's table the option
-		 * keys are read with; look for it first. */
-		for (k = 0; k < m; k++) {
-			const config_setting_t *ms =
-				config_setting_get_elem(es, (unsigned)k);
-			size_t j;
-
-			if (strcmp(config_setting_name(ms), "workload") ||
-			    config_setting_type(ms) != CONFIG_TYPE_STRING)
-				continue;
-			for (j = 0; j < ex->nworkloads; j++)
-				if (ex->workloads[j].label &&
-				    !strcmp(ex->workloads[j].label,
-					    config_setting_get_string(ms)))
-					fw = &ex->workloads[j];
-		}
-		for (k = 0; k < m; k++) {
-			const config_setting_t *ms =
-				config_setting_get_elem(es, (unsigned)k);
-			const char *key = config_setting_name(ms);
-			char *value = NULL;
-
-			snprintf(w, sizeof(w), "%s: %s", where, key);
-			if (!strcmp(key, "backend") || !strcmp(key, "config") ||
-			    !strcmp(key, "workload")) {
-				struct names nm = { 0 };
-				const char *what = label_kind_list(L, key, &nm);
-
-				if (config_setting_type(ms) != CONFIG_TYPE_STRING) {
-					describe(ms, got, sizeof(got));
-					report(L, ms,
-					       "%s: wrong type: expected a %s in double quotes, got %s",
-					       w, what, got);
-				} else if (!in_names(&nm, config_setting_get_string(ms))) {
-					if ((!strcmp(key, "backend") &&
-					     backend_cascade(L, config_setting_get_string(ms))) ||
-					    (!strcmp(key, "workload") &&
-					     workload_unresolved(L))) {
-						free(nm.v);
-						continue;
-					}
-					report(L, ms,
-					       "%s: unknown %s '%s'%s (it must name an entry of `%ss`)",
-					       w, what, config_setting_get_string(ms),
-					       did_you_mean(config_setting_get_string(ms),
-							    names_get(&nm), dym, sizeof(dym)),
-					       key);
-				} else {
-					value = strdup(config_setting_get_string(ms));
-				}
-				free(nm.v);
-			} else {
-				const struct vb_workload_entry *ow = NULL;
-				const struct vb_option *o = NULL;
-				size_t j;
-
-				for (j = 0; j < ex->nworkloads && !o; j++) {
-					const struct vb_workload_entry *cw =
-						fw ? fw : &ex->workloads[j];
-
-					if (cw->plugin)
-						o = vb_option_find(cw->plugin->info->options, key);
-					if (o)
-						ow = cw;
-					if (fw)
-						break;
-				}
-				if (!o && workload_unresolved(L)) {
-					continue;
-				} else if (!o) {
-					struct names nm = { 0 };
-					const struct vb_option *p;
-
-					names_add(&nm, "backend");
-					names_add(&nm, "config");
-					names_add(&nm, "workload");
-					for (j = 0; j < ex->nworkloads; j++)
-						for (p = ex->workloads[j].plugin ?
-								 ex->workloads[j].plugin->info->options :
-								 NULL;
-						     p && p->name; p++)
-							names_add(&nm, p->name);
-					report(L, ms,
-					       "%s: unknown filter key%s (a filter key is backend, config, workload or an option of %s)",
-					       w, did_you_mean(key, names_get(&nm), dym, sizeof(dym)),
-					       fw ? "that workload" : "one of the workloads");
-					free(nm.v);
-				} else {
-					value = filter_value(L, ow, o, ms, w);
-				}
-			}
-			if (value) {
-				f->keys[f->n] = strdup(key);
-				f->values[f->n] = value;
-				f->n++;
-			}
-		}
-	}
+	ex->excludes = vb_xcalloc((size_t)n + 1, sizeof(*ex->excludes));
+	for (int i = 0; i < n; i++)
+		parse_filter(L, config_setting_get_elem(s, (unsigned)i), i,
+			     &ex->excludes[ex->nexcludes++]);
 }
 
 /* ------------------------------------------------------------------ */
 /* Thresholds                                                           */
 /* ------------------------------------------------------------------ */
 
-static void metric_names(struct ld *L, struct names *nm)
+static void metric_names(struct ld *L, struct vb_strv *nm)
 {
 	const struct vb_experiment *ex = L->ex;
 	const struct vb_metric *mt;
 	size_t i;
 
-	names_add(nm, "host_time");
-	names_add(nm, "page_cache_dropped");
+	vb_strv_add(nm, "host_time");
+	vb_strv_add(nm, "page_cache_dropped");
 	for (i = 0; i < ex->nworkloads; i++)
 		for (mt = ex->workloads[i].plugin ?
 				  ex->workloads[i].plugin->info->metrics : NULL;
 		     mt && mt->name; mt++)
-			names_add(nm, mt->name);
+			vb_strv_add(nm, mt->name);
 }
 
 static bool parse_threshold(struct ld *L, const config_setting_t *ts,
@@ -1330,7 +1441,7 @@ static bool parse_threshold(struct ld *L, const config_setting_t *ts,
 	static const char *const ops[] = { "<=", "<", ">=", ">", NULL };
 	const char *text = config_setting_get_string(ts);
 	char a[128], b[128], metric[128], op[8], lim[64], extra[2], dym[200];
-	struct names bl = { 0 }, mn = { 0 };
+	struct vb_strv bl = VB_STRV_INIT, mn = VB_STRV_INIT;
 	const char *slash;
 	char *end;
 	bool ok = true;
@@ -1389,14 +1500,14 @@ static bool parse_threshold(struct ld *L, const config_setting_t *ts,
 		       did_you_mean(metric, names_get(&mn), dym, sizeof(dym)));
 		ok = false;
 	}
-	free(bl.v);
-	free(mn.v);
+	vb_strv_free(&bl);
+	vb_strv_free(&mn);
 	if (!ok)
 		return false;
-	t->backend = strdup(a);
-	t->baseline = strdup(b);
-	t->metric = strdup(metric);
-	t->op = strdup(op);
+	t->backend = vb_xstrdup(a);
+	t->baseline = vb_xstrdup(b);
+	t->metric = vb_xstrdup(metric);
+	t->op = vb_xstrdup(op);
 	t->limit = v;
 	t->line = line_of(ts);
 	return true;
@@ -1413,9 +1524,7 @@ static void parse_thresholds(struct ld *L, const config_setting_t *root)
 	if (!s)
 		return;
 	n = config_setting_length(s);
-	ex->thresholds = calloc((size_t)n + 1, sizeof(*ex->thresholds));
-	if (!ex->thresholds)
-		return;
+	ex->thresholds = vb_xcalloc((size_t)n + 1, sizeof(*ex->thresholds));
 	for (i = 0; i < n; i++) {
 		const config_setting_t *ts = config_setting_get_elem(s, (unsigned)i);
 		char where[64], got[600];
@@ -1431,174 +1540,6 @@ static void parse_thresholds(struct ld *L, const config_setting_t *root)
 		if (parse_threshold(L, ts, where, &ex->thresholds[ex->nthresholds]))
 			ex->nthresholds++;
 	}
-}
-
-/* Number of cells with only the filters [first, first + n). */
-static int count_cells(struct vb_experiment *ex, struct vb_filter *all,
-		       size_t first, size_t n, size_t *count)
-{
-	struct vb_cell *cells;
-	int rc;
-
-	ex->excludes = all + first;
-	ex->nexcludes = n;
-	rc = vb_matrix_expand(ex, &cells, count);
-	if (!rc)
-		vb_matrix_free(cells, *count, ex);
-	return rc;
-}
-
-/*
- * A filter that drops nothing is a typo (a label or a value that is not in
- * the matrix), and filters that drop everything leave nothing to run.
- */
-static void check_filters(struct ld *L)
-{
-	struct vb_experiment *ex = L->ex;
-	struct vb_filter *all = ex->excludes;
-	size_t nall = ex->nexcludes, full = 0, left = 0, i, c;
-
-	if (!nall)
-		return;
-	if (count_cells(ex, all, 0, 0, &full))
-		goto out;
-	for (i = 0; i < nall; i++) {
-		if (count_cells(ex, all, i, 1, &c))
-			goto out;
-		if (c == full)
-			vb_diag_add(L->d, L->file, all[i].line,
-				    "exclude[%zu]: matches no cell of the matrix; check its labels and values (option values compare by canonical value, e.g. \"4G\" equals 4294967296) or remove it",
-				    i);
-	}
-	if (!count_cells(ex, all, 0, nall, &left) && left == 0)
-		vb_diag_add(L->d, L->file, all[0].line,
-			    "exclude: the filters drop every cell of the matrix; nothing would run; loosen them");
-out:
-	ex->excludes = all;
-	ex->nexcludes = nall;
-}
-
-/* ------------------------------------------------------------------ */
-/* libconfig's 32-bit trap                                              */
-/* ------------------------------------------------------------------ */
-
-/*
- * libconfig 1.5 silently truncates an integer literal beyond 32 bits that
- * lacks the L suffix (10000000000 reads as 1410065408). The parsed tree
- * cannot tell, so scan the text (and what it includes) for such literals,
- * skipping strings and comments the way libconfig's scanner does.
- */
-static void scan_wide_literals(struct ld *L, const char *file, int depth)
-{
-	FILE *f = fopen(file, "r");
-	char *text = NULL;
-	size_t len = 0, i;
-	int line = 1;
-
-	if (!f)
-		return;
-	{
-		FILE *mem = open_memstream(&text, &len);
-		char buf[4096];
-		size_t r;
-
-		if (!mem) {
-			fclose(f);
-			return;
-		}
-		while ((r = fread(buf, 1, sizeof(buf), f)) > 0)
-			fwrite(buf, 1, r, mem);
-		fclose(mem);
-		fclose(f);
-	}
-	for (i = 0; i < len;) {
-		char c = text[i];
-
-		if (c == '\n') {
-			line++;
-			i++;
-		} else if (c == '#' || (c == '/' && text[i + 1] == '/')) {
-			while (i < len && text[i] != '\n')
-				i++;
-		} else if (c == '/' && text[i + 1] == '*') {
-			for (i += 2; i < len && !(text[i] == '*' && text[i + 1] == '/'); i++)
-				if (text[i] == '\n')
-					line++;
-			i += 2;
-		} else if (c == '@' && !strncmp(text + i, "@include", 8) &&
-			   depth < 10) {
-			/* Follow the include, as libconfig will (it stops at
-			 * depth 10 too). */
-			size_t q = i + 8, e;
-
-			while (q < len && (text[q] == ' ' || text[q] == '\t'))
-				q++;
-			i += 8;
-			if (q >= len || text[q] != '"')
-				continue;
-			for (e = q + 1; e < len && text[e] != '"' && text[e] != '\n'; e++)
-				;
-			if (e < len && text[e] == '"') {
-				char inc[2 * PATH_MAX + 2];
-				int n = (int)(e - q - 1);
-
-				if (text[q + 1] == '/' || !L->incdir[0])
-					snprintf(inc, sizeof(inc), "%.*s", n, text + q + 1);
-				else
-					snprintf(inc, sizeof(inc), "%s/%.*s", L->incdir, n,
-						 text + q + 1);
-				scan_wide_literals(L, inc, depth + 1);
-				i = e + 1;
-			}
-		} else if (c == '"') {
-			for (i++; i < len && text[i] != '"'; i++) {
-				if (text[i] == '\\')
-					i++;
-				else if (text[i] == '\n')
-					line++;
-			}
-			i++;
-		} else if (isalpha((unsigned char)c) || c == '_' || c == '*') {
-			while (i < len && (isalnum((unsigned char)text[i]) ||
-					   strchr("_-*", text[i])))
-				i++;
-		} else if (isdigit((unsigned char)c)) {
-			size_t start = i;
-			bool hex = c == '0' && (text[i + 1] == 'x' || text[i + 1] == 'X');
-			bool neg = start > 0 && text[start - 1] == '-';
-
-			i += hex ? 2 : 0;
-			while (i < len && (hex ? isxdigit((unsigned char)text[i])
-					      : isdigit((unsigned char)text[i])))
-				i++;
-			if (!hex && i < len && strchr(".eE", text[i])) {
-				/* a float: skip the rest of it */
-				while (i < len && (isalnum((unsigned char)text[i]) ||
-						   strchr(".+-", text[i])))
-					i++;
-				continue;
-			}
-			if (i < len && text[i] == 'L')
-				continue;
-			{
-				char lit[64];
-				size_t n = i - start < sizeof(lit) - 1 ? i - start : sizeof(lit) - 1;
-				unsigned long long v;
-
-				memcpy(lit, text + start, n);
-				lit[n] = '\0';
-				errno = 0;
-				v = strtoull(lit, NULL, 0);
-				if (errno || v > (neg ? 2147483648ULL : (hex ? 4294967295ULL : 2147483647ULL)))
-					vb_diag_add(L->d, file, line,
-						    "integer %s%s does not fit in 32 bits and libconfig would silently truncate it; write %s%sL, or a string with a unit such as \"10G\"",
-						    neg ? "-" : "", lit, neg ? "-" : "", lit);
-			}
-		} else {
-			i++;
-		}
-	}
-	free(text);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1726,7 +1667,49 @@ static void parse_slurm(struct ld *L, const config_setting_t *root)
 }
 
 /* ------------------------------------------------------------------ */
-/* Entry point                                                          */
+/* The matrix as a whole                                                */
+/* ------------------------------------------------------------------ */
+
+/* Within VB_MATRIX_MAX_CELLS, before anything expands it. */
+static void check_size(struct ld *L)
+{
+	const struct vb_experiment *ex = L->ex;
+	size_t n = vb_matrix_size(ex);
+
+	if (n > VB_MATRIX_MAX_CELLS)
+		vb_diag_add(L->d, L->file, 0,
+			    "the matrix has %zu cells (%zu backends x %zu configs x the workloads' points), more than the %d virtbench runs; use fewer values (docs/experiment-files.md, \"Limits\")",
+			    n, ex->nbackends, ex->nconfigs, VB_MATRIX_MAX_CELLS);
+}
+
+/*
+ * A filter that drops nothing is a typo (a label or a value that is not in
+ * the matrix), and filters that drop everything leave nothing to run.
+ */
+static void check_filters(struct ld *L)
+{
+	struct vb_experiment *ex = L->ex;
+	struct vb_matrix_count c;
+	int rc;
+
+	if (!ex->nexcludes)
+		return;
+	rc = vb_matrix_count(ex, &c);
+	if (rc == -EINTR)
+		L->interrupted = true;
+	for (size_t i = 0; rc == 0 && i < ex->nexcludes; i++)
+		if (c.matched[i] == 0)
+			vb_diag_add(L->d, L->file, ex->excludes[i].line,
+				    "exclude[%zu]: matches no cell of the matrix; check its labels and values (option values compare by canonical value, e.g. \"4G\" equals 4294967296) or remove it",
+				    i);
+	if (rc == 0 && c.cells == 0)
+		vb_diag_add(L->d, L->file, ex->excludes[0].line,
+			    "exclude: the filters drop every cell of the matrix; nothing would run; loosen them");
+	vb_matrix_count_free(&c);
+}
+
+/* ------------------------------------------------------------------ */
+/* Top-level keys                                                       */
 /* ------------------------------------------------------------------ */
 
 static char *default_name(const char *path)
@@ -1738,63 +1721,17 @@ static char *default_name(const char *path)
 	n = strlen(base);
 	if (n > 4 && !strcmp(base + n - 4, ".cfg"))
 		n -= 4;
-	return strndup(base, n);
+	return vb_xstrndup(base, n);
 }
 
-int vb_experiment_load(const char *path, const struct vb_registry *reg,
-		       struct vb_experiment **out, struct vb_diag *diag)
+/* The scalars of the top level into top; unknown keys reported. */
+static void parse_top(struct ld *L, const config_setting_t *root,
+		      struct top *top)
 {
-	struct vb_experiment *ex;
-	struct ld L = { .file = path, .d = diag, .reg = reg };
-	struct top top = { 0 };
-	const config_setting_t *root;
-	size_t before = diag->count, i;
-	char err[512], dym[200];
-	config_t cfg;
-	int n, k;
+	int n = config_setting_length(root);
+	char dym[200];
 
-	*out = NULL;
-	ex = calloc(1, sizeof(*ex));
-	if (!ex)
-		return -ENOMEM;
-	L.ex = ex;
-	ex->path = strdup(path);
-	config_init(&cfg);
-	config_set_auto_convert(&cfg, CONFIG_TRUE);
-	/* @include "common.cfg" is relative to the experiment file, not to
-	 * wherever virtbench was started. */
-	{
-		char *dir = strdup(path), *slash = dir ? strrchr(dir, '/') : NULL;
-
-		if (slash) {
-			*slash = '\0';
-			snprintf(L.incdir, sizeof(L.incdir), "%s", *dir ? dir : "/");
-			config_set_include_dir(&cfg, L.incdir);
-		}
-		free(dir);
-	}
-	if (!config_read_file(&cfg, path)) {
-		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
-			vb_diag_add(diag, path, 0,
-				    "cannot read the experiment file: %s; check the path",
-				    strerror(errno));
-		else
-			vb_diag_add(diag,
-				    config_error_file(&cfg) ? config_error_file(&cfg) : path,
-				    config_error_line(&cfg),
-				    "%s%s; check this line and the one before it (a missing ';' or quote shows up here)",
-				    strcmp(config_error_text(&cfg), "syntax error") ? "syntax error: " : "",
-				    config_error_text(&cfg));
-		goto fail;
-	}
-	scan_wide_literals(&L, path, 0);
-
-	if (vb_opts_defaults(top_opts, &top, err, sizeof(err)))
-		goto fail;
-	top.verify = VB_VERIFY_STRICT;
-	root = config_root_setting(&cfg);
-	n = config_setting_length(root);
-	for (k = 0; k < n; k++) {
+	for (int k = 0; k < n; k++) {
 		const config_setting_t *s = config_setting_get_elem(root, (unsigned)k);
 		const char *key = config_setting_name(s);
 		const struct vb_option *o = vb_option_find(top_opts, key);
@@ -1803,74 +1740,142 @@ int vb_experiment_load(const char *path, const struct vb_registry *reg,
 		for (j = 0; top_keys[j] && strcmp(top_keys[j], key); j++)
 			;
 		if (!top_keys[j]) {
-			report(&L, s, "%s: unknown key%s (see docs/experiment-files.md for the keys of an experiment)",
+			report(L, s, "%s: unknown key%s (see docs/experiment-files.md for the keys of an experiment)",
 			       key, did_you_mean(key, top_keys, dym, sizeof(dym)));
 			continue;
 		}
 		if (o)
-			set_from_setting(&L, o, &top, s, key, "");
+			set_from_setting(L, o, top, s, key, "");
 	}
-	ex->name = top.name && *top.name ? strdup(top.name) : default_name(path);
-	if (ex->name && top.name && *top.name)
-		check_label(&L, config_setting_get_member(root, "name"), "name", ex->name);
-	else if (ex->name && !label_ok(ex->name))
-		vb_diag_add(diag, path, 0,
+}
+
+static void set_top(struct ld *L, const config_setting_t *root,
+		    const struct top *top)
+{
+	struct vb_experiment *ex = L->ex;
+
+	ex->name = top->name && *top->name ? vb_xstrdup(top->name)
+					   : default_name(L->file);
+	if (top->name && *top->name)
+		check_label(L, config_setting_get_member(root, "name"), "name",
+			    ex->name);
+	else if (!label_ok(ex->name))
+		vb_diag_add(L->d, L->file, 0,
 			    "name: the file name gives the experiment name '%s', which is not usable (letters, digits, '.', '_' or '-' only); add name = \"...\"; or rename the file",
 			    ex->name);
-	ex->repetitions = (int)top.repetitions;
-	ex->warmup = (int)top.warmup;
-	ex->order = (enum vb_order)top.order;
-	ex->seed = (uint64_t)top.seed;
+	ex->repetitions = (int)top->repetitions;
+	ex->warmup = (int)top->warmup;
+	ex->order = (enum vb_order)top->order;
+	ex->seed = (uint64_t)top->seed;
 	ex->seed_given = config_setting_get_member(root, "seed") != NULL;
-	ex->timeout = top.timeout;
-	ex->verify = (enum vb_verify_mode)top.verify;
-	ex->shard_by = (enum vb_shard_by)top.shard_by;
+	ex->timeout = top->timeout;
+	ex->verify = (enum vb_verify_mode)top->verify;
+	ex->shard_by = (enum vb_shard_by)top->shard_by;
+}
 
-	parse_backends(&L, root);
-	parse_configs(&L, root);
-	parse_workloads(&L, root);
-	parse_excludes(&L, root);
-	parse_thresholds(&L, root);
-	parse_slurm(&L, root);
+/* `baseline`: a backend label; "bare-metal" when there is one. */
+static void parse_baseline(struct ld *L, const config_setting_t *root,
+			   const char *baseline)
+{
+	const config_setting_t *bs = config_setting_get_member(root, "baseline");
+	struct vb_experiment *ex = L->ex;
+	struct vb_strv bl = VB_STRV_INIT;
+	char dym[200];
 
-	if (top.baseline && *top.baseline) {
-		struct names bl = { 0 };
-		const config_setting_t *bs = config_setting_get_member(root, "baseline");
-
-		label_kind_list(&L, "backend", &bl);
-		if (!in_names(&bl, top.baseline) && !backend_cascade(&L, top.baseline))
-			report(&L, bs,
+	if (baseline && *baseline) {
+		label_kind_list(L, "backend", &bl);
+		if (!in_names(&bl, baseline) && !backend_cascade(L, baseline))
+			report(L, bs,
 			       "baseline: unknown backend label '%s'%s (use a backend's name, or its plugin name when it has none)",
-			       top.baseline,
-			       did_you_mean(top.baseline, names_get(&bl), dym, sizeof(dym)));
+			       baseline,
+			       did_you_mean(baseline, names_get(&bl), dym, sizeof(dym)));
 		else
-			ex->baseline = strdup(top.baseline);
-		free(bl.v);
-	} else if (config_setting_get_member(root, "baseline")) {
-		report(&L, config_setting_get_member(root, "baseline"),
+			ex->baseline = vb_xstrdup(baseline);
+		vb_strv_free(&bl);
+	} else if (bs) {
+		report(L, bs,
 		       "baseline: expected a backend label, got an empty string; remove the key or name a backend");
 	} else {
-		for (i = 0; i < ex->nbackends && !ex->baseline; i++)
+		for (size_t i = 0; i < ex->nbackends && !ex->baseline; i++)
 			if (ex->backends[i].label &&
 			    !strcmp(ex->backends[i].label, "bare-metal"))
-				ex->baseline = strdup("bare-metal");
+				ex->baseline = vb_xstrdup("bare-metal");
 	}
+}
 
-	if (diag->count == before)
-		check_filters(&L);
-	vb_opts_free(top_opts, &top);
-	config_destroy(&cfg);
-	if (diag->count > before) {
-		vb_experiment_free(ex);
-		return -EINVAL;
+/* The parsed tree into L->ex. */
+static void parse_tree(struct ld *L, const config_setting_t *root)
+{
+	size_t before = L->d->count;
+	struct top top = { 0 };
+	char err[512];
+
+	if (vb_opts_defaults(top_opts, &top, err, sizeof(err))) {
+		vb_diag_add(L->d, L->file, 0, "%s", err);
+		return;
 	}
-	*out = ex;
-	return 0;
-fail:
+	top.verify = VB_VERIFY_STRICT;
+	parse_top(L, root, &top);
+	set_top(L, root, &top);
+	parse_plugins(L, root, &backends_list);
+	parse_configs(L, root);
+	parse_plugins(L, root, &workloads_list);
+	parse_excludes(L, root);
+	parse_thresholds(L, root);
+	parse_slurm(L, root);
+	parse_baseline(L, root, top.baseline);
+	if (L->d->count == before)
+		check_size(L);
+	if (L->d->count == before && !L->interrupted)
+		check_filters(L);
 	vb_opts_free(top_opts, &top);
+}
+
+static void syntax_error(struct ld *L, const config_t *cfg)
+{
+	const char *file = config_error_file(cfg);
+
+	vb_diag_add(L->d, file ? vb_exptext_path(L->src, file) : L->file,
+		    config_error_line(cfg),
+		    "%s%s; check this line and the one before it (a missing ';' or quote shows up here)",
+		    strcmp(config_error_text(cfg), "syntax error") ? "syntax error: " : "",
+		    config_error_text(cfg));
+}
+
+int vb_experiment_load(const char *path, const struct vb_registry *reg,
+		       struct vb_experiment **out, struct vb_diag *diag)
+{
+	struct vb_exptext src;
+	struct ld L = { .file = path, .d = diag, .reg = reg, .src = &src };
+	size_t before = diag->count;
+	config_t cfg;
+	int rc;
+
+	*out = NULL;
+	if ((rc = vb_exptext_load(path, &src, diag)) < 0) {
+		vb_exptext_free(&src);
+		return rc;
+	}
+	L.ex = vb_xcalloc(1, sizeof(*L.ex));
+	L.ex->path = vb_xstrdup(path);
+	config_init(&cfg);
+	config_set_auto_convert(&cfg, CONFIG_TRUE);
+	if (src.incdir[0])
+		config_set_include_dir(&cfg, src.incdir);
+	/* From memory: linear, where reading the file is not (exptext.c). */
+	if (!config_read_string(&cfg, src.text))
+		syntax_error(&L, &cfg);
+	else
+		parse_tree(&L, config_root_setting(&cfg));
 	config_destroy(&cfg);
-	vb_experiment_free(ex);
-	return -EINVAL;
+	vb_exptext_free(&src);
+	rc = L.interrupted ? -EINTR : diag->count > before ? -EINVAL : 0;
+	if (rc < 0) {
+		vb_experiment_free(L.ex);
+		return rc;
+	}
+	*out = L.ex;
+	return 0;
 }
 
 void vb_experiment_free(struct vb_experiment *ex)

@@ -98,15 +98,21 @@ struct vb_experiment {
 
 /*
  * Parse and validate an experiment file against the plugins in reg. Every
- * problem found is added to diag as "file:line: ..." (unknown key with a
+ * problem found is added to diag as "file:line: ..." (a file that cannot
+ * be read or is not a regular file, too big, unknown key with a
  * did-you-mean, wrong type, out of range, bad unit, missing required,
- * duplicate names, unknown plugin, failed cross-option validate). Returns
- * 0 and *out, or -EINVAL when diag has errors (then *out is NULL).
+ * duplicate names, unknown plugin, failed cross-option validate, a matrix
+ * beyond VB_MATRIX_MAX_CELLS, memory beyond the host's). Returns 0 and
+ * *out, -EINVAL when diag has errors, or -EINTR when SIGINT/SIGTERM came
+ * while it validated (then *out is NULL).
  */
 int vb_experiment_load(const char *path,
 		       const struct vb_registry *reg,
 		       struct vb_experiment **out,
 		       struct vb_diag *diag);
 void vb_experiment_free(struct vb_experiment *ex);
+
+/* This host's memory in bytes (what no backend can grant more than). */
+int64_t vb_host_memory(void);
 
 #endif /* VB_ENGINE_EXPERIMENT_H */

@@ -250,45 +250,15 @@ static void take_record(struct reader *r, const struct vb_strv *fields,
 	}
 }
 
-int vb_journal_read(const char *dir, const struct vb_journal_format *fmt,
-		    struct vb_journal_data *j, char *err, size_t errlen)
+/* The rows after the header, [p, end) of buf. */
+static int read_rows(struct reader *r, const char *buf, const char *p,
+		     const char *end, int line, const char *path, char *err,
+		     size_t errlen)
 {
-	struct vb_strv fields = VB_STRV_INIT, hdr = VB_STRV_INIT;
-	char *path = vb_path_join(dir, fmt->file), *buf = NULL;
-	struct reader r = { .fmt = fmt, .j = j };
-	const char *p, *end;
-	size_t len = 0;
-	int line = 1, rc;
+	struct vb_journal_data *j = r->j;
+	struct vb_strv fields = VB_STRV_INIT;
+	int rc = 0;
 
-	memset(j, 0, sizeof(*j));
-	j->format = fmt;
-	rc = vb_read_file(path, SIZE_MAX / 2, &buf, &len);
-	if (rc == -ENOENT) {
-		rc = 0;
-		goto out;
-	}
-	if (rc < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
-		goto out;
-	}
-	p = buf;
-	end = buf + len;
-	if (len == 0)
-		goto out;
-	rc = vb_csv_parse_record(&p, end, &hdr, &line);
-	if (rc != VB_CSV_RECORD) {
-		/* A header torn by a crash before the first row: empty. */
-		j->torn_tail = rc > 0;
-		rc = rc > 0 ? 0 : -EINVAL;
-		if (rc < 0)
-			snprintf(err, errlen, "%s:1: not a CSV header", path);
-		goto out;
-	}
-	r.col = vb_xcalloc(fmt->ncolumns, sizeof(int));
-	if ((rc = map_header(fmt, &hdr, r.col, path, err, errlen)) < 0)
-		goto out;
-	j->legacy = has_records(fmt) && r.col[VB_RC_RECORD] < 0;
-	j->whole_size = p - buf;
 	while (p < end) {
 		const char *start = p;
 		int first = line;
@@ -304,27 +274,74 @@ int vb_journal_read(const char *dir, const struct vb_journal_format *fmt,
 				 "%s:%d: text after a closing quote; the file "
 				 "is not RFC 4180 CSV", path, first);
 			rc = -EINVAL;
-			goto out;
+			break;
 		}
 		if (rc != VB_CSV_RECORD) {
 			/* The last record was cut (a crash mid-write). */
 			j->ignored++;
 			j->torn_tail = true;
+			rc = 0;
 			break;
 		}
-		take_record(&r, &fields, first, start - buf, p - buf);
+		take_record(r, &fields, first, start - buf, p - buf);
+		rc = 0;
 	}
-	if (has_records(fmt) && !j->legacy && r.block_next) {
+	if (rc == 0 && has_records(r->fmt) && !j->legacy && r->block_next) {
 		/* The last block never got its last row. */
-		drop_rows_from(j, r.block_first);
+		drop_rows_from(j, r->block_first);
 		j->torn_tail = true;
 	}
-	rc = 0;
-out:
+	vb_strv_free(&fields);
+	return rc;
+}
+
+/* The header of buf mapped onto fmt, then the rows. */
+static int parse_journal(struct reader *r, const char *buf, size_t len,
+			 const char *path, char *err, size_t errlen)
+{
+	struct vb_strv hdr = VB_STRV_INIT;
+	const char *p = buf;
+	int line = 1, rc;
+
+	rc = vb_csv_parse_record(&p, buf + len, &hdr, &line);
+	if (rc != VB_CSV_RECORD) {
+		/* A header torn by a crash before the first row: empty. */
+		r->j->torn_tail = rc > 0;
+		rc = rc > 0 ? 0 : -EINVAL;
+		if (rc < 0)
+			snprintf(err, errlen, "%s:1: not a CSV header", path);
+		vb_strv_free(&hdr);
+		return rc;
+	}
+	r->col = vb_xcalloc(r->fmt->ncolumns, sizeof(int));
+	rc = map_header(r->fmt, &hdr, r->col, path, err, errlen);
+	vb_strv_free(&hdr);
+	if (rc < 0)
+		return rc;
+	r->j->legacy = has_records(r->fmt) && r->col[VB_RC_RECORD] < 0;
+	r->j->whole_size = p - buf;
+	return read_rows(r, buf, p, buf + len, line, path, err, errlen);
+}
+
+int vb_journal_read(const char *dir, const struct vb_journal_format *fmt,
+		    struct vb_journal_data *j, char *err, size_t errlen)
+{
+	char *path = vb_path_join(dir, fmt->file), *buf = NULL;
+	struct reader r = { .fmt = fmt, .j = j };
+	size_t len = 0;
+	int rc;
+
+	memset(j, 0, sizeof(*j));
+	j->format = fmt;
+	rc = vb_read_file(path, SIZE_MAX / 2, &buf, &len);
+	if (rc == -ENOENT)
+		rc = 0;
+	else if (rc < 0)
+		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
+	else if (len > 0)
+		rc = parse_journal(&r, buf, len, path, err, errlen);
 	if (rc < 0)
 		vb_journal_data_free(j);
-	vb_strv_free(&fields);
-	vb_strv_free(&hdr);
 	free(r.col);
 	free(buf);
 	free(path);
@@ -398,6 +415,87 @@ out:
 	return rc;
 }
 
+/* An existing file must be one of ours, with our columns in our order,
+ * or we would mix formats. */
+static int check_header(int fd, off_t size, const struct vb_journal_data *d,
+			const struct vb_buf *hdr, const char *path, char *err,
+			size_t errlen)
+{
+	char *have;
+	bool same;
+
+	if (size > 0 && d->whole_size == 0 && !d->torn_tail) {
+		snprintf(err, errlen, "%s: not a journal this virtbench can "
+			 "append to", path);
+		return -EPROTO;
+	}
+	if (size == 0 || d->whole_size == 0)
+		return 0;
+	have = vb_xmalloc(hdr->len);
+	same = pread(fd, have, hdr->len, 0) == (ssize_t)hdr->len &&
+	       memcmp(have, hdr->s, hdr->len) == 0;
+	free(have);
+	if (!same) {
+		snprintf(err, errlen,
+			 "%s was written by another virtbench version (other "
+			 "columns); run into a new directory (-o DIR) to keep "
+			 "it as it is", path);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+/* A new (or emptied) file gets the header, synced. */
+static int write_header(int fd, const struct vb_buf *hdr, const char *path,
+			char *err, size_t errlen)
+{
+	int rc = vb_write_all(fd, hdr->s, hdr->len);
+
+	if (rc == 0 && fsync(fd) < 0)
+		rc = -errno;
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(-rc));
+		if (ftruncate(fd, 0) < 0) {
+			/* Nothing more to do: reported above. */
+		}
+	}
+	return rc;
+}
+
+/* fd ready to append at j->size: header checked, torn tail set aside,
+ * header written to a new file. */
+static int prepare_file(struct vb_journal *j, const struct vb_journal_data *d,
+			const char *path, size_t *torn_bytes, char *err,
+			size_t errlen)
+{
+	struct vb_buf hdr = VB_BUF_INIT;
+	struct stat st;
+	int rc;
+
+	if (fstat(j->fd, &st) < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return rc;
+	}
+	header_text(j->fmt, &hdr);
+	rc = check_header(j->fd, st.st_size, d, &hdr, path, err, errlen);
+	if (rc == 0 && (d->torn_tail || st.st_size > d->whole_size)) {
+		rc = move_tail(j->fd, path, d->whole_size, st.st_size);
+		if (rc < 0)
+			snprintf(err, errlen, "cannot set aside the torn end of "
+				 "%s: %s", path, strerror(-rc));
+		else if (torn_bytes)
+			*torn_bytes = (size_t)(st.st_size - d->whole_size);
+		st.st_size = d->whole_size;
+	}
+	if (rc == 0 && st.st_size == 0 &&
+	    (rc = write_header(j->fd, &hdr, path, err, errlen)) == 0)
+		st.st_size = (off_t)hdr.len;
+	j->size = st.st_size;
+	vb_buf_free(&hdr);
+	return rc;
+}
+
 int vb_journal_open(const char *dir, const struct vb_journal_format *fmt,
 		    const char *experiment, const char *config_hash,
 		    struct vb_journal **out, size_t *torn_bytes, char *err,
@@ -405,100 +503,40 @@ int vb_journal_open(const char *dir, const struct vb_journal_format *fmt,
 {
 	char *path = vb_path_join(dir, fmt->file);
 	struct vb_journal_data d;
-	struct vb_buf hdr = VB_BUF_INIT;
 	struct vb_journal *j;
-	struct stat st;
-	int fd, rc;
+	int rc;
 
 	*out = NULL;
 	if (torn_bytes)
 		*torn_bytes = 0;
-	rc = vb_journal_read(dir, fmt, &d, err, errlen);
-	if (rc < 0)
-		goto fail_path;
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0) {
+	if ((rc = vb_journal_read(dir, fmt, &d, err, errlen)) < 0) {
+		free(path);
+		return rc;
+	}
+	j = vb_xcalloc(1, sizeof(*j));
+	j->fmt = fmt;
+	j->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (j->fd < 0) {
 		rc = -errno;
 		snprintf(err, errlen, "cannot write %s: %s", path,
 			 strerror(errno));
-		vb_journal_data_free(&d);
-		goto fail_path;
-	}
-	if (fstat(fd, &st) < 0) {
-		rc = -errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		goto fail_fd;
-	}
-	header_text(fmt, &hdr);
-	if (st.st_size > 0 && d.whole_size == 0 && !d.torn_tail) {
-		snprintf(err, errlen, "%s: not a journal this virtbench can "
-			 "append to", path);
-		rc = -EPROTO;
-		goto fail_fd;
-	}
-	if (st.st_size > 0 && d.whole_size > 0) {
-		/* Same columns in the same order, or we would mix formats. */
-		char *have = vb_xmalloc(hdr.len);
-		bool same = pread(fd, have, hdr.len, 0) == (ssize_t)hdr.len &&
-			    memcmp(have, hdr.s, hdr.len) == 0;
-
-		free(have);
-		if (!same) {
-			snprintf(err, errlen,
-				 "%s was written by another virtbench version "
-				 "(other columns); run into a new directory "
-				 "(-o DIR) to keep it as it is", path);
-			rc = -EPROTO;
-			goto fail_fd;
-		}
-	}
-	if (d.torn_tail || st.st_size > d.whole_size) {
-		off_t from = d.whole_size;
-
-		rc = move_tail(fd, path, from, st.st_size);
-		if (rc < 0) {
-			snprintf(err, errlen, "cannot set aside the torn end of "
-				 "%s: %s", path, strerror(-rc));
-			goto fail_fd;
-		}
-		if (torn_bytes)
-			*torn_bytes = (size_t)(st.st_size - from);
-		st.st_size = from;
-	}
-	if (st.st_size == 0) {
-		rc = vb_write_all(fd, hdr.s, hdr.len);
-		if (rc == 0 && fsync(fd) < 0)
-			rc = -errno;
-		if (rc < 0) {
-			snprintf(err, errlen, "cannot write %s: %s", path,
-				 strerror(-rc));
-			if (ftruncate(fd, 0) < 0) {
-				/* Nothing more to do: reported above. */
-			}
-			goto fail_fd;
-		}
-		st.st_size = (off_t)hdr.len;
+	} else {
+		rc = prepare_file(j, &d, path, torn_bytes, err, errlen);
 	}
 	vb_journal_data_free(&d);
-	vb_buf_free(&hdr);
 	free(path);
-	j = vb_xcalloc(1, sizeof(*j));
-	j->fmt = fmt;
-	j->fd = fd;
-	j->size = st.st_size;
+	if (rc < 0) {
+		if (j->fd >= 0)
+			close(j->fd);
+		free(j);
+		return rc;
+	}
 	if (gethostname(j->host, sizeof(j->host) - 1) < 0)
 		j->host[0] = '\0';
 	j->experiment = vb_xstrdup(experiment);
 	j->config_hash = vb_xstrdup(config_hash);
 	*out = j;
 	return 0;
-fail_fd:
-	close(fd);
-	vb_journal_data_free(&d);
-fail_path:
-	vb_buf_free(&hdr);
-	free(path);
-	return rc;
 }
 
 int vb_journal_append(struct vb_journal *j, const char *const *const *rows,

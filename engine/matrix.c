@@ -5,112 +5,116 @@
  * strings the agent will receive and the block rebuilt from them with
  * vb_opts_from_kv(), so what the engine validated and recorded is, by
  * construction, what the agent parses.
+ *
+ * One walk over the points serves both the expansion and the counts the
+ * experiment parser checks its filters with; it filters on the canonical
+ * texts directly, so counting a large matrix allocates nothing per point,
+ * and it stops at SIGINT/SIGTERM.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine/matrix.h"
+#include "lib/ctx.h"
 #include "lib/options.h"
 #include "lib/util.h"
 
-static void kv_free(char **kv, size_t n)
-{
-	size_t i;
+/* Points between two looks at the interrupt flag. */
+#define CHECK_EVERY 4096
 
-	for (i = 0; kv && i < n; i++)
-		free(kv[i]);
-	free(kv);
+size_t vb_matrix_points(const struct vb_workload_entry *w)
+{
+	size_t n = 1;
+
+	for (size_t a = 0; a < w->naxes; a++) {
+		size_t k = w->axes[a].nvalues;
+
+		if (k && n > SIZE_MAX / k)
+			return SIZE_MAX;
+		n *= k;
+	}
+	return n;
 }
 
-/* "k=v" for every option of the workload, axes set to the cell's values. */
-static int cell_kv(const struct vb_workload_entry *w, const size_t *idx,
-		   char ***out, size_t *nout)
+size_t vb_matrix_size(const struct vb_experiment *ex)
 {
-	const struct vb_option *tab = w->plugin->info->options, *o;
-	size_t n = 0, i, a;
-	char **kv;
+	size_t per = 0, envs = ex->nbackends * ex->nconfigs;
 
-	for (o = tab; o && o->name; o++)
-		n++;
-	kv = calloc(n + 1, sizeof(*kv));
-	if (!kv)
-		return -ENOMEM;
-	for (i = 0; i < n; i++) {
-		const char *val = NULL;
-		char *own = NULL;
-		int r;
+	for (size_t w = 0; w < ex->nworkloads; w++) {
+		size_t p = vb_matrix_points(&ex->workloads[w]);
 
-		for (a = 0; a < w->naxes; a++)
-			if (w->axes[a].opt == &tab[i])
-				val = w->axes[a].values[idx[a]];
-		if (!val)
-			val = own = vb_opt_to_text(&tab[i], w->opts);
-		r = val ? asprintf(&kv[i], "%s=%s", tab[i].name, val) : -1;
-		free(own);
-		if (r < 0) {
-			kv[i] = NULL;
-			kv_free(kv, n);
-			return -ENOMEM;
-		}
+		if (p > SIZE_MAX - per)
+			return SIZE_MAX;
+		per += p;
 	}
-	*out = kv;
-	*nout = n;
-	return 0;
-}
-
-static char *cell_params(const struct vb_workload_entry *w, const size_t *idx)
-{
-	size_t len = 1, a;
-	char *p;
-
-	for (a = 0; a < w->naxes; a++)
-		len += strlen(w->axes[a].opt->name) +
-		       strlen(w->axes[a].values[idx[a]]) + 2;
-	p = malloc(len);
-	if (!p)
-		return NULL;
-	p[0] = '\0';
-	for (a = 0; a < w->naxes; a++) {
-		if (a)
-			strcat(p, ";");
-		strcat(p, w->axes[a].opt->name);
-		strcat(p, "=");
-		strcat(p, w->axes[a].values[idx[a]]);
-	}
-	return p;
+	if (ex->nconfigs && envs / ex->nconfigs != ex->nbackends)
+		return SIZE_MAX;
+	if (per && envs > SIZE_MAX / per)
+		return SIZE_MAX;
+	return envs * per;
 }
 
 const char *vb_kv_value(char *const *kv, size_t nkv, const char *key)
 {
-	size_t klen = strlen(key), i;
+	size_t klen = strlen(key);
 
-	for (i = 0; i < nkv; i++)
+	for (size_t i = 0; i < nkv; i++)
 		if (!strncmp(kv[i], key, klen) && kv[i][klen] == '=')
 			return kv[i] + klen + 1;
 	return NULL;
 }
 
-static bool filter_matches(const struct vb_experiment *ex,
-			   const struct vb_filter *f, size_t b, size_t c,
-			   size_t w, char *const *kv, size_t nkv)
+/* ------------------------------------------------------------------ */
+/* The walk                                                             */
+/* ------------------------------------------------------------------ */
+
+/* One point of the matrix. */
+struct point {
+	const struct vb_experiment *ex;
+	size_t b, c, w;
+	const size_t *idx;        /* per axis of the workload */
+	char **texts;             /* canonical text of each of w's options */
+	size_t ntexts;
+};
+
+/* The text of option i at this point: its axis value, or the scalar. */
+static const char *option_text(const struct point *p, size_t i)
 {
-	size_t k;
+	const struct vb_workload_entry *w = &p->ex->workloads[p->w];
+	const struct vb_option *o = &w->plugin->info->options[i];
 
-	for (k = 0; k < f->n; k++) {
-		const char *key = f->keys[k], *have;
+	for (size_t a = 0; a < w->naxes; a++)
+		if (w->axes[a].opt == o)
+			return w->axes[a].values[p->idx[a]];
+	return p->texts[i];
+}
 
-		if (!strcmp(key, "backend"))
-			have = ex->backends[b].label;
-		else if (!strcmp(key, "config"))
-			have = ex->configs[c].name;
-		else if (!strcmp(key, "workload"))
-			have = ex->workloads[w].label;
-		else
-			have = vb_kv_value(kv, nkv, key);
+static const char *point_value(const struct point *p, const char *key)
+{
+	const struct vb_workload_entry *w = &p->ex->workloads[p->w];
+	const struct vb_option *tab = w->plugin->info->options;
+	const struct vb_option *o;
+
+	if (!strcmp(key, "backend"))
+		return p->ex->backends[p->b].label;
+	if (!strcmp(key, "config"))
+		return p->ex->configs[p->c].name;
+	if (!strcmp(key, "workload"))
+		return w->label;
+	o = vb_option_find(tab, key);
+	return o ? option_text(p, (size_t)(o - tab)) : NULL;
+}
+
+static bool filter_matches(const struct point *p, const struct vb_filter *f)
+{
+	for (size_t k = 0; k < f->n; k++) {
+		const char *have = point_value(p, f->keys[k]);
+
 		if (!have || strcmp(have, f->values[k]))
 			return false;
 	}
@@ -119,15 +123,141 @@ static bool filter_matches(const struct vb_experiment *ex,
 	return f->n > 0;
 }
 
-static bool excluded(const struct vb_experiment *ex, size_t b, size_t c,
-		     size_t w, char *const *kv, size_t nkv)
-{
-	size_t i;
+typedef int (*point_fn)(const struct point *p, void *user);
 
-	for (i = 0; i < ex->nexcludes; i++)
-		if (filter_matches(ex, &ex->excludes[i], b, c, w, kv, nkv))
+/* Texts of w's options from its block (the scalars of every point). */
+static char **option_texts(const struct vb_workload_entry *w, size_t *n)
+{
+	const struct vb_option *tab = w->plugin->info->options;
+	char **t;
+
+	*n = 0;
+	while (tab && tab[*n].name)
+		(*n)++;
+	t = vb_xcalloc(*n + 1, sizeof(*t));
+	for (size_t i = 0; i < *n; i++)
+		if (!(t[i] = vb_opt_to_text(&tab[i], w->opts)))
+			vb_oom();
+	return t;
+}
+
+/* Every point of workload w in environment (b, c); the odometer puts the
+ * first axis outermost, the last fastest. */
+static int walk_workload(struct point *p, point_fn fn, void *user,
+			 size_t *seen)
+{
+	const struct vb_workload_entry *w = &p->ex->workloads[p->w];
+	size_t *idx = vb_xcalloc(w->naxes + 1, sizeof(*idx));
+	size_t a;
+	int rc;
+
+	p->idx = idx;
+	for (;;) {
+		if (++*seen % CHECK_EVERY == 0 && vb_is_interrupted()) {
+			rc = -EINTR;
+			break;
+		}
+		if ((rc = fn(p, user)) < 0)
+			break;
+		for (a = w->naxes; a-- > 0;) {
+			if (++idx[a] < w->axes[a].nvalues)
+				break;
+			idx[a] = 0;
+		}
+		if (a == (size_t)-1)
+			break;
+	}
+	free(idx);
+	return rc;
+}
+
+static int walk(const struct vb_experiment *ex, point_fn fn, void *user)
+{
+	struct point p = { .ex = ex };
+	size_t seen = 0;
+	int rc = 0;
+
+	for (p.w = 0; p.w < ex->nworkloads; p.w++)
+		if (!ex->workloads[p.w].plugin)
+			return -EINVAL;
+	for (p.b = 0; p.b < ex->nbackends && !rc; p.b++)
+		for (p.c = 0; p.c < ex->nconfigs && !rc; p.c++)
+			for (p.w = 0; p.w < ex->nworkloads && !rc; p.w++) {
+				p.texts = option_texts(&ex->workloads[p.w],
+						       &p.ntexts);
+				rc = walk_workload(&p, fn, user, &seen);
+				vb_free_strings(p.texts, p.ntexts);
+			}
+	return rc;
+}
+
+static bool excluded(const struct point *p)
+{
+	for (size_t i = 0; i < p->ex->nexcludes; i++)
+		if (filter_matches(p, &p->ex->excludes[i]))
 			return true;
 	return false;
+}
+
+/* ------------------------------------------------------------------ */
+/* Counting                                                             */
+/* ------------------------------------------------------------------ */
+
+static int count_point(const struct point *p, void *user)
+{
+	struct vb_matrix_count *c = user;
+	bool any = false;
+
+	c->points++;
+	for (size_t i = 0; i < p->ex->nexcludes; i++)
+		if (filter_matches(p, &p->ex->excludes[i])) {
+			c->matched[i]++;
+			any = true;
+		}
+	if (!any)
+		c->cells++;
+	return 0;
+}
+
+int vb_matrix_count(const struct vb_experiment *ex, struct vb_matrix_count *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->matched = vb_xcalloc(ex->nexcludes + 1, sizeof(*c->matched));
+	return walk(ex, count_point, c);
+}
+
+/* ------------------------------------------------------------------ */
+/* Expansion                                                            */
+/* ------------------------------------------------------------------ */
+
+struct cells {
+	struct vb_cell *v;
+	size_t n, cap;
+};
+
+/* "k=v" for every option of the workload at this point. */
+static char **point_kv(const struct point *p, size_t *n)
+{
+	const struct vb_option *tab =
+		p->ex->workloads[p->w].plugin->info->options;
+	char **kv = vb_xcalloc(p->ntexts + 1, sizeof(*kv));
+
+	for (size_t i = 0; i < p->ntexts; i++)
+		kv[i] = vb_xasprintf("%s=%s", tab[i].name, option_text(p, i));
+	*n = p->ntexts;
+	return kv;
+}
+
+/* The axes only: "max_prime=10000" or "total_size=2147483648;threads=16". */
+static char *point_params(const struct point *p)
+{
+	const struct vb_workload_entry *w = &p->ex->workloads[p->w];
+	struct vb_buf b = VB_BUF_INIT;
+
+	for (size_t a = 0; a < w->naxes; a++)
+		vb_buf_addf(&b, "%s%s=%s", a ? ";" : "", w->axes[a].opt->name,
+			    w->axes[a].values[p->idx[a]]);
+	return vb_buf_detach(&b);
 }
 
 static void cell_free(struct vb_cell *cell, const struct vb_experiment *ex)
@@ -140,111 +270,66 @@ static void cell_free(struct vb_cell *cell, const struct vb_experiment *ex)
 	}
 	free(cell->axis_index);
 	free(cell->params);
-	kv_free(cell->kv, cell->nkv);
+	vb_free_strings(cell->kv, cell->nkv);
 }
 
-static int add_cell(const struct vb_experiment *ex, size_t b, size_t c,
-		    size_t wi, const size_t *idx, struct vb_cell **cells,
-		    size_t *n, size_t *cap)
+static int add_cell(const struct point *p, void *user)
 {
-	const struct vb_workload_entry *w = &ex->workloads[wi];
-	struct vb_cell cell = { .backend = b, .config = c, .workload = wi };
+	const struct vb_workload_entry *w = &p->ex->workloads[p->w];
+	struct cells *cs = user;
+	struct vb_cell cell = { .backend = p->b, .config = p->c,
+				.workload = p->w };
 	char err[512];
 	int rc;
 
-	rc = cell_kv(w, idx, &cell.kv, &cell.nkv);
-	if (rc)
-		return rc;
-	if (excluded(ex, b, c, wi, cell.kv, cell.nkv)) {
-		kv_free(cell.kv, cell.nkv);
+	if (excluded(p))
 		return 0;
-	}
-	cell.axis_index = calloc(w->naxes + 1, sizeof(*cell.axis_index));
-	cell.params = cell_params(w, idx);
-	if (!cell.axis_index || !cell.params) {
-		cell_free(&cell, ex);
-		return -ENOMEM;
-	}
+	cell.kv = point_kv(p, &cell.nkv);
+	cell.params = point_params(p);
+	cell.axis_index = vb_xcalloc(w->naxes + 1, sizeof(*cell.axis_index));
 	if (w->naxes)
-		memcpy(cell.axis_index, idx, w->naxes * sizeof(*idx));
+		memcpy(cell.axis_index, p->idx, w->naxes * sizeof(*p->idx));
 	rc = vb_opts_from_kv(w->plugin->info, (const char *const *)cell.kv,
 			     cell.nkv, &cell.opts, err, sizeof(err));
 	if (rc) {
-		cell_free(&cell, ex);
+		cell_free(&cell, p->ex);
 		return rc;
 	}
-	if (*n == *cap) {
-		size_t ncap = *cap ? 2 * *cap : 16;
-		struct vb_cell *g = realloc(*cells, ncap * sizeof(*g));
-
-		if (!g) {
-			cell_free(&cell, ex);
-			return -ENOMEM;
-		}
-		*cells = g;
-		*cap = ncap;
-	}
-	(*cells)[(*n)++] = cell;
+	VB_GROW(cs->v, cs->n + 1, cs->cap);
+	cs->v[cs->n++] = cell;
 	return 0;
 }
 
 int vb_matrix_expand(const struct vb_experiment *ex, struct vb_cell **cells,
 		     size_t *ncells)
 {
-	struct vb_cell *out = NULL;
-	size_t n = 0, cap = 0, b, c, wi, a;
-	int rc = 0;
+	struct cells cs = { 0 };
+	int rc;
 
 	*cells = NULL;
 	*ncells = 0;
-	for (b = 0; b < ex->nbackends && !rc; b++) {
-		for (c = 0; c < ex->nconfigs && !rc; c++) {
-			for (wi = 0; wi < ex->nworkloads && !rc; wi++) {
-				const struct vb_workload_entry *w = &ex->workloads[wi];
-				size_t *idx;
-
-				if (!w->plugin) {
-					rc = -EINVAL;
-					break;
-				}
-				idx = calloc(w->naxes + 1, sizeof(*idx));
-				if (!idx) {
-					rc = -ENOMEM;
-					break;
-				}
-				/* Odometer: first axis outermost, last fastest. */
-				for (;;) {
-					rc = add_cell(ex, b, c, wi, idx, &out,
-						      &n, &cap);
-					if (rc)
-						break;
-					for (a = w->naxes; a-- > 0;) {
-						if (++idx[a] < w->axes[a].nvalues)
-							break;
-						idx[a] = 0;
-					}
-					if (a == (size_t)-1)
-						break;
-				}
-				free(idx);
-			}
-		}
-	}
+	if (vb_matrix_size(ex) > VB_MATRIX_MAX_CELLS)
+		return -E2BIG;
+	rc = walk(ex, add_cell, &cs);
 	if (rc) {
-		vb_matrix_free(out, n, ex);
+		vb_matrix_free(cs.v, cs.n, ex);
 		return rc;
 	}
-	*cells = out;
-	*ncells = n;
+	*cells = cs.v;
+	*ncells = cs.n;
 	return 0;
 }
 
 void vb_matrix_free(struct vb_cell *cells, size_t ncells,
 		    const struct vb_experiment *ex)
 {
-	size_t i;
-
-	for (i = 0; cells && i < ncells; i++)
+	for (size_t i = 0; cells && i < ncells; i++)
 		cell_free(&cells[i], ex);
 	free(cells);
+}
+
+void vb_matrix_count_free(struct vb_matrix_count *c)
+{
+	free(c->matched);
+	c->matched = NULL;
 }

@@ -10,6 +10,13 @@
 
 #include "engine/experiment.h"
 
+/*
+ * The most cells a matrix may have (before the excludes): beyond it the
+ * experiment is refused, by `check` as by `run` (docs/experiment-files.md,
+ * "Limits"). A cell costs about a kilobyte of bookkeeping.
+ */
+#define VB_MATRIX_MAX_CELLS 1000000
+
 /* One cell of the matrix: backend × config × one point of a workload's axes. */
 struct vb_cell {
 	size_t backend, config, workload;   /* indices into the experiment */
@@ -25,11 +32,31 @@ struct vb_cell {
 const char *vb_kv_value(char *const *kv, size_t nkv,
 			const char *key);
 
+/* Points of a workload's axes (their product), SIZE_MAX on overflow. */
+size_t vb_matrix_points(const struct vb_workload_entry *w);
+/* Cells before the excludes, SIZE_MAX on overflow. */
+size_t vb_matrix_size(const struct vb_experiment *ex);
 
-/* Expand backends × configs × workload axes minus excludes, in file order. */
+/*
+ * Expand backends × configs × workload axes minus excludes, in file
+ * order. -E2BIG beyond VB_MATRIX_MAX_CELLS, -EINTR when interrupted,
+ * -EINVAL for an experiment with an unresolved workload.
+ */
 int vb_matrix_expand(const struct vb_experiment *ex,
 		     struct vb_cell **cells, size_t *ncells);
 void vb_matrix_free(struct vb_cell *cells, size_t ncells,
 		    const struct vb_experiment *ex);
+
+/* What the filters do, counted without expanding. */
+struct vb_matrix_count {
+	size_t points;       /* cells before the excludes */
+	size_t cells;        /* cells no filter drops */
+	size_t *matched;     /* per filter: the points it matches */
+};
+/* 0, -EINTR or -EINVAL as vb_matrix_expand(); free with
+ * vb_matrix_count_free() in every case. */
+int vb_matrix_count(const struct vb_experiment *ex,
+		    struct vb_matrix_count *c);
+void vb_matrix_count_free(struct vb_matrix_count *c);
 
 #endif /* VB_ENGINE_MATRIX_H */

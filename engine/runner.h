@@ -7,13 +7,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* What vb_run() and vb_probe_backend() return: the exit status (DESIGN §8). */
-enum {
-	VB_RUN_OK = 0,
-	VB_RUN_FAILED = 1,
-	VB_RUN_USAGE = 2,
-	VB_RUN_INTERRUPTED = 130,
-};
+#include "lib/diag.h"
+
+/*
+ * A run of more repetitions than this (cells x repetitions, warmups not
+ * counted) needs --force: `check` warns about it, `run` refuses without
+ * it (docs/experiment-files.md, "Limits").
+ */
+#define VB_RUN_FORCE_LIMIT 100000
 
 struct vb_shard;
 
@@ -24,16 +25,34 @@ struct vb_run_opts {
 	 * caller points outdir at DIR/shards/K; engine/shard.h). */
 	struct vb_shard *shard;
 	const char *plugin_dirs; /* NULL: default search path */
-	char *dir;               /* out: the results directory (malloc'd) */
+	bool force;              /* beyond VB_RUN_FORCE_LIMIT runs */
 };
 
-/* Run an experiment; returns the process exit status (0, 1, 2, 130). */
-int vb_run(struct vb_run_opts *o);
+/* What a run did, for the command line to report. */
+struct vb_run_result {
+	char *dir;           /* the results directory once known (malloc'd) */
+	size_t cells;        /* of the matrix */
+	size_t todo;         /* repetitions (and warmups) this run had to do */
+	size_t ran;          /* of them, recorded or done this time */
+	size_t failed;       /* repetitions recorded as failed */
+	size_t refused;      /* environments refused by verification */
+	bool started;        /* repetitions began: a later error stopped them */
+};
+void vb_run_result_free(struct vb_run_result *res);
 
-/* `virtbench probe BACKEND`: open one environment, probe, verify, close.
- * Prints the verification to stdout; returns an exit status. */
-int vb_probe_backend(const char *plugin_dirs, const char *backend,
-		     int cpus, int64_t memory, char **kv,
-		     size_t nkv);
+/*
+ * Run an experiment (docs/errors.md). 0: every cell was tried (res says
+ * how many failed). -EINTR: interrupted by SIGINT/SIGTERM; what ended
+ * before is recorded. Otherwise -errno with the reasons in d: -EINVAL for
+ * an invalid experiment (file:line messages), -E2BIG beyond the limits,
+ * -EBUSY when another virtbench holds the directory, -EEXIST when it
+ * holds another experiment, or the errno of a failed write (res->started
+ * tells whether repetitions had begun).
+ *
+ * Progress lines and per-cell warnings go to stderr while it runs; that
+ * is the one output of the engine (docs/errors.md).
+ */
+int vb_run(const struct vb_run_opts *o, struct vb_run_result *res,
+	   struct vb_diag *d);
 
-#endif
+#endif /* VB_ENGINE_RUNNER_H */

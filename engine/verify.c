@@ -32,55 +32,72 @@ static void append(char *buf, size_t n, const char *what)
 	snprintf(buf + len, n - len, "%s%s", len ? "; " : "", what);
 }
 
-void vb_verify(const struct vb_env_spec *spec,
-	       const struct vb_env_granted *granted, const struct vb_probe *p,
-	       bool vm, enum vb_verify_mode mode, struct vb_verification *out)
-{
-	bool bad = false, warn = false;
-	char msg[512];
-	double cpus;
-	int64_t mem;
+/* What a problem with one resource makes of the verdict. */
+struct judgement {
+	bool bad, warn;
+};
 
-	memset(out, 0, sizeof(*out));
-	cpus = p->cpus_affinity > 0 ? p->cpus_affinity : p->cpus_online;
+static void verify_cpus(const struct vb_env_spec *spec,
+			const struct vb_env_granted *granted,
+			const struct vb_probe *p, struct vb_verification *out,
+			struct judgement *j)
+{
+	double cpus = p->cpus_affinity > 0 ? p->cpus_affinity : p->cpus_online;
+	char msg[512];
+
 	if (p->cpu_quota > 0 && p->cpu_quota < cpus)
 		cpus = p->cpu_quota;
 	out->cpus_observed = cpus;
-	mem = p->mem_total;
-	if (p->mem_limit > 0 && (mem <= 0 || p->mem_limit < mem))
-		mem = p->mem_limit;
-	out->mem_observed = mem;
-
 	if (fabs(cpus - spec->cpus) > 0.01) {
 		snprintf(msg, sizeof(msg),
 			 "cpus: requested %d, observed %.2f (affinity %d, quota %.2f)",
 			 spec->cpus, cpus, p->cpus_affinity, p->cpu_quota);
 		append(out->reason, sizeof(out->reason), msg);
 		if (granted->cpus_enforced)
-			bad = true;
+			j->bad = true;
 		else
-			warn = true;
+			j->warn = true;
 	} else if (!granted->cpus_enforced) {
-		append(out->reason, sizeof(out->reason),
-		       "cpus not enforced");
-		warn = true;
+		append(out->reason, sizeof(out->reason), "cpus not enforced");
+		j->warn = true;
 	}
+}
 
+/* A VM: MemTotal within the guest kernel's share below the request. */
+static void verify_vm_memory(const struct vb_env_spec *spec,
+			     const struct vb_probe *p,
+			     struct vb_verification *out, struct judgement *j)
+{
+	int64_t slack = (int64_t)(VB_VM_MEM_SLACK_FRACTION * (double)spec->memory);
+	char msg[512];
+
+	if (slack < VB_VM_MEM_SLACK_MIN)
+		slack = VB_VM_MEM_SLACK_MIN;
+	if (p->mem_total > spec->memory + MEM_SLACK ||
+	    p->mem_total < spec->memory - slack) {
+		snprintf(msg, sizeof(msg),
+			 "memory: requested %lld, guest MemTotal %lld (expected %lld..%lld)",
+			 (long long)spec->memory, (long long)p->mem_total,
+			 (long long)(spec->memory - slack),
+			 (long long)spec->memory);
+		append(out->reason, sizeof(out->reason), msg);
+		j->bad = true;
+	}
+}
+
+static void verify_memory(const struct vb_env_spec *spec,
+			  const struct vb_env_granted *granted,
+			  const struct vb_probe *p, bool vm,
+			  struct vb_verification *out, struct judgement *j)
+{
+	int64_t mem = p->mem_total;
+	char msg[512];
+
+	if (p->mem_limit > 0 && (mem <= 0 || p->mem_limit < mem))
+		mem = p->mem_limit;
+	out->mem_observed = mem;
 	if (vm) {
-		int64_t slack = (int64_t)(VB_VM_MEM_SLACK_FRACTION * (double)spec->memory);
-
-		if (slack < VB_VM_MEM_SLACK_MIN)
-			slack = VB_VM_MEM_SLACK_MIN;
-		if (p->mem_total > spec->memory + MEM_SLACK ||
-		    p->mem_total < spec->memory - slack) {
-			snprintf(msg, sizeof(msg),
-				 "memory: requested %lld, guest MemTotal %lld (expected %lld..%lld)",
-				 (long long)spec->memory, (long long)p->mem_total,
-				 (long long)(spec->memory - slack),
-				 (long long)spec->memory);
-			append(out->reason, sizeof(out->reason), msg);
-			bad = true;
-		}
+		verify_vm_memory(spec, p, out, j);
 	} else if (granted->memory_enforced) {
 		if (p->mem_limit <= 0 ||
 		    llabs(p->mem_limit - spec->memory) > MEM_SLACK) {
@@ -88,7 +105,7 @@ void vb_verify(const struct vb_env_spec *spec,
 				 "memory: requested %lld, observed cgroup limit %lld",
 				 (long long)spec->memory, (long long)p->mem_limit);
 			append(out->reason, sizeof(out->reason), msg);
-			bad = true;
+			j->bad = true;
 		}
 	} else {
 		snprintf(msg, sizeof(msg),
@@ -96,13 +113,23 @@ void vb_verify(const struct vb_env_spec *spec,
 			 granted->note[0] ? granted->note : "backend cannot limit it",
 			 (long long)mem);
 		append(out->reason, sizeof(out->reason), msg);
-		warn = true;
+		j->warn = true;
 	}
+}
 
-	if (bad)
+void vb_verify(const struct vb_env_spec *spec,
+	       const struct vb_env_granted *granted, const struct vb_probe *p,
+	       bool vm, enum vb_verify_mode mode, struct vb_verification *out)
+{
+	struct judgement j = { false, false };
+
+	memset(out, 0, sizeof(*out));
+	verify_cpus(spec, granted, p, out, &j);
+	verify_memory(spec, granted, p, vm, out, &j);
+	if (j.bad)
 		out->verdict = mode == VB_VERIFY_WARN ? VB_VERDICT_WARN
 						      : VB_VERDICT_REFUSED;
-	else if (warn)
+	else if (j.warn)
 		out->verdict = VB_VERDICT_WARN;
 	else
 		out->verdict = VB_VERDICT_OK;

@@ -17,16 +17,16 @@ CFG
 start=$(date +%s)
 vb_run down run -o "$T/out" "$T/down.cfg"
 took=$(( $(date +%s) - start ))
-[ "$VB_RC" -eq 1 ] || fail "virtbench run exited $VB_RC, expected 1"
-[ "$took" -le 30 ] || fail "took ${took}s: docker cells did not fail fast"
-grep -q 'not running' "$T/down.err" || fail "no 'engine not running' message"
+[ "$VB_RC" -eq 1 ] || die "virtbench run exited $VB_RC, expected 1"
+[ "$took" -le 30 ] || die "took ${took}s: docker cells did not die fast"
+grep -q 'not running' "$T/down.err" || die "no 'engine not running' message"
 grep -q 'ensure-dockerd\|dockerd --iptables=false' "$T/down.err" ||
-	fail "the message does not say how to start the engine"
+	die "the message does not say how to start the engine"
 runs=$T/out/runs.csv
 awk -F, 'NR > 1 && $2 == "bare-metal" && $12 == "ok" { ok++ } END { exit !(ok > 0) }' "$runs" ||
-	fail "bare-metal cells did not run"
+	die "bare-metal cells did not run"
 awk -F, 'NR > 1 && $2 == "docker" && $12 == "ok" { bad = 1 } END { exit bad }' "$runs" ||
-	fail "docker cells reported ok without an engine"
+	die "docker cells reported ok without an engine"
 grep -q '^docker-down,docker,.*,failed,.*not running' "$runs" ||
-	fail "docker cells not recorded as failed with the reason"
+	die "docker cells not recorded as failed with the reason"
 echo "PASS"

@@ -18,19 +18,19 @@ workloads = ( { plugin = "fileio-rndrw"; files = 4; total_size = "8M"; events = 
 CFG
 
 vb_run fio run -o "$T/out" "$T/fio.cfg"
-[ "$VB_RC" -eq 0 ] || fail "virtbench run exited $VB_RC, expected 0"
+[ "$VB_RC" -eq 0 ] || die "virtbench run exited $VB_RC, expected 0"
 runs=$T/out/runs.csv
 for b in docker docker-hostdir; do
 	awk -F, -v b="$b" 'NR > 1 && $2 == b && $9 == "reads_per_second" && $12 == "ok" && $10 > 0 { ok = 1 }
-		END { exit !ok }' "$runs" || fail "$b: no reads_per_second"
+		END { exit !ok }' "$runs" || die "$b: no reads_per_second"
 	awk -F, -v b="$b" 'NR > 1 && $2 == b && $9 == "page_cache_dropped" && $10 == 1 { ok = 1 }
-		END { exit !ok }' "$runs" || fail "$b: page cache not dropped"
+		END { exit !ok }' "$runs" || die "$b: page cache not dropped"
 done
 grep '^docker-fileio,docker,' "$runs" | grep -q 'workdir_fs=overlay' ||
-	fail "default scratch is not on the container's overlay filesystem"
+	die "default scratch is not on the container's overlay filesystem"
 if grep '^docker-fileio,docker-hostdir,' "$runs" | grep -q 'workdir_fs=overlay'; then
-	fail "workdir_host: scratch still on the overlay"
+	die "workdir_host: scratch still on the overlay"
 fi
-[ -z "$(ls -A "$T/hostdir")" ] || fail "files left in the host directory"
-[ -z "$(run_containers "$VB_PID")" ] || fail "containers left behind"
+[ -z "$(ls -A "$T/hostdir")" ] || die "files left in the host directory"
+[ -z "$(run_containers "$VB_PID")" ] || die "containers left behind"
 echo "PASS"

@@ -19,8 +19,8 @@ vb_start interrupt run -o "$T/out" "$T/long.cfg"
 i=0
 until [ -n "$(docker ps -q --filter "label=virtbench.pid=$VB_PID")" ]; do
 	i=$((i + 1))
-	[ "$i" -le 300 ] || fail "no container after 60 s"
-	kill -0 "$VB_PID" 2>/dev/null || { cat "$T/interrupt.err"; fail "virtbench exited early"; }
+	[ "$i" -le 300 ] || die "no container after 60 s"
+	kill -0 "$VB_PID" 2>/dev/null || { cat "$T/interrupt.err"; die "virtbench exited early"; }
 	sleep 0.2
 done
 sleep 2
@@ -28,18 +28,18 @@ kill -INT "$VB_PID"
 i=0
 while kill -0 "$VB_PID" 2>/dev/null; do
 	i=$((i + 1))
-	[ "$i" -le 150 ] || fail "virtbench still running 30 s after SIGINT"
+	[ "$i" -le 150 ] || die "virtbench still running 30 s after SIGINT"
 	sleep 0.2
 done
 wait "$VB_PID"
 rc=$?
 echo "virtbench exit status after SIGINT: $rc"
 cat "$T/interrupt.err"
-[ "$rc" -ne 0 ] || fail "an interrupted run exited 0"
+[ "$rc" -ne 0 ] || die "an interrupted run exited 0"
 left=$(run_containers "$VB_PID")
-[ -z "$left" ] || { docker ps -a --filter "label=virtbench.pid=$VB_PID"; fail "containers survived Ctrl-C"; }
+[ -z "$left" ] || { docker ps -a --filter "label=virtbench.pid=$VB_PID"; die "containers survived Ctrl-C"; }
 after=$(docker ps -aq --filter label=virtbench=1 | wc -l)
-[ "$after" -le "$before" ] || fail "docker ps -a --filter label=virtbench=1 shows new containers"
+[ "$after" -le "$before" ] || die "docker ps -a --filter label=virtbench=1 shows new containers"
 
 # The same with SIGTERM, this time while the container is being opened.
 vb_start interrupt2 run -o "$T/out2" "$T/long.cfg"
@@ -47,5 +47,5 @@ sleep 0.3
 kill -TERM "$VB_PID"
 wait "$VB_PID"
 sleep 1
-[ -z "$(run_containers "$VB_PID")" ] || fail "containers survived SIGTERM during open"
+[ -z "$(run_containers "$VB_PID")" ] || die "containers survived SIGTERM during open"
 echo "PASS"

@@ -23,35 +23,35 @@ wait "$dead"
 make_user_image virtbench-test/busybox-user:1
 docker run -d --name "vb-$dead-stale-1" --label virtbench=1 \
 	virtbench-test/busybox-user:1 sh -c 'while :; do sleep 1; done' >/dev/null ||
-	fail "cannot make the stale container"
+	die "cannot make the stale container"
 
 vb_start killed run -o "$T/out" "$T/kill.cfg"
 i=0
 until [ -n "$(docker ps -q --filter "label=virtbench.pid=$VB_PID")" ]; do
 	i=$((i + 1))
-	[ "$i" -le 300 ] || fail "no container after 60 s"
+	[ "$i" -le 300 ] || die "no container after 60 s"
 	sleep 0.2
 done
 sleep 1.5 # inside the first repetition (2 s of work)
 docker kill "$(docker ps -q --filter "label=virtbench.pid=$VB_PID")" >/dev/null ||
-	fail "docker kill"
+	die "docker kill"
 wait "$VB_PID"
 rc=$?
 cat "$T/killed.err"
-[ "$rc" -eq 0 ] || fail "exit $rc: the killed repetition was not retried"
+[ "$rc" -eq 0 ] || die "exit $rc: the killed repetition was not retried"
 # Normally the backend sees the container gone; on a very slow daemon the
 # agent's death (137) may be all there is to see by then.
 grep -Eq 'stopped during the request|status 137' "$T/killed.err" ||
-	fail "the kill was not reported"
+	die "the kill was not reported"
 n=$(awk -F, 'NR > 1 && $9 == "events_per_second" && $12 == "ok"' "$T/out/runs.csv" | wc -l)
-[ "$n" -eq 3 ] || fail "$n ok repetitions, expected 3"
+[ "$n" -eq 3 ] || die "$n ok repetitions, expected 3"
 [ "$(csv_rows "$T/out/verify.csv" docker | wc -l)" -eq 2 ] ||
-	fail "expected two environments (the first and the reopened one)"
-[ -z "$(run_containers "$VB_PID")" ] || fail "containers left behind"
+	die "expected two environments (the first and the reopened one)"
+[ -z "$(run_containers "$VB_PID")" ] || die "containers left behind"
 grep -q "removing 1 container(s) left by virtbench runs that no longer exist (vb-$dead-stale-1)" \
-	"$T/killed.err" || fail "the stale container was not reported"
+	"$T/killed.err" || die "the stale container was not reported"
 if docker ps -a --format '{{.Names}}' | grep -qx "vb-$dead-stale-1"; then
 	docker rm -f "vb-$dead-stale-1" >/dev/null
-	fail "the stale container of a dead run was not removed"
+	die "the stale container of a dead run was not removed"
 fi
 echo "PASS"

@@ -24,20 +24,17 @@ fi
 exec 9>"${TMPDIR:-/tmp}/virtbench-docker-tests.lock"
 flock 9
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/vb-docker-test.XXXXXX")
+# fail(), die(), check() and $T: the tests' one set of helpers.
+. "$VIRTBENCH_SRCDIR/tests/integration/lib.sh"
 # A private bundle cache: the test must not depend on (or fill) $HOME.
 export XDG_CACHE_HOME="$T/cache"
 DOCKERD_PIDFILE="$T/dockerd.pid"
 VB_PID=
 VB_PIDS=
 
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
-
 cleanup() {
 	rc=$?
+	[ "$rc" -ne 0 ] || [ "$fails" -eq 0 ] || rc=1
 	if [ -n "$VB_PID" ] && kill -0 "$VB_PID" 2>/dev/null; then
 		kill -TERM "$VB_PID" 2>/dev/null
 		wait "$VB_PID" 2>/dev/null
@@ -63,7 +60,7 @@ trap 'exit 130' INT TERM
 
 start_engine() {
 	"$VIRTBENCH_SRCDIR/scripts/ensure-dockerd" "$DOCKERD_PIDFILE" ||
-		fail "no Docker engine and none could be started"
+		die "no Docker engine and none could be started"
 }
 
 # Containers of the virtbench run with pid $1, any state.
@@ -103,6 +100,6 @@ make_user_image() {
 	mkdir -p "$T/rootfs/bin" "$T/rootfs/tmp" "$T/rootfs/etc"
 	cp /bin/busybox "$T/rootfs/bin/busybox"
 	ln -s busybox "$T/rootfs/bin/sh"
-	tar -C "$T/rootfs" -cf "$T/user.tar" . || fail "tar"
-	docker import "$T/user.tar" "$tag" >/dev/null || fail "docker import $tag"
+	tar -C "$T/rootfs" -cf "$T/user.tar" . || die "tar"
+	docker import "$T/user.tar" "$tag" >/dev/null || die "docker import $tag"
 }

@@ -22,13 +22,13 @@ workloads = ( { plugin = "cpu-prime"; max_prime = 2000; events = 500; } );
 CFG
 
 vb_run matrix run -o "$T/out" "$T/matrix.cfg"
-[ "$VB_RC" -eq 0 ] || fail "virtbench run exited $VB_RC, expected 0"
-[ -z "$(run_containers "$VB_PID")" ] || fail "containers left behind"
+[ "$VB_RC" -eq 0 ] || die "virtbench run exited $VB_RC, expected 0"
+[ -z "$(run_containers "$VB_PID")" ] || die "containers left behind"
 
 runs=$T/out/runs.csv
 verify=$T/out/verify.csv
-[ -s "$runs" ] || fail "no runs.csv"
-[ -s "$verify" ] || fail "no verify.csv"
+[ -s "$runs" ] || die "no runs.csv"
+[ -s "$verify" ] || die "no verify.csv"
 
 for b in docker docker-user bare-metal; do
 	for c in 1cpu-256m 2cpu-512m; do
@@ -36,8 +36,8 @@ for b in docker docker-user bare-metal; do
 			'NR > 1 && $2 == b && $3 == c && $12 == "ok"' "$runs" | wc -l)
 		bad=$(awk -F, -v b="$b" -v c="$c" \
 			'NR > 1 && $2 == b && $3 == c && $12 != "ok"' "$runs" | wc -l)
-		[ "$ok" -gt 0 ] || fail "$b/$c: no ok rows in runs.csv"
-		[ "$bad" -eq 0 ] || fail "$b/$c: $bad rows not ok in runs.csv"
+		[ "$ok" -gt 0 ] || die "$b/$c: no ok rows in runs.csv"
+		[ "$bad" -eq 0 ] || die "$b/$c: $bad rows not ok in runs.csv"
 	done
 done
 
@@ -45,18 +45,18 @@ done
 # memory_observed,cpus_enforced,memory_enforced,verdict,...
 for b in docker docker-user; do
 	n=$(csv_rows "$verify" "$b" | wc -l)
-	[ "$n" -eq 2 ] || fail "$b: $n verify rows, expected one per config"
+	[ "$n" -eq 2 ] || die "$b: $n verify rows, expected one per config"
 	csv_rows "$verify" "$b" | awk -F, '
 		$3 + 0 != $4 + 0 { print "cpus requested " $3 " observed " $4; bad = 1 }
 		$5 + 0 != $6 + 0 { print "memory requested " $5 " observed " $6; bad = 1 }
 		$9 != "ok"       { print "verdict " $9; bad = 1 }
-		END { exit bad }' >&2 || fail "$b: observed limits differ from the request"
+		END { exit bad }' >&2 || die "$b: observed limits differ from the request"
 done
 grep -q '^docker,1cpu-256m,1,1\(\.0*\)\?,268435456,268435456,' "$verify" ||
-	fail "docker 1cpu-256m: verify row is not 1 CPU / 268435456 B"
+	die "docker 1cpu-256m: verify row is not 1 CPU / 268435456 B"
 grep -q '^docker,2cpu-512m,2,2\(\.0*\)\?,536870912,536870912,' "$verify" ||
-	fail "docker 2cpu-512m: verify row is not 2 CPUs / 536870912 B"
+	die "docker 2cpu-512m: verify row is not 2 CPUs / 536870912 B"
 # The facts name the engine and the container.
 grep '^docker,' "$verify" | grep -q 'container=vb-' ||
-	fail "docker facts lack the container name"
+	die "docker facts lack the container name"
 echo "PASS"

@@ -16,29 +16,29 @@ workloads = ( { plugin = "cpu-prime"; max_prime = 2000; events = 100; } );
 CFG
 
 vb_run refuse run -o "$T/out" "$T/refuse.cfg"
-[ "$VB_RC" -eq 1 ] || fail "virtbench run exited $VB_RC, expected 1 (refused)"
-[ -z "$(run_containers "$VB_PID")" ] || fail "containers left behind"
+[ "$VB_RC" -eq 1 ] || die "virtbench run exited $VB_RC, expected 1 (refused)"
+[ -z "$(run_containers "$VB_PID")" ] || die "containers left behind"
 
 verify=$T/out/verify.csv
 row=$(csv_rows "$verify" docker)
 echo "verify: $row"
 echo "$row" | awk -F, '$3 == 1 && $4 + 0 == 2 && $9 == "refused" { ok = 1 }
-	END { exit !ok }' || fail "verify.csv does not show 1 requested, 2 observed, refused"
+	END { exit !ok }' || die "verify.csv does not show 1 requested, 2 observed, refused"
 awk -F, 'NR > 1 && $2 == "docker" && $12 == "ok" { bad = 1 } END { exit bad }' \
-	"$T/out/runs.csv" || fail "a refused cell produced ok rows"
+	"$T/out/runs.csv" || die "a refused cell produced ok rows"
 grep -q '^docker-refuse,docker,.*,failed,' "$T/out/runs.csv" ||
-	fail "the refused cell has no failed row"
-grep -q 'refused' "$T/out/runs.csv" || fail "runs.csv rows do not say refused"
+	die "the refused cell has no failed row"
+grep -q 'refused' "$T/out/runs.csv" || die "runs.csv rows do not say refused"
 # The user is told what was asked for and what was seen.
 grep -Eiq 'request.*1.*observ.*2|1.*requested.*2.*observed' "$T/refuse.err" "$T/out/verify.csv" ||
-	fail "no 'requested vs observed' message"
+	die "no 'requested vs observed' message"
 
 # An image that is neither here nor pullable: a clear error, exit 1.
 sed 's/extra_args = \[ "--cpus=2" \];/image = "virtbench-test\/no-such-image:1";/' \
 	"$T/refuse.cfg" >"$T/noimage.cfg"
-grep -q no-such-image "$T/noimage.cfg" || fail "sed"
+grep -q no-such-image "$T/noimage.cfg" || die "sed"
 vb_run noimage run -o "$T/out2" "$T/noimage.cfg"
-[ "$VB_RC" -eq 1 ] || fail "missing image: exit $VB_RC, expected 1"
+[ "$VB_RC" -eq 1 ] || die "missing image: exit $VB_RC, expected 1"
 grep -q 'no-such-image:1 is not on this host and could not be pulled' "$T/noimage.err" ||
-	fail "missing image: no clear message"
+	die "missing image: no clear message"
 echo "PASS"

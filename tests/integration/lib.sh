@@ -1,6 +1,14 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-# Shared helpers for the integration tests (sourced, not run).
+# Shared helpers for the integration tests (sourced, not run). Also
+# sourced by docker-lib.sh (from /bin/sh: keep this POSIX) and
+# qemu-lib.sh, so there is one fail(): it counts a failed check and goes
+# on; finish() (or the EXIT trap of a test that has its own) turns any
+# count into exit status 1. die() is for a failure that makes the rest of
+# a test meaningless.
 set -u
+# A pipeline fails when any part of it fails, not only the last (bash;
+# dash has no pipefail, and the tests run by it pipe no statuses).
+if (set -o pipefail) 2>/dev/null; then set -o pipefail; fi
 : "${VIRTBENCH_BUILDDIR:?run through make check}"
 : "${VIRTBENCH_SRCDIR:=$VIRTBENCH_BUILDDIR}"
 VB="$VIRTBENCH_BUILDDIR/cli/virtbench"
@@ -10,16 +18,45 @@ trap 'rm -rf "$T"' EXIT
 fails=0
 
 fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
+die() { fail "$@"; exit 1; }
 pass() { echo "ok: $*"; }
 check() { # check DESCRIPTION COMMAND...
 	local what=$1; shift
 	if "$@"; then pass "$what"; else fail "$what"; fi
+}
+# check_out DESCRIPTION ERE COMMAND...: COMMAND exits 0 and its stdout
+# matches ERE. (Not "cmd | grep -q": without pipefail that ignores the
+# command's status, with it grep's early exit can fail the writer.)
+check_out() {
+	local what="$1" pat="$2" rc
+	shift 2
+	"$@" >"$T/check_out.out" 2>"$T/check_out.err"; rc=$?
+	if [ "$rc" -eq 0 ] && grep -Eq -- "$pat" "$T/check_out.out"; then
+		pass "$what"
+	else
+		fail "$what (exit $rc; stdout: $(head -c 300 "$T/check_out.out"); stderr: $(head -c 300 "$T/check_out.err"))"
+	fi
 }
 # rows FILE [AWK-CONDITION]: count data rows of a CSV (header excluded)
 rows() { awk -F, -v OFS=, "NR > 1 ${2:+&& ($2)}" "$1" | wc -l; }
 # unquote FILE: drop quoted CSV fields' contents, so commas in them do not
 # count as separators (none of our fields has an escaped quote)
 unquote() { sed -E 's/"[^"]*"//g' "$1"; }
+# Processes of session SID (a command started with setsid has its pid as
+# SID; its children stay in it): finds what a test started, and nothing
+# another test or user runs.
+session_procs() { ps -e -o sid=,pid=,args= | awk -v s="$1" '$1 == s'; }
+# wait_handlers PID: until PID has its SIGTERM handler (so a signal is
+# taken by the program, not by the default action before main runs).
+wait_handlers() {
+	local m
+	for _ in $(seq 1 500); do
+		m=$(awk '/^SigCgt/ { print $2 }' "/proc/$1/status" 2>/dev/null) || return 1
+		[ -n "$m" ] && [ $(( 0x$m & (1 << 14) )) -ne 0 ] && return 0
+		sleep 0.01
+	done
+	return 1
+}
 # bad NAME WORKLOAD-LINE EXPECTED-TEXT: an experiment whose one workload
 # (written on line 5) must be refused before anything runs: exit 2, the
 # file and line with EXPECTED-TEXT, no runs.csv.

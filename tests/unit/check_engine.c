@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Protocol lines, verification rules, CSV quoting, subprocesses. */
+/* Protocol lines, verification rules, CSV quoting, subprocesses, and the
+ * backend state and interrupt rules of engine/env.c. */
 #include "config.h"
 
 #include <check.h>
@@ -7,7 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <signal.h>
+#include <stdio.h>
+
+#include "engine/env.h"
 #include "engine/verify.h"
+#include "lib/ctx.h"
 #include "lib/csv.h"
 #include "lib/protocol.h"
 
@@ -199,6 +205,143 @@ START_TEST(test_proc)
 }
 END_TEST
 
+
+/* A backend whose create() fails after setting *state, whose open()
+ * fails or waits for a signal: the engine's side of the state rule. */
+static int made, destroyed, closed;
+static bool open_waits;
+
+static int hm_create(struct vb_ctx *ctx, const void *opts, void **state)
+{
+	(void)opts;
+	*state = malloc(16);
+	made++;
+	return VB_ERROR(ctx, -EIO, "half made");
+}
+
+static int ok_create(struct vb_ctx *ctx, const void *opts, void **state)
+{
+	(void)ctx;
+	(void)opts;
+	*state = malloc(16);
+	made++;
+	return 0;
+}
+
+static int hm_open(void *state, struct vb_ctx *ctx,
+		   const struct vb_env_spec *spec, struct vb_env_granted *g)
+{
+	(void)state;
+	(void)spec;
+	(void)g;
+	if (open_waits) {
+		/* A boot the signal breaks, as a backend's poll does. */
+		raise(SIGINT);
+		return VB_ERROR(ctx, -EINTR, "interrupted while booting");
+	}
+	return VB_ERROR(ctx, -EIO, "no such machine");
+}
+
+static int hm_exec(void *state, struct vb_ctx *ctx, const struct vb_exec *ex,
+		   int *st)
+{
+	(void)state;
+	(void)ctx;
+	(void)ex;
+	*st = 1;
+	return -EIO;
+}
+
+static int hm_close(void *state, struct vb_ctx *ctx)
+{
+	(void)state;
+	(void)ctx;
+	closed++;
+	return 0;
+}
+
+static void hm_destroy(void *state)
+{
+	free(state);
+	destroyed++;
+}
+
+static struct vb_backend_ops hm_ops = {
+	.size = sizeof(struct vb_backend_ops), .create = hm_create,
+	.open = hm_open, .exec = hm_exec, .close = hm_close,
+	.destroy = hm_destroy,
+};
+static const struct vb_plugin_info hm_info = {
+	.abi_major = VB_PLUGIN_ABI_MAJOR, .abi_minor = VB_PLUGIN_ABI_MINOR,
+	.kind = VB_PLUGIN_BACKEND, .name = "halfmade", .version = "1.0.0",
+	.summary = "test", .ops = &hm_ops,
+};
+static const struct vb_plugin hm_plugin = { .info = &hm_info, .path = "(test)" };
+
+/* A create() that fails may leave a state: destroy() frees it. */
+START_TEST(test_failed_create_destroyed)
+{
+	struct vb_backend_rt b = { 0 };
+
+	made = destroyed = 0;
+	hm_ops.create = hm_create;
+	ck_assert_int_eq(vb_backend_start(&b, &hm_plugin, NULL, "agent", "", 1), -EIO);
+	ck_assert_ptr_nonnull(strstr(b.create_err, "half made"));
+	ck_assert_int_eq(vb_backend_start(&b, &hm_plugin, NULL, "agent", "", 1), -EIO);
+	ck_assert_int_eq(made, 1);
+	vb_backend_stop(&b);
+	ck_assert_int_eq(destroyed, 1);
+	vb_backend_stop(&b);
+	ck_assert_int_eq(destroyed, 1);
+}
+END_TEST
+
+static const struct vb_env_want want = {
+	.label = "halfmade/c 1", .cpus = 1, .memory = 64 << 20,
+	.log_dir = "/tmp/vb-check-engine-logs", .timeout = 5,
+};
+
+/* A failed open says why, and close() is still called. */
+START_TEST(test_failed_open_closed)
+{
+	struct vb_backend_rt b = { 0 };
+	struct vb_env env = VB_ENV_INIT;
+
+	made = destroyed = closed = 0;
+	open_waits = false;
+	hm_ops.create = ok_create;
+	ck_assert_int_eq(vb_backend_start(&b, &hm_plugin, NULL, "agent", "", 1), 0);
+	ck_assert_int_eq(vb_env_open(&env, &b, &want), -EIO);
+	ck_assert_str_eq(env.label, "halfmade_c_1");
+	ck_assert_msg(!strncmp(env.error, "cannot open environment: halfmade: ", 35) &&
+		      strstr(env.error, "no such machine"), "%s", env.error);
+	vb_env_close(&env);
+	vb_env_close(&env);
+	ck_assert_int_eq(closed, 1);
+	vb_backend_stop(&b);
+	ck_assert_int_eq(destroyed, 1);
+	vb_rm_rf(want.log_dir);
+}
+END_TEST
+
+/* SIGINT while it opens: -EINTR, not a failure to record. */
+START_TEST(test_interrupted_open)
+{
+	struct vb_backend_rt b = { 0 };
+	struct vb_env env = VB_ENV_INIT;
+
+	vb_install_signal_handlers();
+	hm_ops.create = ok_create;
+	open_waits = true;
+	ck_assert_int_eq(vb_backend_start(&b, &hm_plugin, NULL, "agent", "", 1), 0);
+	ck_assert_int_eq(vb_env_open(&env, &b, &want), -EINTR);
+	ck_assert(vb_is_interrupted());
+	vb_env_close(&env);
+	vb_backend_stop(&b);
+	vb_rm_rf(want.log_dir);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("engine");
@@ -210,6 +353,9 @@ int main(void)
 	tcase_add_test(tc, test_verify);
 	tcase_add_test(tc, test_csv_roundtrip);
 	tcase_add_test(tc, test_proc);
+	tcase_add_test(tc, test_failed_create_destroyed);
+	tcase_add_test(tc, test_failed_open_closed);
+	tcase_add_test(tc, test_interrupted_open);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
