@@ -19,7 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis/analysis.h"
+#include "analysis/model.h"
+#include "analysis/report.h"
 
 void vb_hosts_note(char **hosts, const char *host)
 {
@@ -66,18 +67,6 @@ bool vb_hosts_comparable(const struct vb_analysis *a,
 }
 
 /* Markdown table cell text. */
-static void md(FILE *f, const char *s)
-{
-	for (; s && *s; s++) {
-		if (*s == '|')
-			fputs("\\|", f);
-		else if (*s == '\n' || *s == '\r')
-			fputc(' ', f);
-		else
-			fputc(*s, f);
-	}
-}
-
 /* The distinct values of host.KEY over the shards, "a; b" (malloc'd),
  * and how many there are. */
 static size_t distinct(json_t *shards, const char *key, char **list)
@@ -138,7 +127,7 @@ static void tasks_not_completed(FILE *f, json_t *shards)
 			(long long)json_integer_value(json_object_get(s, "shard")),
 			jstr(t, "job"), (long long)json_integer_value(json_object_get(t, "shard")),
 			*jstr(t, "node") ? jstr(t, "node") : "?", jstr(t, "state"), code);
-		md(f, jstr(t, "explanation"));
+		vb_md(f, jstr(t, "explanation"));
 		fprintf(f, ". Output: `%s`\n", jstr(t, "output"));
 		tail = jstr(t, "output_tail");
 		if (*tail) {
@@ -211,17 +200,17 @@ void vb_report_hosts(FILE *f, const struct vb_analysis *a)
 			snprintf(task, sizeof(task), "%s_%lld", jstr(t, "job"),
 				 (long long)json_integer_value(json_object_get(t, "shard")));
 		fprintf(f, "| %lld | ", (long long)json_integer_value(json_object_get(s, "shard")));
-		md(f, t && *jstr(t, "node") ? jstr(t, "node") : "-");
+		vb_md(f, t && *jstr(t, "node") ? jstr(t, "node") : "-");
 		fprintf(f, " | ");
-		md(f, *jstr(h, "hostname") ? jstr(h, "hostname") : "-");
+		vb_md(f, *jstr(h, "hostname") ? jstr(h, "hostname") : "-");
 		fprintf(f, " | ");
-		md(f, *jstr(h, "cpu_model") ? jstr(h, "cpu_model") : "-");
+		vb_md(f, *jstr(h, "cpu_model") ? jstr(h, "cpu_model") : "-");
 		fprintf(f, " | ");
-		md(f, *jstr(h, "kernel") ? jstr(h, "kernel") : "-");
+		vb_md(f, *jstr(h, "kernel") ? jstr(h, "kernel") : "-");
 		fprintf(f, " | ");
-		md(f, *jstr(s, "virtbench") ? jstr(s, "virtbench") : "-");
+		vb_md(f, *jstr(s, "virtbench") ? jstr(s, "virtbench") : "-");
 		fprintf(f, " | %s | ", task);
-		md(f, t ? jstr(t, "state")
+		vb_md(f, t ? jstr(t, "state")
 			: json_is_true(json_object_get(s, "results")) ? "(no Slurm task)"
 								       : "not run");
 		fprintf(f, " |\n");

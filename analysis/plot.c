@@ -4,13 +4,20 @@
  * results directory and run gnuplot on each, keeping NAME.gp and NAME.dat
  * next to NAME.png so a user can tweak and rerun `gnuplot NAME.gp` inside
  * DIR/plots. Which charts are drawn is documented in docs/report.md.
+ *
+ * Nothing read from the directory is ever gnuplot code: numbers go to the
+ * .dat files, names there only as trailing comments-to-the-reader columns
+ * the scripts never read, and every text in a script is a double-quoted
+ * string escaped by gp_string() (gnuplot runs `backquoted` commands even
+ * inside double quotes, so those are written as octal escapes). The
+ * texts are placed by analysis/layout.c so that no two overlap.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
-#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,9 +26,20 @@
 #include <unistd.h>
 
 #include "analysis/analysis.h"
+#include "analysis/layout.h"
+#include "analysis/model.h"
+#include "lib/csv.h"
 
 #define PLOT_WIDTH 1200
 #define PLOT_HEIGHT 800
+#define PT_BASE 15.0            /* the terminal font of the templates */
+#define PT_TITLE 19.0
+#define PT_SMALL 12.0
+#define EDGE 10.0               /* pixels kept free at the image's edges */
+#define GAP 6.0
+/* Lines of one label block: a line's box is padded, so a little more than
+ * the line height apart. */
+#define PITCH(pt) (vb_text_height(pt) + 5)
 
 /* Backends get a colour, configs a dash pattern and point type. */
 static const char *const palette[] = {
@@ -33,131 +51,84 @@ static const int points[] = { 7, 5, 9, 11, 13, 15 };
 #define NPOINTS (sizeof(points) / sizeof(points[0]))
 
 /* ------------------------------------------------------------------ */
-/* A growing string                                                     */
+/* Texts                                                                */
 /* ------------------------------------------------------------------ */
 
-struct sbuf {
-	char *s;
-	size_t len, cap;
-};
-
-static void VB_PRINTF(2, 3) sb_printf(struct sbuf *b, const char *fmt, ...)
+/* A file name from a chart's name: [A-Za-z0-9._-] only, and short
+ * enough for any filesystem (a long one keeps a hash of the rest). */
+static char *chart_name(char *s)
 {
-	va_list ap;
-	int n;
+	uint32_t h = 2166136261u;
+	char *r;
 
-	for (;;) {
-		size_t room = b->cap - b->len;
-
-		va_start(ap, fmt);
-		n = vsnprintf(b->s ? b->s + b->len : NULL, room, fmt, ap);
-		va_end(ap);
-		if (n < 0)
-			return;
-		if ((size_t)n < room) {
-			b->len += (size_t)n;
-			return;
-		}
-		b->cap = (b->cap + (size_t)n + 1) * 2;
-		b->s = realloc(b->s, b->cap);
-		if (!b->s)
-			abort();
+	for (char *p = s; *p; p++) {
+		h = (h ^ (unsigned char)*p) * 16777619u;
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_'))
+			*p = '_';
 	}
+	if (strlen(s) <= 120)
+		return s;
+	r = vb_xasprintf("%.110s-%08x", s, h);
+	free(s);
+	return r;
 }
 
-static const char *sb_str(struct sbuf *b)
+/*
+ * A gnuplot double-quoted string holding s as plain text. Control
+ * characters (a newline would end the command) become blanks; backquotes
+ * and '@' (command and macro substitution happen before gnuplot parses
+ * the string) are written as octal escapes, which gnuplot expands only
+ * after that.
+ */
+static void gp_string(struct vb_buf *b, const char *s)
 {
-	if (!b->s)
-		sb_printf(b, "%s", "");
-	return b->s;
-}
+	vb_buf_addc(b, '"');
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
 
-/* snprintf for labels: truncating a long label is acceptable. */
-static void VB_PRINTF(3, 4) bfmt(char *buf, size_t n, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, n, fmt, ap);
-	va_end(ap);
-}
-
-/* ------------------------------------------------------------------ */
-/* Ordered distinct values                                              */
-/* ------------------------------------------------------------------ */
-
-struct slist {
-	const char **v;
-	int *rank;
-	size_t n;
-};
-
-static void sl_add(struct slist *l, const char *s, int rank)
-{
-	for (size_t i = 0; i < l->n; i++)
-		if (strcmp(l->v[i], s) == 0)
-			return;
-	l->v = realloc(l->v, (l->n + 1) * sizeof(*l->v));
-	l->rank = realloc(l->rank, (l->n + 1) * sizeof(*l->rank));
-	if (!l->v || !l->rank)
-		abort();
-	l->v[l->n] = s;
-	l->rank[l->n] = rank;
-	l->n++;
-}
-
-/* Stable insertion sort by rank: the lists are short. */
-static void sl_sort(struct slist *l)
-{
-	for (size_t i = 1; i < l->n; i++)
-		for (size_t j = i; j > 0 && l->rank[j - 1] > l->rank[j]; j--) {
-			const char *s = l->v[j];
-			int r = l->rank[j];
-
-			l->v[j] = l->v[j - 1];
-			l->rank[j] = l->rank[j - 1];
-			l->v[j - 1] = s;
-			l->rank[j - 1] = r;
+		if (c == '"' || c == '\\') {
+			vb_buf_addc(b, '\\');
+			vb_buf_addc(b, (char)c);
+		} else if (c == '`' || c == '@' || c == '$') {
+			vb_buf_addf(b, "\\%03o", c);
+		} else if (c < 0x20 || c == 0x7f) {
+			vb_buf_addc(b, ' ');
+		} else {
+			vb_buf_addc(b, (char)c);
 		}
-}
-
-static void sl_free(struct slist *l)
-{
-	free(l->v);
-	free(l->rank);
-	memset(l, 0, sizeof(*l));
-}
-
-/* ------------------------------------------------------------------ */
-/* Labels                                                               */
-/* ------------------------------------------------------------------ */
-
-static void sanitize(char *s)
-{
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || *s == '-' || *s == '.' || *s == '_'))
-			*s = '_';
-}
-
-/* gnuplot double-quoted strings: escape backslash and quote. */
-static void gp_quote(struct sbuf *b, const char *s)
-{
-	sb_printf(b, "\"");
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			sb_printf(b, "\\");
-		sb_printf(b, "%c", *s);
 	}
-	sb_printf(b, "\"");
+	vb_buf_addc(b, '"');
 }
 
-static void axis_label(const char *metric, const char *unit, char *buf, size_t n)
+/* The same text as the contents of a string (for @TITLE@ & co. inside a
+ * template's own quotes). */
+static char *gp_inner(const char *s)
 {
-	if (unit && *unit)
-		bfmt(buf, n, "%s (%s)", metric, unit);
-	else
-		bfmt(buf, n, "%s", metric);
+	struct vb_buf b = VB_BUF_INIT;
+	char *r;
+
+	gp_string(&b, s);
+	r = vb_xstrndup(b.s + 1, b.len - 2);
+	vb_buf_free(&b);
+	return r;
+}
+
+/* A name in a .dat file, for the reader only: one quoted field on one
+ * line, whatever it holds. */
+static void dat_name(struct vb_buf *b, const char *s)
+{
+	vb_buf_addc(b, '"');
+	for (; s && *s; s++)
+		vb_buf_addc(b, *s == '"' || (unsigned char)*s < 0x20 ? '_' : *s);
+	vb_buf_addc(b, '"');
+}
+
+/* Text for a '#' comment line of a .dat file. */
+static void dat_comment(struct vb_buf *b, const char *s)
+{
+	for (; s && *s; s++)
+		vb_buf_addc(b, (unsigned char)*s < 0x20 ? ' ' : *s);
 }
 
 static const char *unit_of(const struct vb_analysis *a, const char *wl,
@@ -170,52 +141,58 @@ static const char *unit_of(const struct vb_analysis *a, const char *wl,
 	return "";
 }
 
-static void n_range(size_t lo, size_t hi, char *buf, size_t n)
+static char *axis_label(const char *metric, const char *unit)
 {
-	if (lo == hi)
-		bfmt(buf, n, "%zu", lo);
-	else
-		bfmt(buf, n, "%zu-%zu", lo, hi);
+	return unit && *unit ? vb_xasprintf("%s (%s)", metric, unit) :
+	       vb_xstrdup(metric);
 }
 
-/* The value of key in "k1=v1;k2=v2" (copied into buf), or false. */
-static bool param_get(const char *params, const char *key, char *buf, size_t n)
+static char *n_range(size_t lo, size_t hi)
 {
-	size_t klen = strlen(key);
-
-	for (const char *p = params; *p;) {
-		size_t l = strcspn(p, ";");
-
-		if (l > klen && !strncmp(p, key, klen) && p[klen] == '=') {
-			bfmt(buf, n, "%.*s", (int)(l - klen - 1), p + klen + 1);
-			return true;
-		}
-		p += l + (p[l] == ';');
-	}
-	return false;
+	return lo == hi ? vb_xasprintf("%zu", lo) : vb_xasprintf("%zu-%zu", lo, hi);
 }
 
-/* params without key (kept in order), e.g. for series of a multi-axis chart. */
-static void param_without(const char *params, const char *key, char *buf, size_t n)
+/* ------------------------------------------------------------------ */
+/* Ordered distinct names                                               */
+/* ------------------------------------------------------------------ */
+
+/* Names in the order of their rank (the experiment file's order). */
+struct ranked {
+	struct vb_strv names;
+	int *rank;
+	size_t cap;
+};
+
+static void ranked_add(struct ranked *l, const char *s, int rank)
 {
-	size_t klen = strlen(key), len = 0;
+	char *added;
+	size_t i;
 
-	buf[0] = '\0';
-	for (const char *p = params; *p;) {
-		size_t l = strcspn(p, ";");
-
-		if (!(l > klen && !strncmp(p, key, klen) && p[klen] == '='))
-			len += (size_t)snprintf(buf + len, len < n ? n - len : 0, "%s%.*s",
-						len ? ";" : "", (int)l, p);
-		p += l + (p[l] == ';');
+	if (vb_strv_find(&l->names, s) >= 0)
+		return;
+	vb_strv_add(&l->names, s);
+	VB_GROW(l->rank, l->names.n, l->cap);
+	added = l->names.v[l->names.n - 1];
+	/* Insertion keeps the list sorted; ties stay in arrival order. */
+	for (i = l->names.n - 1; i > 0 && l->rank[i - 1] > rank; i--) {
+		l->names.v[i] = l->names.v[i - 1];
+		l->rank[i] = l->rank[i - 1];
 	}
+	l->names.v[i] = added;
+	l->rank[i] = rank;
+}
+
+static void ranked_free(struct ranked *l)
+{
+	vb_strv_free(&l->names);
+	free(l->rank);
+	memset(l, 0, sizeof(*l));
 }
 
 /* ------------------------------------------------------------------ */
 /* Running gnuplot                                                      */
 /* ------------------------------------------------------------------ */
 
-/* The program to run: VIRTBENCH_GNUPLOT, else the configure-time path. */
 static const char *gnuplot_prog(void)
 {
 	const char *e = getenv("VIRTBENCH_GNUPLOT");
@@ -235,7 +212,7 @@ static bool find_program(const char *prog)
 	for (const char *p = path;;) {
 		size_t l = strcspn(p, ":");
 
-		bfmt(buf, sizeof(buf), "%.*s/%s", (int)l, l ? p : ".", prog);
+		snprintf(buf, sizeof(buf), "%.*s/%s", (int)l, l ? p : ".", prog);
 		if (access(buf, X_OK) == 0)
 			return true;
 		if (!p[l])
@@ -290,7 +267,7 @@ static char *template_path(const char *name)
 			       PKGDATADIR "/plots" };
 	char file[64];
 
-	bfmt(file, sizeof(file), "%s.gp", name);
+	snprintf(file, sizeof(file), "%s.gp", name);
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		char *p;
 
@@ -311,7 +288,7 @@ struct var {
 static char *fill_template(const char *path, const struct var *vars, size_t nvars)
 {
 	FILE *f = fopen(path, "r");
-	struct sbuf out = { 0 };
+	struct vb_buf out = VB_BUF_INIT;
 	int c;
 
 	if (!f)
@@ -322,7 +299,7 @@ static char *fill_template(const char *path, const struct var *vars, size_t nvar
 		bool matched = false;
 
 		if (c != '@') {
-			sb_printf(&out, "%c", c);
+			vb_buf_addc(&out, (char)c);
 			continue;
 		}
 		/* @NAME@: upper-case letters only, so other uses of @ pass through. */
@@ -333,21 +310,25 @@ static char *fill_template(const char *path, const struct var *vars, size_t nvar
 		if (c == '@') {
 			for (size_t i = 0; i < nvars; i++)
 				if (!strcmp(vars[i].name, name)) {
-					sb_printf(&out, "%s", vars[i].value);
+					vb_buf_add(&out, vars[i].value);
 					matched = true;
 				}
 			if (!matched)
-				sb_printf(&out, "@%s@", name);
+				vb_buf_addf(&out, "@%s@", name);
 		} else {
-			sb_printf(&out, "@%s", name);
+			vb_buf_addf(&out, "@%s", name);
 			if (c != EOF)
-				sb_printf(&out, "%c", c);
+				vb_buf_addc(&out, (char)c);
 		}
 	}
 	fclose(f);
-	sb_str(&out);
-	return out.s;
+	return vb_buf_detach(&out);
 }
+
+/* ------------------------------------------------------------------ */
+/* One chart                                                            */
+/* ------------------------------------------------------------------ */
+
 
 /* ------------------------------------------------------------------ */
 /* One chart                                                            */
@@ -355,6 +336,7 @@ static char *fill_template(const char *path, const struct var *vars, size_t nvar
 
 struct plot_ctx {
 	const struct vb_analysis *a;
+	struct vb_diag *msgs;
 	char *dir;          /* DIR/plots */
 	const char *prog;
 	bool have_gnuplot;
@@ -365,204 +347,562 @@ struct plot_ctx {
 	int err;
 };
 
-struct chart {
-	const char *tmpl;
-	char name[200];
-	char title[256], xlabel[160], ylabel[160], note[320];
-	const char *workload, *metric, *params;
-	struct sbuf dat, plot, xtics;
+struct series {
+	char *title;
+	char *spec;         /* the plot clause without its title */
 };
 
-static int write_text(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
+/* What runs under the x axis: clusters of bars or a numeric axis. */
+struct chart {
+	const char *tmpl, *workload, *metric, *params;
+	char *name, *title, *xlabel, *ylabel, *note;
+	struct vb_buf dat;
+	struct series *s;
+	size_t ns, scap;
+	/* Clusters: up to two rows of labels under them, then groups of
+	 * adjacent clusters (group_of[i], names in groups). */
+	size_t nclusters, nrows;
+	struct vb_strv rows[2];
+	size_t *group_of;
+	struct vb_strv groups;
+	/* A numeric axis: values and their tick texts. */
+	bool numeric, logx;
+	double ymax;        /* the highest value drawn (0: let gnuplot scale) */
+	double *xv;
+	struct vb_strv xt;
+	/* The layout. */
+	int width, height;
+	double L, R, B, T;  /* the plot area, pixels from the bottom left */
+	struct vb_labels labels;
+	struct vb_buf axis; /* xrange, xtics, separators */
+};
 
-	if (!f)
-		return -errno;
-	fputs(text, f);
-	if (ferror(f) | fclose(f))
-		return -EIO;
-	return 0;
+static void add_series(struct chart *c, char *spec, const char *title)
+{
+	VB_GROW(c->s, c->ns + 1, c->scap);
+	c->s[c->ns].spec = spec;
+	c->s[c->ns].title = vb_xstrdup(title);
+	c->ns++;
 }
 
 static void chart_free(struct chart *c)
 {
-	free(c->dat.s);
-	free(c->plot.s);
-	free(c->xtics.s);
+	free(c->name);
+	free(c->title);
+	free(c->xlabel);
+	free(c->ylabel);
+	free(c->note);
+	vb_buf_free(&c->dat);
+	for (size_t i = 0; i < c->ns; i++) {
+		free(c->s[i].title);
+		free(c->s[i].spec);
+	}
+	free(c->s);
+	vb_strv_free(&c->rows[0]);
+	vb_strv_free(&c->rows[1]);
+	free(c->group_of);
+	vb_strv_free(&c->groups);
+	free(c->xv);
+	vb_strv_free(&c->xt);
+	vb_labels_free(&c->labels);
+	vb_buf_free(&c->axis);
+}
+
+/* ------------------------------------------------------------------ */
+/* Layout                                                               */
+/* ------------------------------------------------------------------ */
+
+static void put(struct chart *c, const char *text, double x, double y,
+		double pt, enum vb_just just, bool rotate)
+{
+	if (text && *text)
+		vb_label_set(vb_labels_add(&c->labels), text, x, y, pt, just, rotate);
+}
+
+/* gnuplot's key: sample, gap, text ("Left reverse"), one column per
+ * `rows` entries. The width of a column from the real text widths. */
+static double key_width(struct chart *c, double plot_h, double maxw)
+{
+	double rowh = vb_text_height(PT_BASE) * 1.15, tw = 0, colw;
+	size_t rows, cols;
+
+	if (!c->ns)
+		return 0;
+	rows = (size_t)fmax(1, floor(plot_h / rowh));
+	cols = (c->ns + rows - 1) / rows;
+	for (size_t i = 0; i < c->ns; i++)
+		tw = fmax(tw, vb_text_width(c->s[i].title, PT_BASE));
+	/* sample (samplen 4) and the spaces around it, in gnuplot's chars */
+	colw = tw + 6 * 0.65 * PT_BASE * VB_PX_PER_PT;
+	if (cols * colw > maxw) {
+		double room = maxw / (double)cols - 6 * 0.65 * PT_BASE * VB_PX_PER_PT;
+
+		for (size_t i = 0; i < c->ns; i++) {
+			char *t = vb_text_fit(c->s[i].title, PT_BASE, room);
+
+			free(c->s[i].title);
+			c->s[i].title = t;
+		}
+		colw = room + 6 * 0.65 * PT_BASE * VB_PX_PER_PT;
+	}
+	vb_buf_addf(&c->axis, "set key maxrows %zu\n", rows);
+	return (double)cols * colw + 2 * EDGE;
+}
+
+/* How a row of cluster labels is set: horizontal at 12, 11 or 10 points
+ * if the widest fits its slot, else rotated at 12 (at most cap long). */
+static double row_style(const struct vb_strv *t, double slot, double cap,
+			bool *rot, double *pt)
+{
+	static const double sizes[] = { PT_SMALL, PT_SMALL - 1, PT_SMALL - 2 };
+
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		double w = 0;
+
+		for (size_t i = 0; i < t->n; i++)
+			w = fmax(w, vb_text_width(t->v[i], sizes[k]));
+		if (w + GAP <= slot) {
+			*rot = false;
+			*pt = sizes[k];
+			return vb_text_height(sizes[k]);
+		}
+	}
+	{
+		double w = 0;
+
+		for (size_t i = 0; i < t->n; i++)
+			w = fmax(w, vb_text_width(t->v[i], PT_SMALL));
+		*rot = true;
+		*pt = PT_SMALL;
+		return fmin(w, cap) + 4;
+	}
+}
+
+/* Lines of each group's label, wrapped to the group's width. */
+static size_t group_lines(const struct chart *c, double slot,
+			  char *lines[][2], size_t *nl)
+{
+	size_t most = 0;
+
+	for (size_t g = 0; g < c->groups.n; g++) {
+		size_t k = 0;
+
+		for (size_t i = 0; i < c->nclusters; i++)
+			k += c->group_of[i] == g;
+		nl[g] = vb_text_wrap(c->groups.v[g], PT_SMALL, (double)k * slot - GAP,
+				     lines[g], 2);
+		most = nl[g] > most ? nl[g] : most;
+	}
+	return most;
+}
+
+static void place_clusters(struct chart *c, double top, double cap)
+{
+	double slot = (c->R - c->L) / (double)c->nclusters;
+	double hs = PITCH(PT_SMALL);
+
+	for (size_t r = 0; r < c->nrows; r++) {
+		bool rot;
+		double pt, h = row_style(&c->rows[r], slot, cap, &rot, &pt);
+
+		for (size_t i = 0; i < c->nclusters; i++) {
+			double x = c->L + ((double)i + 0.5) * slot;
+			char *t = vb_text_fit(c->rows[r].v[i], pt, rot ? cap : slot - GAP);
+
+			if (rot)
+				put(c, t, x, top - 2, pt, VB_RIGHT, true);
+			else
+				put(c, t, x, top - h / 2, pt, VB_CENTRE, false);
+			free(t);
+		}
+		top -= h + GAP;
+	}
+	if (c->groups.n) {
+		char *(*lines)[2] = vb_xcalloc(c->groups.n, sizeof(*lines));
+		size_t *nl = vb_xcalloc(c->groups.n, sizeof(*nl));
+
+		group_lines(c, slot, lines, nl);
+		for (size_t g = 0; g < c->groups.n; g++) {
+			size_t first = c->nclusters, last = 0;
+
+			for (size_t i = 0; i < c->nclusters; i++)
+				if (c->group_of[i] == g) {
+					first = i < first ? i : first;
+					last = i;
+				}
+			for (size_t j = 0; j < nl[g]; j++) {
+				put(c, lines[g][j], c->L + ((double)(first + last) / 2 + 0.5) * slot,
+				    top - ((double)j + 0.5) * hs, PT_SMALL, VB_CENTRE, false);
+				free(lines[g][j]);
+			}
+			if (g + 1 < c->groups.n)
+				vb_buf_addf(&c->axis, "set arrow %zu from first %.1f, graph 0 to "
+					    "first %.1f, graph 1 nohead dt 3 lw 1 lc rgb \"#909090\" back\n",
+					    g + 10, (double)last + 0.5, (double)last + 0.5);
+		}
+		free(lines);
+		free(nl);
+	}
+}
+
+static double clusters_height(const struct chart *c, double cap)
+{
+	double slot = (c->R - c->L) / (double)c->nclusters, h = 0;
+
+	for (size_t r = 0; r < c->nrows; r++) {
+		bool rot;
+		double pt;
+
+		h += row_style(&c->rows[r], slot, cap, &rot, &pt) + GAP;
+	}
+	if (c->groups.n) {
+		char *(*lines)[2] = vb_xcalloc(c->groups.n, sizeof(*lines));
+		size_t *nl = vb_xcalloc(c->groups.n, sizeof(*nl));
+		size_t most = group_lines(c, slot, lines, nl);
+
+		for (size_t g = 0; g < c->groups.n; g++)
+			for (size_t j = 0; j < nl[g]; j++)
+				free(lines[g][j]);
+		free(lines);
+		free(nl);
+		h += (double)most * PITCH(PT_SMALL) + GAP;
+	}
+	return h;
+}
+
+static double axis_frac(const struct chart *c, double x, double lo, double hi)
+{
+	if (c->logx)
+		return (log10(x) - log10(lo)) / (log10(hi) - log10(lo));
+	return (x - lo) / (hi - lo);
+}
+
+/* Tick labels of a numeric axis; a label that would touch the one kept
+ * before it is left out (its tick and grid line stay). */
+static void place_ticks(struct chart *c, double top)
+{
+	double lo = c->xv[0], hi = c->xv[c->nclusters - 1], span;
+	double y = top - vb_text_height(PT_BASE) / 2;
+	struct vb_label *prev = NULL;
+
+	if (c->logx) {
+		double f = pow(hi / lo, 0.05);
+
+		lo /= f;
+		hi *= f;
+	} else {
+		span = hi > lo ? hi - lo : fabs(hi) + 1;
+		lo -= span * 0.05;
+		hi += span * 0.05;
+	}
+	vb_buf_addf(&c->axis, "set xrange [%.10g:%.10g]\n%sset xtics (", lo, hi,
+		    c->logx ? "set logscale x\n" : "");
+	for (size_t i = 0; i < c->nclusters; i++)
+		vb_buf_addf(&c->axis, "%s\"\" %.10g", i ? ", " : "", c->xv[i]);
+	vb_buf_addf(&c->axis, ")\n");
+	for (size_t i = 0; i < c->nclusters; i++) {
+		struct vb_label l;
+		double x = c->L + axis_frac(c, c->xv[i], lo, hi) * (c->R - c->L);
+
+		vb_label_set(&l, c->xt.v[i], x, y, PT_BASE, VB_CENTRE, false);
+		if (prev && vb_label_overlap(prev, &l, GAP)) {
+			/* The last value is worth more than its neighbour. */
+			if (i + 1 < c->nclusters) {
+				free(l.text);
+				continue;
+			}
+			free(prev->text);
+			*prev = l;
+			continue;
+		}
+		*vb_labels_add(&c->labels) = l;
+		prev = &c->labels.v[c->labels.n - 1];
+	}
+}
+
+/* A y axis from 0 with round steps, so the widest tick label is known:
+ * the left margin is made for it. Returns that label's width. */
+static double y_axis(struct chart *c)
+{
+	double top = c->ymax * 1.08, raw, mag, f, step;
+	int decimals;
+	char buf[64];
+
+	if (!(top > 0) || !isfinite(top)) {
+		vb_buf_add(&c->axis, "set yrange [0:*]\n");
+		return vb_text_width("-888888", PT_BASE);
+	}
+	raw = top / 6;
+	mag = pow(10, floor(log10(raw)));
+	f = raw / mag;
+	f = f <= 1 ? 1 : f <= 2 ? 2 : f <= 2.5 ? 2.5 : f <= 5 ? 5 : 10;
+	step = f * mag;
+	top = ceil(top / step - 1e-9) * step;
+	decimals = (int)fmax(0, -floor(log10(step) + 1e-9) + (f == 2.5));
+	vb_buf_addf(&c->axis, "set yrange [0:%.10g]\nset ytics 0, %.10g, %.10g\n"
+		    "set format y \"%%.%df\"\n", top, step, top, decimals);
+	snprintf(buf, sizeof(buf), "%.*f", decimals, top);
+	return vb_text_width(buf, PT_BASE);
+}
+
+static void layout(struct chart *c, int width, int height)
+{
+	double hb = vb_text_height(PT_BASE), hs = PITCH(PT_SMALL);
+	double cap = 0.22 * height, min_slot = hs, bottom, key;
+	char *notes[2] = { NULL, NULL };
+	size_t nnotes;
+
+	c->width = width;
+	c->height = height;
+	c->T = height - EDGE - vb_text_height(PT_TITLE) - 12;
+	c->L = EDGE + hb + 8 + y_axis(c) + 16;
+	key = key_width(c, 0.55 * height, 0.3 * width);
+	c->R = width - EDGE - fmax(key, 20);
+	/* Too many clusters for even a rotated line each: a wider image. */
+	if (!c->numeric && (c->R - c->L) / (double)c->nclusters < min_slot) {
+		c->width = width = (int)ceil(c->L + min_slot * (double)c->nclusters +
+					     (width - c->R));
+		c->R = width - EDGE - fmax(key, 20);
+	}
+	nnotes = vb_text_wrap(c->note, PT_SMALL, width - 2 * EDGE, notes, 2);
+	bottom = EDGE + (double)nnotes * hs + GAP + hb + GAP;
+	/* Rotated labels may take a fifth of the height; less if the plot
+	 * would get too flat. */
+	for (int i = 0; i < 4; i++) {
+		double need = c->numeric ? hb + GAP : clusters_height(c, cap);
+
+		c->B = bottom + need + 4;
+		if (c->T - c->B >= 0.4 * height)
+			break;
+		cap *= 0.7;
+	}
+	if (c->numeric)
+		place_ticks(c, c->B - 8);
+	else {
+		vb_buf_addf(&c->axis, "set xrange [-0.5:%zu.5]\nset xtics format \"\" "
+			    "scale 0 nomirror\n", c->nclusters - 1);
+		place_clusters(c, c->B - 8, cap);
+	}
+	{
+		char *t = vb_text_fit(c->title, PT_TITLE, width - 2 * EDGE);
+
+		put(c, t, width / 2.0, height - EDGE - vb_text_height(PT_TITLE) / 2,
+		    PT_TITLE, VB_CENTRE, false);
+		free(t);
+		t = vb_text_fit(c->xlabel, PT_BASE, width - 2 * EDGE);
+		put(c, t, (c->L + c->R) / 2, bottom - GAP - hb / 2, PT_BASE, VB_CENTRE,
+		    false);
+		free(t);
+		t = vb_text_fit(c->ylabel, PT_BASE, c->T - c->B);
+		put(c, t, EDGE + hb / 2, (c->B + c->T) / 2, PT_BASE, VB_CENTRE, true);
+		free(t);
+	}
+	for (size_t i = 0; i < nnotes; i++) {
+		put(c, notes[i], EDGE, EDGE + ((double)(nnotes - i) - 0.5) * hs, PT_SMALL,
+		    VB_LEFT, false);
+		free(notes[i]);
+	}
+}
+
+/* The layout as gnuplot commands: margins, then one label per text with
+ * its box as a comment (pixels from the top left; the chart test reads
+ * these). */
+static void layout_script(const struct chart *c, struct vb_buf *b)
+{
+	static const char *const just[] = { "left", "center", "right" };
+	double W = c->width, H = c->height;
+
+	vb_buf_addf(b, "set lmargin at screen %.5f\nset rmargin at screen %.5f\n"
+		    "set bmargin at screen %.5f\nset tmargin at screen %.5f\n",
+		    c->L / W, c->R / W, c->B / H, c->T / H);
+	vb_buf_add(b, vb_buf_str(&c->axis));
+	/* The legend's left edge just right of the plot, so that however wide
+	 * gnuplot thinks it is, it never covers the data. */
+	if (c->ns)
+		vb_buf_addf(b, "set key at screen %.5f, screen %.5f left top\n",
+			    (c->R + EDGE) / W, c->T / H);
+	for (size_t i = 0; i < c->labels.n; i++) {
+		const struct vb_label *l = &c->labels.v[i];
+
+		vb_buf_addf(b, "set label %zu ", i + 100);
+		gp_string(b, l->text);
+		vb_buf_addf(b, " at screen %.5f, screen %.5f %s%s font \",%g\" front"
+			    "  # px %d %d %d %d\n", l->x / W, l->y / H, just[l->just],
+			    l->rotate ? " rotate by 90" : "", l->pt, (int)floor(l->x0),
+			    (int)floor(H - l->y1), (int)ceil(l->x1), (int)ceil(H - l->y0));
+	}
+}
+
+static void plot_command(const struct chart *c, struct vb_buf *b)
+{
+	for (size_t i = 0; i < c->ns; i++) {
+		vb_buf_addf(b, "%s%s title ", i ? ", \\\n     " : "", c->s[i].spec);
+		gp_string(b, c->s[i].title);
+	}
+}
+
+static int write_plot_file(struct plot_ctx *pc, const char *name,
+			   const char *ext, const char *text)
+{
+	char *file = vb_xasprintf("%s.%s", name, ext), *path;
+	int rc;
+
+	path = vb_path_join(pc->dir, file);
+	rc = vb_write_file_atomic(path, text, strlen(text));
+	if (rc < 0)
+		vb_diag_add(pc->msgs, path, 0, "cannot write: %s", strerror(-rc));
+	free(path);
+	free(file);
+	return rc;
+}
+
+static void index_row(struct plot_ctx *pc, const struct chart *c)
+{
+	const char *fields[] = { c->name, c->tmpl, c->workload, c->metric,
+				 c->params ? c->params : "", c->title };
+
+	for (size_t i = 0; i < 6; i++) {
+		if (i)
+			fputc(',', pc->index);
+		vb_csv_field(pc->index, fields[i]);
+	}
+	fputc('\n', pc->index);
 }
 
 static void emit(struct plot_ctx *pc, struct chart *c)
 {
-	char file[256], size[2][16], *path, *tmpl, *gp;
+	struct vb_buf lay = VB_BUF_INIT, plot = VB_BUF_INIT;
+	char size[2][16], *tmpl, *gp, *png, *file, *inner[4];
 	int rc;
 
-	bfmt(size[0], sizeof(size[0]), "%d", pc->width);
-	bfmt(size[1], sizeof(size[1]), "%d", pc->height);
-	{
+	layout(c, pc->width, pc->height);
+	layout_script(c, &lay);
+	plot_command(c, &plot);
+	snprintf(size[0], sizeof(size[0]), "%d", c->width);
+	snprintf(size[1], sizeof(size[1]), "%d", c->height);
+	inner[0] = gp_inner(c->title);
+	inner[1] = gp_inner(c->xlabel);
+	inner[2] = gp_inner(c->ylabel);
+	inner[3] = gp_inner(c->note);
+	tmpl = template_path(c->tmpl);
+	if (!tmpl) {
+		vb_diag_add(pc->msgs, NULL, 0, "plot template %s.gp not found in "
+			    "$VIRTBENCH_PLOT_TEMPLATES, %s/plots or %s/plots; "
+			    "reinstall virtbench", c->tmpl, ABS_SRCDIR, PKGDATADIR);
+		pc->err = -ENOENT;
+		gp = NULL;
+	} else {
+		/* TITLE, XLABEL, YLABEL and NOTE are for templates of one's own
+		 * (escaped to sit inside their double quotes); the shipped ones
+		 * take LAYOUT. */
 		const struct var vars[] = {
-			{ "NAME", c->name }, { "TITLE", c->title },
-			{ "XLABEL", c->xlabel }, { "YLABEL", c->ylabel },
-			{ "NOTE", c->note }, { "WIDTH", size[0] },
-			{ "HEIGHT", size[1] }, { "PLOT", sb_str(&c->plot) },
-			{ "XTICS", sb_str(&c->xtics) },
+			{ "NAME", c->name }, { "WIDTH", size[0] }, { "HEIGHT", size[1] },
+			{ "LAYOUT", vb_buf_str(&lay) }, { "PLOT", vb_buf_str(&plot) },
+			{ "TITLE", inner[0] }, { "XLABEL", inner[1] },
+			{ "YLABEL", inner[2] }, { "NOTE", inner[3] }, { "XTICS", "" },
 		};
 
-		tmpl = template_path(c->tmpl);
-		if (!tmpl) {
-			fprintf(stderr, "virtbench: plot template %s.gp not found in "
-				"$VIRTBENCH_PLOT_TEMPLATES, %s/plots or %s/plots; "
-				"reinstall virtbench\n", c->tmpl, ABS_SRCDIR, PKGDATADIR);
-			pc->err = -ENOENT;
-			return;
-		}
 		gp = fill_template(tmpl, vars, sizeof(vars) / sizeof(vars[0]));
+		if (!gp)
+			pc->err = -errno;
 		free(tmpl);
 	}
-	if (!gp) {
-		pc->err = -errno;
+	for (int i = 0; i < 4; i++)
+		free(inner[i]);
+	vb_buf_free(&lay);
+	vb_buf_free(&plot);
+	if (!gp)
 		return;
-	}
-	bfmt(file, sizeof(file), "%s.dat", c->name);
-	path = vb_path_join(pc->dir, file);
-	rc = write_text(path, sb_str(&c->dat));
-	free(path);
-	bfmt(file, sizeof(file), "%s.gp", c->name);
-	path = vb_path_join(pc->dir, file);
+	rc = write_plot_file(pc, c->name, "dat", vb_buf_str(&c->dat));
 	if (rc == 0)
-		rc = write_text(path, gp);
+		rc = write_plot_file(pc, c->name, "gp", gp);
 	free(gp);
 	if (rc < 0) {
-		fprintf(stderr, "%s: %s\n", path, strerror(-rc));
-		free(path);
 		pc->err = rc;
 		return;
 	}
 	/* An image from an earlier run must not outlive its script. */
-	bfmt(file, sizeof(file), "%s.png", c->name);
-	free(path);
-	path = vb_path_join(pc->dir, file);
-	unlink(path);
-	bfmt(file, sizeof(file), "%s.gp", c->name);
+	file = vb_xasprintf("%s.png", c->name);
+	png = vb_path_join(pc->dir, file);
+	free(file);
+	unlink(png);
 	pc->ncharts++;
-	{
-		const char *fields[] = { c->name, c->tmpl, c->workload, c->metric,
-					 c->params ? c->params : "", c->title };
-
-		for (size_t i = 0; i < 6; i++) {
-			fputs(i ? ",\"" : "\"", pc->index);
-			for (const char *q = fields[i]; *q; q++) {
-				if (*q == '"')
-					fputc('"', pc->index);
-				fputc(*q, pc->index);
-			}
-			fputc('"', pc->index);
-		}
-		fputc('\n', pc->index);
-	}
+	index_row(pc, c);
 	if (pc->have_gnuplot) {
+		file = vb_xasprintf("%s.gp", c->name);
 		rc = run_gnuplot(pc->prog, pc->dir, file, pc->log_fd);
 		if (rc != 0) {
 			/* One message for the first; the count comes at the end. */
 			if (!pc->nfailed)
-				fprintf(stderr, "%s/%s: gnuplot failed (%s %d); its messages "
-					"are in %s/gnuplot.log\n", pc->dir, file,
-					rc < 0 ? "error" : "exit status", rc < 0 ? -rc : rc,
-					pc->dir);
+				vb_diag_add(pc->msgs, NULL, 0, "%s/%s: gnuplot failed (%s %d); "
+					    "its messages are in %s/gnuplot.log", pc->dir, file,
+					    rc < 0 ? "error" : "exit status", rc < 0 ? -rc : rc,
+					    pc->dir);
 			pc->nfailed++;
 			/* No half-written image for the report to link. */
-			unlink(path);
+			unlink(png);
 		}
+		free(file);
 	}
-	free(path);
+	free(png);
 }
 
-/* Backends and configs of a workload, in experiment order. */
-static void lists_for(const struct vb_analysis *a, const char *wl,
-		      struct slist *backends, struct slist *configs)
-{
-	for (size_t i = 0; i < a->ncells; i++) {
-		const struct vb_agroup *g = a->cells[i].group;
+/* ------------------------------------------------------------------ */
+/* The three kinds                                                      */
+/* ------------------------------------------------------------------ */
 
-		if (strcmp(g->workload, wl))
-			continue;
-		sl_add(backends, g->backend, g->order[2]);
-		sl_add(configs, g->config, g->order[3]);
-	}
-	/* Groups with only failed rows have no cells but belong on the chart. */
+/* Backends and configs of a workload, in experiment order (groups with
+ * only failed rows too: they belong on the chart as gaps). */
+static void lists_for(const struct vb_analysis *a, const char *wl,
+		      struct ranked *backends, struct ranked *configs)
+{
 	for (size_t i = 0; i < a->ngroups; i++) {
 		const struct vb_agroup *g = &a->groups[i];
 
 		if (strcmp(g->workload, wl))
 			continue;
-		sl_add(backends, g->backend, g->order[2]);
-		sl_add(configs, g->config, g->order[3]);
+		ranked_add(backends, g->backend, g->order[2]);
+		ranked_add(configs, g->config, g->order[3]);
 	}
-	sl_sort(backends);
-	sl_sort(configs);
 }
 
-struct point {
-	double x;
-	const struct vb_acell *c;
-};
-
-static int cmp_point(const void *x, const void *y)
+static int cmp_double(const void *x, const void *y)
 {
-	const struct point *a = x, *b = y;
-
-	return (a->x > b->x) - (a->x < b->x);
-}
-
-/* Distinct malloc'd strings, in insertion order. */
-struct strs {
-	char **v;
-	size_t n;
-};
-
-static bool strs_add(struct strs *l, const char *s)
-{
-	for (size_t i = 0; i < l->n; i++)
-		if (!strcmp(l->v[i], s))
-			return false;
-	l->v = realloc(l->v, (l->n + 1) * sizeof(*l->v));
-	if (!l->v || !(l->v[l->n] = strdup(s)))
-		abort();
-	l->n++;
-	return true;
-}
-
-static void strs_free(struct strs *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
-	memset(l, 0, sizeof(*l));
-}
-
-static int cmp_num_str(const void *x, const void *y)
-{
-	double a = strtod(*(char *const *)x, NULL), b = strtod(*(char *const *)y, NULL);
+	double a = *(const double *)x, b = *(const double *)y;
 
 	return (a > b) - (a < b);
 }
 
-/* Distinct numeric values of key among the cells of wl (sorted). */
-static void axis_values(const struct vb_analysis *a, const char *wl,
-			const char *key, struct strs *out)
+/* Distinct numeric values of key among the cells of wl, sorted. */
+static size_t axis_values(const struct vb_analysis *a, const char *wl,
+			  const char *key, double **out)
 {
+	double *v = NULL;
+	size_t n = 0, cap = 0;
+
 	for (size_t i = 0; i < a->ncells; i++) {
 		const struct vb_agroup *g = a->cells[i].group;
-		char v[64], *end;
+		char s[64], *end;
+		double x;
+		bool dup = false;
 
-		if (strcmp(g->workload, wl) || !param_get(g->params, key, v, sizeof(v)))
+		if (strcmp(g->workload, wl) || !vb_param_get(g->params, key, s, sizeof(s)))
 			continue;
-		strtod(v, &end);
-		if (*v && !*end)
-			strs_add(out, v);
+		errno = 0;
+		x = strtod(s, &end);
+		if (!*s || *end || errno || !isfinite(x))
+			continue;
+		for (size_t k = 0; k < n; k++)
+			dup |= v[k] == x;
+		if (dup)
+			continue;
+		VB_GROW(v, n + 1, cap);
+		v[n++] = x;
 	}
-	if (out->n > 1)
-		qsort(out->v, out->n, sizeof(*out->v), cmp_num_str);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp_double);
+	*out = v;
+	return n;
 }
 
 /* (a) metric against a numeric axis, a line per backend × config (× the
@@ -571,112 +911,113 @@ static void line_chart(struct plot_ctx *pc, const char *wl, const char *key,
 		       const char *metric)
 {
 	const struct vb_analysis *a = pc->a;
-	struct slist backends = { 0 }, configs = { 0 };
-	struct strs xs = { 0 }, rests = { 0 };
-	struct chart c = { .tmpl = "line", .workload = wl, .metric = metric };
-	size_t nmin = SIZE_MAX, nmax = 0, nseries = 0;
-	struct point *pts = NULL;
+	struct ranked backends = { 0 }, configs = { 0 };
+	struct vb_strv rests = VB_STRV_INIT;
+	struct chart c = { .tmpl = "line", .workload = wl, .metric = metric,
+			   .numeric = true };
+	size_t nmin = SIZE_MAX, nmax = 0;
 
 	lists_for(a, wl, &backends, &configs);
-	axis_values(a, wl, key, &xs);
+	c.nclusters = axis_values(a, wl, key, &c.xv);
+	for (size_t i = 0; i < c.nclusters; i++) {
+		char raw[64], disp[64];
+
+		snprintf(raw, sizeof(raw), "%.10g", c.xv[i]);
+		vb_param_display(key, raw, disp, sizeof(disp));
+		vb_strv_add(&c.xt, disp);
+	}
+	c.logx = c.nclusters > 2 && c.xv[0] > 0 && c.xv[c.nclusters - 1] / c.xv[0] > 20;
 	for (size_t i = 0; i < a->ncells; i++) {
 		const struct vb_agroup *g = a->cells[i].group;
 		char v[64], rest[256];
 
-		if (strcmp(g->workload, wl) || !param_get(g->params, key, v, sizeof(v)))
+		if (strcmp(g->workload, wl) || !vb_param_get(g->params, key, v, sizeof(v)))
 			continue;
-		param_without(g->params, key, rest, sizeof(rest));
-		strs_add(&rests, rest);
+		vb_param_without(g->params, key, rest, sizeof(rest));
+		if (vb_strv_find(&rests, rest) < 0)
+			vb_strv_add(&rests, rest);
 	}
-
-	bfmt(c.name, sizeof(c.name), "line-%s-%s-vs-%s", wl, metric, key);
-	sanitize(c.name);
-	bfmt(c.title, sizeof(c.title), "%s: %s vs %s", wl, metric, key);
-	axis_label(metric, unit_of(a, wl, metric), c.ylabel, sizeof(c.ylabel));
-	bfmt(c.xlabel, sizeof(c.xlabel), "%s%s", key,
-		 strstr(key, "size") ? " (bytes)" : "");
-	for (size_t i = 0; i < xs.n; i++) {
-		char disp[64];
-
-		vb_param_display(key, xs.v[i], disp, sizeof(disp));
-		sb_printf(&c.xtics, "%s\"%s\" %s", i ? ", " : "", disp, xs.v[i]);
-	}
-
-	sb_printf(&c.dat, "# %s: %s (%s) vs %s. Mean and 95 %% CI of the mean per point.\n"
-		  "# One block per line (gnuplot 'index'): x mean ci_low ci_high n\n",
-		  wl, metric, unit_of(a, wl, metric), key);
-	for (size_t b = 0; b < backends.n; b++) {
-		for (size_t k = 0; k < configs.n; k++) {
+	c.name = chart_name(vb_xasprintf("line-%s-%s-vs-%s", wl, metric, key));
+	c.title = vb_xasprintf("%s: %s vs %s", wl, metric, key);
+	c.ylabel = axis_label(metric, unit_of(a, wl, metric));
+	c.xlabel = vb_xasprintf("%s%s", key, c.logx ? " (log scale)" : "");
+	vb_buf_addf(&c.dat, "# ");
+	dat_comment(&c.dat, c.title);
+	vb_buf_addf(&c.dat, " (");
+	dat_comment(&c.dat, unit_of(a, wl, metric));
+	vb_buf_addf(&c.dat, "). Mean and 95 %% CI of the mean per point.\n"
+		    "# One block per line (gnuplot 'index'): x mean ci_low ci_high n\n");
+	for (size_t b = 0; b < backends.names.n; b++)
+		for (size_t k = 0; k < configs.names.n; k++)
 			for (size_t o = 0; o < rests.n; o++) {
 				const char *rest = rests.v[o];
-				char rd[256], label[320];
-				size_t np = 0;
+				char rd[256];
+				bool any = false;
+				char *label;
 
-				for (size_t i = 0; i < a->ncells; i++) {
-					const struct vb_acell *cell = &a->cells[i];
-					const struct vb_agroup *g = cell->group;
-					char v[64], r2[256];
-
-					if (strcmp(g->workload, wl) || strcmp(cell->metric, metric) ||
-					    strcmp(g->backend, backends.v[b]) ||
-					    strcmp(g->config, configs.v[k]) || !cell->n ||
-					    !param_get(g->params, key, v, sizeof(v)))
-						continue;
-					param_without(g->params, key, r2, sizeof(r2));
-					if (strcmp(r2, rest))
-						continue;
-					pts = realloc(pts, (np + 1) * sizeof(*pts));
-					if (!pts)
-						abort();
-					pts[np].x = strtod(v, NULL);
-					pts[np].c = cell;
-					np++;
-				}
-				if (!np)
-					continue;
-				if (np > 1)
-					qsort(pts, np, sizeof(*pts), cmp_point);
 				vb_params_display(rest, rd, sizeof(rd));
-				bfmt(label, sizeof(label), "%s %s%s%s", backends.v[b],
-					 configs.v[k], *rest ? " " : "", *rest ? rd : "");
-				sb_printf(&c.dat, "%s# %s\n", nseries ? "\n\n" : "", label);
-				sb_printf(&c.plot, "%s'%s.dat' index %zu using 1:2:3:4 with "
-					  "yerrorlines lc rgb \"%s\" dt %d pt %d title ",
-					  nseries ? ", \\\n     " : "", c.name, nseries,
-					  palette[b % NPALETTE], (int)(k % 5) + 1,
-					  points[k % NPOINTS]);
-				gp_quote(&c.plot, label);
-				for (size_t p = 0; p < np; p++) {
-					const struct vb_stats *st = &pts[p].c->st;
-					double lo = isnan(st->ci_low) ? st->mean : st->ci_low;
-					double hi = isnan(st->ci_high) ? st->mean : st->ci_high;
+				label = vb_xasprintf("%s %s%s%s", backends.names.v[b],
+						     configs.names.v[k], *rest ? " " : "",
+						     *rest ? rd : "");
+				for (size_t x = 0; x < c.nclusters; x++) {
+					const struct vb_acell *cell;
+					const struct vb_stats *st;
 
-					sb_printf(&c.dat, "%.10g %.10g %.10g %.10g %zu\n", pts[p].x,
-						  st->mean, lo, hi, st->n);
-					if (st->n < nmin)
-						nmin = st->n;
-					if (st->n > nmax)
-						nmax = st->n;
+					/* The cell whose params are rest plus key=x. */
+					cell = NULL;
+					for (size_t i = 0; i < a->ncells && !cell; i++) {
+						const struct vb_acell *t = &a->cells[i];
+						const struct vb_agroup *g = t->group;
+						char v[64], r2[256];
+
+						if (strcmp(g->workload, wl) || strcmp(t->metric, metric) ||
+						    strcmp(g->backend, backends.names.v[b]) ||
+						    strcmp(g->config, configs.names.v[k]) || !t->n ||
+						    !vb_param_get(g->params, key, v, sizeof(v)) ||
+						    strtod(v, NULL) != c.xv[x])
+							continue;
+						vb_param_without(g->params, key, r2, sizeof(r2));
+						if (!strcmp(r2, rest))
+							cell = t;
+					}
+					if (!cell)
+						continue;
+					if (!any) {
+						vb_buf_addf(&c.dat, "%s# ", c.ns ? "\n\n" : "");
+						dat_comment(&c.dat, label);
+						vb_buf_addc(&c.dat, '\n');
+					}
+					any = true;
+					st = &cell->st;
+					vb_buf_addf(&c.dat, "%.10g %.10g %.10g %.10g %zu\n", c.xv[x],
+						    st->mean, isnan(st->ci_low) ? st->mean : st->ci_low,
+						    isnan(st->ci_high) ? st->mean : st->ci_high, st->n);
+					nmin = st->n < nmin ? st->n : nmin;
+					nmax = st->n > nmax ? st->n : nmax;
+					c.ymax = fmax(c.ymax, isnan(st->ci_high) ? st->mean :
+						      st->ci_high);
 				}
-				nseries++;
+				if (any)
+					add_series(&c, vb_xasprintf("'%s.dat' index %zu using 1:2:3:4 "
+								    "with yerrorlines lc rgb \"%s\" dt %d pt %d",
+								    c.name, c.ns, palette[b % NPALETTE],
+								    (int)(k % 5) + 1, points[k % NPOINTS]),
+						   label);
+				free(label);
 			}
-		}
-	}
-	free(pts);
-	if (nseries) {
-		char nr[32];
+	if (c.ns) {
+		char *nr = n_range(nmin, nmax);
 
-		n_range(nmin, nmax, nr, sizeof(nr));
-		bfmt(c.note, sizeof(c.note), "N = %s repetitions per point; error bars: "
-			 "95 %% CI of the mean (Student t). Experiment %s.", nr,
-			 *a->name ? a->name : "(unnamed)");
+		c.note = vb_xasprintf("N = %s repetitions per point; error bars: 95 %% "
+				      "CI of the mean (Student t). Experiment %s.", nr,
+				      *a->name ? a->name : "(unnamed)");
+		free(nr);
 		emit(pc, &c);
 	}
 	chart_free(&c);
-	sl_free(&backends);
-	sl_free(&configs);
-	strs_free(&xs);
-	strs_free(&rests);
+	ranked_free(&backends);
+	ranked_free(&configs);
+	vb_strv_free(&rests);
 }
 
 /* (b) grouped bars: a group per config, a bar per backend. */
@@ -684,183 +1025,303 @@ static void bars_chart(struct plot_ctx *pc, const char *wl, const char *params,
 		       const char *metric)
 {
 	const struct vb_analysis *a = pc->a;
-	struct slist backends = { 0 }, configs = { 0 };
+	struct ranked backends = { 0 }, configs = { 0 };
 	struct chart c = { .tmpl = "bars", .workload = wl, .metric = metric,
-			   .params = params };
+			   .params = params, .nrows = 2 };
 	char pd[256];
 	size_t found = 0;
 
 	lists_for(a, wl, &backends, &configs);
 	vb_params_display(params, pd, sizeof(pd));
-	bfmt(c.name, sizeof(c.name), "bars-%s-%s%s%s", wl, metric,
-		 *params ? "-" : "", *params ? pd : "");
-	sanitize(c.name);
-	bfmt(c.title, sizeof(c.title), "%s%s%s: %s per config", wl,
-		 *params ? " " : "", *params ? pd : "", metric);
-	axis_label(metric, unit_of(a, wl, metric), c.ylabel, sizeof(c.ylabel));
-	bfmt(c.xlabel, sizeof(c.xlabel), "config (n = repetitions per bar, in key order)");
-	sb_printf(&c.dat, "# %s %s: %s (%s). Per config, for each backend: mean and "
-		  "95 %% CI half-width; NaN = no data; last column: n per backend.\n# config",
-		  wl, pd, metric, unit_of(a, wl, metric));
-	for (size_t b = 0; b < backends.n; b++)
-		sb_printf(&c.dat, " %s_mean %s_ci95", backends.v[b], backends.v[b]);
-	sb_printf(&c.dat, " n\n");
-	for (size_t k = 0; k < configs.n; k++) {
-		struct sbuf ns = { 0 };
+	c.name = chart_name(vb_xasprintf("bars-%s-%s%s%s", wl, metric, *params ? "-" : "",
+			      *params ? pd : ""));
+	c.title = vb_xasprintf("%s%s%s: %s per config", wl, *params ? " " : "",
+			       *params ? pd : "", metric);
+	c.ylabel = axis_label(metric, unit_of(a, wl, metric));
+	c.xlabel = vb_xstrdup("config (n = repetitions per bar, in key order)");
+	vb_buf_addf(&c.dat, "# ");
+	dat_comment(&c.dat, c.title);
+	vb_buf_addf(&c.dat, " (");
+	dat_comment(&c.dat, unit_of(a, wl, metric));
+	vb_buf_addf(&c.dat, "). Per config, for each backend: mean and 95 %% CI "
+		    "half-width; NaN = no data; then the config and n per backend.\n#");
+	for (size_t b = 0; b < backends.names.n; b++) {
+		vb_buf_addf(&c.dat, " ");
+		dat_comment(&c.dat, backends.names.v[b]);
+		vb_buf_addf(&c.dat, "_mean _ci95");
+	}
+	vb_buf_addf(&c.dat, " config n\n");
+	for (size_t k = 0; k < configs.names.n; k++) {
+		struct vb_buf ns = VB_BUF_INIT;
 
-		gp_quote(&c.dat, configs.v[k]);
-		for (size_t b = 0; b < backends.n; b++) {
-			const struct vb_acell *cell = vb_analysis_find(a, backends.v[b],
-								       configs.v[k], wl,
-								       params, metric);
+		for (size_t b = 0; b < backends.names.n; b++) {
+			const struct vb_acell *cell =
+				vb_analysis_find(a, backends.names.v[b], configs.names.v[k],
+						 wl, params, metric);
 
 			if (cell && cell->n) {
-				sb_printf(&c.dat, " %.10g %.10g", cell->st.mean,
-					  isnan(cell->st.ci_half) ? 0.0 : cell->st.ci_half);
+				vb_buf_addf(&c.dat, "%s%.10g %.10g", b ? " " : "", cell->st.mean,
+					    isnan(cell->st.ci_half) ? 0.0 : cell->st.ci_half);
+				c.ymax = fmax(c.ymax, cell->st.mean + (isnan(cell->st.ci_half) ?
+								      0.0 : cell->st.ci_half));
 				found++;
 			} else {
-				sb_printf(&c.dat, " NaN NaN");
+				vb_buf_addf(&c.dat, "%sNaN NaN", b ? " " : "");
 			}
-			sb_printf(&ns, "%s%zu", b ? "/" : "n=", cell ? cell->n : 0);
+			vb_buf_addf(&ns, "%s%zu", b ? "/" : "n=", cell ? cell->n : 0);
 		}
-		sb_printf(&c.dat, " \"%s\"\n", sb_str(&ns));
-		free(ns.s);
+		vb_buf_addc(&c.dat, ' ');
+		dat_name(&c.dat, configs.names.v[k]);
+		vb_buf_addf(&c.dat, " \"%s\"\n", vb_buf_str(&ns));
+		vb_strv_add(&c.rows[0], configs.names.v[k]);
+		vb_strv_take(&c.rows[1], vb_buf_detach(&ns));
 	}
-	for (size_t b = 0; b < backends.n; b++) {
-		if (b == 0)
-			sb_printf(&c.plot, "'%s.dat' using 2:3:xtic(stringcolumn(1).\"\\n\"."
-				  "stringcolumn(%zu))", c.name, 2 + 2 * backends.n);
-		else
-			sb_printf(&c.plot, ", \\\n     '' using %zu:%zu", 2 + 2 * b, 3 + 2 * b);
-		sb_printf(&c.plot, " lc rgb \"%s\" title ", palette[b % NPALETTE]);
-		gp_quote(&c.plot, backends.v[b]);
+	c.nclusters = configs.names.n;
+	for (size_t b = 0; b < backends.names.n; b++) {
+		char *file = b ? vb_xstrdup("''") : vb_xasprintf("'%s.dat'", c.name);
+
+		add_series(&c, vb_xasprintf("%s using %zu:%zu lc rgb \"%s\"", file,
+					    1 + 2 * b, 2 + 2 * b, palette[b % NPALETTE]),
+			   backends.names.v[b]);
+		free(file);
 	}
-	bfmt(c.note, sizeof(c.note), "Bars: mean; error bars: 95 %% CI of the mean "
-		 "(Student t); n under each group (0 = failed or refused). Experiment %s.",
-		 *a->name ? a->name : "(unnamed)");
+	c.note = vb_xasprintf("Bars: mean; error bars: 95 %% CI of the mean "
+			      "(Student t); n under each group (0 = failed or refused). "
+			      "Experiment %s.", *a->name ? a->name : "(unnamed)");
 	if (found)
 		emit(pc, &c);
 	chart_free(&c);
-	sl_free(&backends);
-	sl_free(&configs);
+	ranked_free(&backends);
+	ranked_free(&configs);
 }
 
-/* (c) each backend relative to the baseline, per config × params. */
+static const struct vb_acmp *find_cmp(const struct vb_analysis *a,
+				      const struct vb_agroup *bg,
+				      const char *backend, const char *metric)
+{
+	for (size_t i = 0; i < a->ncmp; i++) {
+		const struct vb_acmp *m = &a->cmp[i];
+		const struct vb_agroup *g = m->cell->group;
+
+		if (m->varies == VB_VARIES_BACKEND && !strcmp(m->cell->metric, metric) &&
+		    !strcmp(g->backend, backend) && !strcmp(g->config, bg->config) &&
+		    !strcmp(g->workload, bg->workload) && !strcmp(g->params, bg->params))
+			return m;
+	}
+	return NULL;
+}
+
+static int cmp_group_order(const void *x, const void *y)
+{
+	const struct vb_agroup *a = *(const struct vb_agroup *const *)x;
+	const struct vb_agroup *b = *(const struct vb_agroup *const *)y;
+
+	if (a->order[1] != b->order[1])
+		return a->order[1] < b->order[1] ? -1 : 1;
+	return (a->order[3] > b->order[3]) - (a->order[3] < b->order[3]);
+}
+
+/*
+ * The one parameter whose value tells the clusters apart, if the others
+ * are the same in all: then a cluster's label need only be its value
+ * ("1000" under "grouped by max_prime"), which fits where "max_prime=1000"
+ * would not. NULL when none or several vary.
+ */
+static char *varying_key(const struct vb_agroup *const *cl, size_t n)
+{
+	for (const char *p = n ? cl[0]->params : ""; *p;) {
+		size_t l = strcspn(p, ";");
+		const char *eq = memchr(p, '=', l);
+		char *k, v0[256], v[256], r0[512], r[512];
+		bool varies = false, same_rest = true;
+
+		if (!eq)
+			return NULL;
+		k = vb_xstrndup(p, (size_t)(eq - p));
+		vb_param_get(cl[0]->params, k, v0, sizeof(v0));
+		vb_param_without(cl[0]->params, k, r0, sizeof(r0));
+		for (size_t i = 1; i < n; i++) {
+			if (!vb_param_get(cl[i]->params, k, v, sizeof(v))) {
+				same_rest = false;
+				break;
+			}
+			vb_param_without(cl[i]->params, k, r, sizeof(r));
+			varies |= strcmp(v, v0) != 0;
+			same_rest &= strcmp(r, r0) == 0;
+		}
+		if (varies && same_rest)
+			return k;
+		free(k);
+		p += l + (p[l] == ';');
+	}
+	return NULL;
+}
+
+static char *cluster_text(const struct vb_agroup *g, const char *vkey)
+{
+	char v[256], d[256];
+
+	if (vkey && vb_param_get(g->params, vkey, v, sizeof(v))) {
+		vb_param_display(vkey, v, d, sizeof(d));
+		return vb_xstrdup(d);
+	}
+	vb_params_display(g->params, d, sizeof(d));
+	return vb_xstrdup(d);
+}
+
+/* (c) each backend relative to the baseline, per config × params: the
+ * configs under each cluster, the parameters once under their clusters. */
 static void overhead_chart(struct plot_ctx *pc, const char *wl, const char *metric)
 {
 	const struct vb_analysis *a = pc->a;
-	struct slist backends = { 0 }, clusters = { 0 };
+	struct ranked backends = { 0 }, configs = { 0 }, params = { 0 };
 	struct chart c = { .tmpl = "overhead", .workload = wl, .metric = metric };
-	size_t nmin = SIZE_MAX, nmax = 0;
+	const struct vb_agroup **cl = NULL;
+	size_t ncl = 0, nmin = SIZE_MAX, nmax = 0;
+	char *vkey = NULL;
+	bool by_config;
 
 	for (size_t i = 0; i < a->ncmp; i++) {
 		const struct vb_acmp *m = &a->cmp[i];
 		const struct vb_agroup *g = m->cell->group;
 
-		if (strcmp(g->workload, wl) || strcmp(m->cell->metric, metric))
-			continue;
-		sl_add(&backends, g->backend, g->order[2]);
+		if (m->varies == VB_VARIES_BACKEND && !strcmp(g->workload, wl) &&
+		    !strcmp(m->cell->metric, metric))
+			ranked_add(&backends, g->backend, g->order[2]);
 	}
-	if (!backends.n || !a->baseline)
+	if (!backends.names.n || !a->baseline)
 		goto out;
-	sl_sort(&backends);
-	/* Clusters in the cells' order: params, then config. */
+	/* Clusters: the baseline's groups with a ratio, params then config. */
+	cl = vb_xcalloc(a->ngroups + 1, sizeof(*cl));
 	for (size_t i = 0; i < a->ngroups; i++) {
 		const struct vb_agroup *g = &a->groups[i];
-
-		if (!strcmp(g->workload, wl) && !strcmp(g->backend, a->baseline))
-			sl_add(&clusters, (const char *)g, g->order[1] * 10000 + g->order[3]);
-	}
-	sl_sort(&clusters);
-	bfmt(c.name, sizeof(c.name), "overhead-%s-%s", wl, metric);
-	sanitize(c.name);
-	bfmt(c.title, sizeof(c.title), "%s: %s relative to %s", wl, metric, a->baseline);
-	bfmt(c.ylabel, sizeof(c.ylabel), "%s ratio to %s (mean / mean)", metric,
-	     a->baseline);
-	bfmt(c.xlabel, sizeof(c.xlabel), "config, parameters");
-	sb_printf(&c.dat, "# %s: %s of each backend / %s, per config and parameters.\n"
-		  "# For each backend: ratio, 95 %% Fieller CI low, high; NaN = no data.\n"
-		  "# config params", wl, metric, a->baseline);
-	for (size_t b = 0; b < backends.n; b++)
-		sb_printf(&c.dat, " %s_ratio %s_low %s_high", backends.v[b],
-			  backends.v[b], backends.v[b]);
-	sb_printf(&c.dat, "\n");
-	for (size_t k = 0; k < clusters.n; k++) {
-		const struct vb_agroup *bg = (const struct vb_agroup *)clusters.v[k];
-		char pd[256];
 		bool any = false;
-		struct sbuf row = { 0 };
+
+		if (strcmp(g->workload, wl) || strcmp(g->backend, a->baseline))
+			continue;
+		for (size_t b = 0; b < backends.names.n && !any; b++) {
+			const struct vb_acmp *m = find_cmp(a, g, backends.names.v[b], metric);
+
+			any = m && isfinite(m->r.ratio);
+		}
+		if (any)
+			cl[ncl++] = g;
+	}
+	if (!ncl)
+		goto out;
+	qsort(cl, ncl, sizeof(*cl), cmp_group_order);
+	for (size_t k = 0; k < ncl; k++) {
+		char pd[256];
+
+		vb_params_display(cl[k]->params, pd, sizeof(pd));
+		ranked_add(&configs, cl[k]->config, cl[k]->order[3]);
+		ranked_add(&params, pd, cl[k]->order[1]);
+	}
+	/* Two levels when both vary; else the one that does. */
+	by_config = configs.names.n > 1 || params.names.n <= 1;
+	c.nclusters = ncl;
+	c.nrows = 1;
+	if (by_config && params.names.n > 1)
+		c.group_of = vb_xcalloc(ncl, sizeof(*c.group_of));
+	c.name = chart_name(vb_xasprintf("overhead-%s-%s", wl, metric));
+	c.title = vb_xasprintf("%s: %s relative to %s", wl, metric, a->baseline);
+	c.ylabel = vb_xasprintf("%s ratio to %s (mean / mean)", metric, a->baseline);
+	vkey = varying_key(cl, ncl);
+	if (c.group_of)
+		c.xlabel = vkey ? vb_xasprintf("config, grouped by %s", vkey) :
+			   vb_xstrdup("config, grouped by parameters");
+	else
+		c.xlabel = by_config ? vb_xstrdup("config") :
+			   vkey ? vb_xstrdup(vkey) : vb_xstrdup("parameters");
+	vb_buf_addf(&c.dat, "# ");
+	dat_comment(&c.dat, c.title);
+	vb_buf_addf(&c.dat, ", per config and parameters.\n# For each backend: ratio, "
+		    "95 %% Fieller CI low, high; NaN = no data; then config, params.\n#");
+	for (size_t b = 0; b < backends.names.n; b++) {
+		vb_buf_addc(&c.dat, ' ');
+		dat_comment(&c.dat, backends.names.v[b]);
+		vb_buf_addf(&c.dat, "_ratio _low _high");
+	}
+	vb_buf_addf(&c.dat, " config params\n");
+	for (size_t k = 0; k < ncl; k++) {
+		const struct vb_agroup *bg = cl[k];
+		char pd[256];
 
 		vb_params_display(bg->params, pd, sizeof(pd));
-		gp_quote(&row, bg->config);
-		sb_printf(&row, " ");
-		gp_quote(&row, *bg->params ? pd : "");
-		for (size_t b = 0; b < backends.n; b++) {
-			const struct vb_acmp *m = NULL;
+		for (size_t b = 0; b < backends.names.n; b++) {
+			const struct vb_acmp *m = find_cmp(a, bg, backends.names.v[b], metric);
 
-			for (size_t i = 0; i < a->ncmp && !m; i++) {
-				const struct vb_agroup *g = a->cmp[i].cell->group;
-
-				if (!strcmp(a->cmp[i].cell->metric, metric) &&
-				    !strcmp(g->backend, backends.v[b]) &&
-				    !strcmp(g->config, bg->config) &&
-				    !strcmp(g->workload, wl) && !strcmp(g->params, bg->params))
-					m = &a->cmp[i];
-			}
 			if (m && isfinite(m->r.ratio)) {
 				/* An unbounded or missing interval is drawn as none. */
 				double lo = isfinite(m->r.lo) ? m->r.lo : m->r.ratio;
 				double hi = isfinite(m->r.hi) ? m->r.hi : m->r.ratio;
+				size_t lo_n = m->cell->n < m->base->n ? m->cell->n : m->base->n;
+				size_t hi_n = m->cell->n > m->base->n ? m->cell->n : m->base->n;
 
-				sb_printf(&row, " %.10g %.10g %.10g", m->r.ratio, lo, hi);
-				any = true;
-				if (m->cell->n < nmin)
-					nmin = m->cell->n;
-				if (m->cell->n > nmax)
-					nmax = m->cell->n;
-				if (m->base->n < nmin)
-					nmin = m->base->n;
-				if (m->base->n > nmax)
-					nmax = m->base->n;
+				vb_buf_addf(&c.dat, "%s%.10g %.10g %.10g", b ? " " : "",
+					    m->r.ratio, lo, hi);
+				c.ymax = fmax(c.ymax, fmax(hi, 1.0));
+				nmin = lo_n < nmin ? lo_n : nmin;
+				nmax = hi_n > nmax ? hi_n : nmax;
 			} else {
-				sb_printf(&row, " NaN NaN NaN");
+				vb_buf_addf(&c.dat, "%sNaN NaN NaN", b ? " " : "");
 			}
 		}
-		if (any)
-			sb_printf(&c.dat, "%s\n", sb_str(&row));
-		free(row.s);
-	}
-	for (size_t b = 0; b < backends.n; b++) {
-		if (b == 0)
-			sb_printf(&c.plot, "'%s.dat' using 3:4:5:xtic(stringcolumn(1)."
-				  "\"\\n\".stringcolumn(2))", c.name);
-		else
-			sb_printf(&c.plot, ", \\\n     '' using %zu:%zu:%zu", 3 + 3 * b,
-				  4 + 3 * b, 5 + 3 * b);
-		sb_printf(&c.plot, " lc rgb \"%s\" title ", palette[b % NPALETTE]);
-		gp_quote(&c.plot, backends.v[b]);
-	}
-	if (nmax) {
-		char nr[32];
+		vb_buf_addc(&c.dat, ' ');
+		dat_name(&c.dat, bg->config);
+		vb_buf_addc(&c.dat, ' ');
+		dat_name(&c.dat, pd);
+		vb_buf_addc(&c.dat, '\n');
+		{
+			char *ct = cluster_text(bg, vkey);
 
-		n_range(nmin, nmax, nr, sizeof(nr));
-		bfmt(c.note, sizeof(c.note), "1 = same as %s (dashed line). Error bars: "
-			 "95 %% Fieller CI of the ratio. N = %s repetitions per mean. "
-			 "Experiment %s.", a->baseline, nr, *a->name ? a->name : "(unnamed)");
-		emit(pc, &c);
+			vb_strv_add(&c.rows[0], by_config ? bg->config : ct);
+			if (c.group_of) {
+				ssize_t g = vb_strv_find(&c.groups, ct);
+
+				/* Clusters are sorted by params: a group is contiguous. */
+				if (g < 0) {
+					vb_strv_add(&c.groups, ct);
+					g = (ssize_t)c.groups.n - 1;
+				}
+				c.group_of[k] = (size_t)g;
+			}
+			free(ct);
+		}
 	}
+	for (size_t b = 0; b < backends.names.n; b++) {
+		char *file = b ? vb_xstrdup("''") : vb_xasprintf("'%s.dat'", c.name);
+
+		add_series(&c, vb_xasprintf("%s using %zu:%zu:%zu lc rgb \"%s\"", file,
+					    1 + 3 * b, 2 + 3 * b, 3 + 3 * b,
+					    palette[b % NPALETTE]), backends.names.v[b]);
+		free(file);
+	}
+	{
+		char *nr = n_range(nmin, nmax);
+
+		c.note = vb_xasprintf("1 = same as %s (dashed line). Error bars: 95 %% "
+				      "Fieller CI of the ratio. N = %s repetitions per mean. "
+				      "Experiment %s.", a->baseline, nr,
+				      *a->name ? a->name : "(unnamed)");
+		free(nr);
+	}
+	emit(pc, &c);
 out:
+	free(vkey);
+	free(cl);
 	chart_free(&c);
-	sl_free(&backends);
-	sl_free(&clusters);
+	ranked_free(&backends);
+	ranked_free(&configs);
+	ranked_free(&params);
 }
 
 /* Charts for one workload. */
 static void workload_charts(struct plot_ctx *pc, const char *wl)
 {
 	const struct vb_analysis *a = pc->a;
-	struct slist metrics = { 0 }, params = { 0 };
-	struct strs keys = { 0 };
+	struct ranked metrics = { 0 }, params = { 0 };
+	struct vb_strv keys = VB_STRV_INIT;
 
 	for (size_t i = 0; i < a->ncells; i++) {
 		const struct vb_acell *c = &a->cells[i];
@@ -868,43 +1329,41 @@ static void workload_charts(struct plot_ctx *pc, const char *wl)
 		if (strcmp(c->group->workload, wl))
 			continue;
 		if (vb_analysis_primary(a, wl, c->metric))
-			sl_add(&metrics, c->metric, c->metric_rank);
-		sl_add(&params, c->group->params, c->group->order[1]);
+			ranked_add(&metrics, c->metric, c->metric_rank);
+		ranked_add(&params, c->group->params, c->group->order[1]);
 	}
-	sl_sort(&metrics);
-	sl_sort(&params);
 	/* Axis keys with at least two numeric values get a line chart. */
-	for (size_t i = 0; i < params.n; i++) {
-		for (const char *p = params.v[i]; *p;) {
+	for (size_t i = 0; i < params.names.n; i++)
+		for (const char *p = params.names.v[i]; *p;) {
 			size_t l = strcspn(p, ";");
 			const char *eq = memchr(p, '=', l);
 
 			if (eq) {
-				char key[128];
+				char *key = vb_xstrndup(p, (size_t)(eq - p));
 
-				bfmt(key, sizeof(key), "%.*s", (int)(eq - p), p);
-				strs_add(&keys, key);
+				if (vb_strv_find(&keys, key) < 0)
+					vb_strv_add(&keys, key);
+				free(key);
 			}
 			p += l + (p[l] == ';');
 		}
-	}
 	for (size_t k = 0; k < keys.n; k++) {
-		struct strs vals = { 0 };
+		double *vals;
+		size_t n = axis_values(a, wl, keys.v[k], &vals);
 
-		axis_values(a, wl, keys.v[k], &vals);
-		if (vals.n >= 2)
-			for (size_t m = 0; m < metrics.n; m++)
-				line_chart(pc, wl, keys.v[k], metrics.v[m]);
-		strs_free(&vals);
+		free(vals);
+		if (n >= 2)
+			for (size_t m = 0; m < metrics.names.n; m++)
+				line_chart(pc, wl, keys.v[k], metrics.names.v[m]);
 	}
-	for (size_t i = 0; i < params.n; i++)
-		for (size_t m = 0; m < metrics.n; m++)
-			bars_chart(pc, wl, params.v[i], metrics.v[m]);
-	for (size_t m = 0; m < metrics.n; m++)
-		overhead_chart(pc, wl, metrics.v[m]);
-	sl_free(&metrics);
-	sl_free(&params);
-	strs_free(&keys);
+	for (size_t i = 0; i < params.names.n; i++)
+		for (size_t m = 0; m < metrics.names.n; m++)
+			bars_chart(pc, wl, params.names.v[i], metrics.names.v[m]);
+	for (size_t m = 0; m < metrics.names.n; m++)
+		overhead_chart(pc, wl, metrics.names.v[m]);
+	ranked_free(&metrics);
+	ranked_free(&params);
+	vb_strv_free(&keys);
 }
 
 static void plot_size(int *w, int *h)
@@ -926,11 +1385,10 @@ static void plot_size(int *w, int *h)
 static void remove_old_charts(const char *dir, const char *index)
 {
 	static const char *const ext[] = { "png", "gp", "dat" };
-	char terr[512];
 	struct vb_table t;
 	int cn;
 
-	if (access(index, F_OK) < 0 || vb_table_read(index, &t, terr, sizeof(terr)) < 0)
+	if (access(index, F_OK) < 0 || vb_table_read(index, &t, NULL, 0) < 0)
 		return;
 	cn = vb_table_col(&t, "name");
 	for (size_t i = 0; cn >= 0 && i < t.nrows; i++) {
@@ -942,7 +1400,7 @@ static void remove_old_charts(const char *dir, const char *index)
 		for (size_t k = 0; k < 3; k++) {
 			char file[300], *path;
 
-			bfmt(file, sizeof(file), "%s.%s", name, ext[k]);
+			snprintf(file, sizeof(file), "%s.%s", name, ext[k]);
 			path = vb_path_join(dir, file);
 			unlink(path);
 			free(path);
@@ -951,15 +1409,15 @@ static void remove_old_charts(const char *dir, const char *index)
 	vb_table_free(&t);
 }
 
-int vb_plot(const char *dir)
+int vb_plot(const char *dir, struct vb_diag *msgs)
 {
 	struct vb_analysis *a;
-	struct plot_ctx pc = { .log_fd = -1 };
-	struct slist wls = { 0 };
+	struct plot_ctx pc = { .log_fd = -1, .msgs = msgs };
+	struct ranked wls = { 0 };
 	char *p;
 	int rc;
 
-	rc = vb_analysis_load(dir, &a);
+	rc = vb_analysis_load(dir, &a, msgs);
 	if (rc < 0)
 		return rc;
 	pc.a = a;
@@ -969,7 +1427,7 @@ int vb_plot(const char *dir)
 	plot_size(&pc.width, &pc.height);
 	if (mkdir(pc.dir, 0777) < 0 && errno != EEXIST) {
 		rc = -errno;
-		fprintf(stderr, "%s: cannot create: %s\n", pc.dir, strerror(errno));
+		vb_diag_add(msgs, pc.dir, 0, "cannot create: %s", strerror(errno));
 		goto out;
 	}
 	p = vb_path_join(pc.dir, "index.csv");
@@ -977,7 +1435,7 @@ int vb_plot(const char *dir)
 	pc.index = fopen(p, "w");
 	if (!pc.index) {
 		rc = -errno;
-		fprintf(stderr, "%s: %s\n", p, strerror(errno));
+		vb_diag_add(msgs, p, 0, "%s", strerror(errno));
 		free(p);
 		goto out;
 	}
@@ -989,29 +1447,28 @@ int vb_plot(const char *dir)
 		free(p);
 	}
 	for (size_t i = 0; i < a->ncells; i++)
-		sl_add(&wls, a->cells[i].group->workload, a->cells[i].group->order[0]);
-	sl_sort(&wls);
-	for (size_t i = 0; i < wls.n; i++)
-		workload_charts(&pc, wls.v[i]);
+		ranked_add(&wls, a->cells[i].group->workload, a->cells[i].group->order[0]);
+	for (size_t i = 0; i < wls.names.n; i++)
+		workload_charts(&pc, wls.names.v[i]);
 	if (ferror(pc.index) | fclose(pc.index))
 		pc.err = pc.err ? pc.err : -EIO;
 	if (pc.log_fd >= 0)
 		close(pc.log_fd);
 	rc = pc.err;
 	if (rc == 0 && !pc.have_gnuplot) {
-		fprintf(stderr, "virtbench: gnuplot not found (looked for '%s'%s); "
-			"wrote %zu chart scripts and data files to %s but no images. "
-			"Install gnuplot (Debian: gnuplot-nox) or set VIRTBENCH_GNUPLOT, "
-			"then run `virtbench plot %s`.\n", pc.prog,
+		vb_diag_add(msgs, NULL, 0, "gnuplot not found (looked for '%s'%s); "
+			    "wrote %zu chart scripts and data files to %s but no images. "
+			    "Install gnuplot (Debian: gnuplot-nox) or set VIRTBENCH_GNUPLOT, "
+			    "then run `virtbench plot %s`.", pc.prog,
 			strchr(pc.prog, '/') ? "" : " in PATH", pc.ncharts, pc.dir, dir);
 		rc = -ENOENT;
 	} else if (rc == 0 && pc.nfailed) {
-		fprintf(stderr, "virtbench: gnuplot failed on %zu of %zu charts; their "
-			"scripts and data are in %s\n", pc.nfailed, pc.ncharts, pc.dir);
+		vb_diag_add(msgs, NULL, 0, "gnuplot failed on %zu of %zu charts; their "
+			    "scripts and data are in %s", pc.nfailed, pc.ncharts, pc.dir);
 		rc = -EIO;
 	}
 out:
-	sl_free(&wls);
+	ranked_free(&wls);
 	free(pc.dir);
 	vb_analysis_free(a);
 	return rc;

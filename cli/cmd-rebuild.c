@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -21,36 +20,49 @@ const char vb_usage_plot[] =
 const char vb_usage_report[] =
 	"usage: virtbench report DIR\n"
 	"\n"
-	"Rebuilds summary.csv/json, comparisons.csv, the charts and report.md\n"
-	"from DIR's results alone. Exit 1 when a threshold is violated.\n"
-	"A sharded DIR (virtbench slurm, run --shard) has its shards merged\n"
-	"into DIR/runs.csv and environment.json first.\n";
+	"Rebuilds summary.csv/json, comparisons.csv, the charts, report.md and\n"
+	"report.html from DIR's results alone. Exit 1 when a threshold is\n"
+	"violated. A sharded DIR (virtbench slurm, run --shard) has its shards\n"
+	"merged into DIR/runs.csv and environment.json first.\n";
+
+/* The analysis collects its messages; they are printed here. */
+static void flush(struct vb_diag *msgs)
+{
+	for (size_t i = 0; i < msgs->count; i++)
+		fprintf(stderr, "virtbench: %s\n",
+			msgs->msgs[i] ? msgs->msgs[i] : "(out of memory)");
+	vb_diag_free(msgs);
+}
 
 static int analyse(const char *dir, bool plots, bool report)
 {
+	struct vb_diag msgs = { 0 };
 	int violations = 0, rc, status = 0;
 
-	rc = vb_analyze(dir, &violations);
-	if (rc == -ENOSYS)
-		return 0;
+	rc = vb_analyze(dir, &violations, &msgs);
+	flush(&msgs);
 	if (rc < 0) {
 		fprintf(stderr, "virtbench: cannot analyse %s: %s\n", dir,
 			strerror(-rc));
 		return VB_EXIT_USAGE;
 	}
 	if (plots) {
-		rc = vb_plot(dir);
-		if (rc < 0 && rc != -ENOSYS) {
+		rc = vb_plot(dir, &msgs);
+		flush(&msgs);
+		if (rc < 0) {
 			fprintf(stderr, "virtbench: charts not drawn: %s\n",
 				strerror(-rc));
 			status = VB_EXIT_FAILED;
 		}
 	}
 	if (report) {
-		rc = vb_report(dir);
-		if (rc < 0 && rc != -ENOSYS)
+		rc = vb_report(dir, &msgs);
+		flush(&msgs);
+		if (rc < 0) {
 			fprintf(stderr, "virtbench: report not written: %s\n",
 				strerror(-rc));
+			status = VB_EXIT_FAILED;
+		}
 	}
 	if (violations > 0) {
 		fprintf(stderr, "virtbench: %d threshold(s) violated\n",

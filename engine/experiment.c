@@ -1438,77 +1438,45 @@ static void metric_names(struct ld *L, struct vb_strv *nm)
 static bool parse_threshold(struct ld *L, const config_setting_t *ts,
 			    const char *where, struct vb_threshold *t)
 {
-	static const char *const ops[] = { "<=", "<", ">=", ">", NULL };
 	const char *text = config_setting_get_string(ts);
-	char a[128], b[128], metric[128], op[8], lim[64], extra[2], dym[200];
+	char err[200], dym[200];
 	struct vb_strv bl = VB_STRV_INIT, mn = VB_STRV_INIT;
-	const char *slash;
-	char *end;
 	bool ok = true;
-	size_t i;
-	double v;
 
-	if (sscanf(text, "%127s %127s %7s %63s %1s", a, metric, op, lim,
-		   extra) != 4 ||
-	    !(slash = strchr(a, '/'))) {
-		report(L, ts,
-		       "%s: bad threshold \"%s\": expected \"BACKEND/BASELINE METRIC OP LIMIT\" with OP one of <=, <, >=, >, e.g. \"qemu/bare-metal total_time <= 1.5\"",
-		       where, text);
+	/* The syntax is engine/threshold.c's; here the names are checked. */
+	if (vb_threshold_parse(text, t, err, sizeof(err)) < 0) {
+		report(L, ts, "%s: bad threshold \"%s\": %s", where, text, err);
 		return false;
 	}
-	snprintf(b, sizeof(b), "%s", slash + 1);
-	a[slash - a] = '\0';
-	/* The analysis also reads the mathematical signs; store ASCII. */
-	if (!strcmp(op, "\xe2\x89\xa4"))
-		snprintf(op, sizeof(op), "<=");
-	else if (!strcmp(op, "\xe2\x89\xa5"))
-		snprintf(op, sizeof(op), ">=");
-	for (i = 0; ops[i] && strcmp(ops[i], op); i++)
-		;
-	if (!ops[i]) {
-		report(L, ts,
-		       "%s: bad threshold \"%s\": comparison '%s' unknown; use one of <=, <, >=, >",
-		       where, text, op);
-		ok = false;
-	}
-	errno = 0;
-	v = strtod(lim, &end);
-	if (*end || errno || !isfinite(v)) {
-		report(L, ts,
-		       "%s: bad threshold \"%s\": limit '%s' is not a number; write the ratio, e.g. 1.5",
-		       where, text, lim);
-		ok = false;
-	}
 	label_kind_list(L, "backend", &bl);
-	if (!in_names(&bl, a) && !backend_cascade(L, a)) {
+	if (!in_names(&bl, t->backend) && !backend_cascade(L, t->backend)) {
 		report(L, ts,
 		       "%s: unknown backend label '%s' in \"%s\"%s (use a backend's name, or its plugin name when it has none)",
-		       where, a, text, did_you_mean(a, names_get(&bl), dym, sizeof(dym)));
+		       where, t->backend, text,
+		       did_you_mean(t->backend, names_get(&bl), dym, sizeof(dym)));
 		ok = false;
 	}
-	if (!in_names(&bl, b) && !backend_cascade(L, b)) {
+	if (!in_names(&bl, t->baseline) && !backend_cascade(L, t->baseline)) {
 		report(L, ts,
 		       "%s: unknown backend label '%s' in \"%s\"%s (use a backend's name, or its plugin name when it has none)",
-		       where, b, text, did_you_mean(b, names_get(&bl), dym, sizeof(dym)));
+		       where, t->baseline, text,
+		       did_you_mean(t->baseline, names_get(&bl), dym, sizeof(dym)));
 		ok = false;
 	}
 	metric_names(L, &mn);
-	if (!in_names(&mn, metric) && !workload_unresolved(L)) {
+	if (!in_names(&mn, t->metric) && !workload_unresolved(L)) {
 		report(L, ts,
 		       "%s: unknown metric '%s' in \"%s\"%s (use a metric of one of the workloads; 'virtbench plugins NAME' lists them)",
-		       where, metric, text,
-		       did_you_mean(metric, names_get(&mn), dym, sizeof(dym)));
+		       where, t->metric, text,
+		       did_you_mean(t->metric, names_get(&mn), dym, sizeof(dym)));
 		ok = false;
 	}
 	vb_strv_free(&bl);
 	vb_strv_free(&mn);
-	if (!ok)
+	if (!ok) {
+		vb_threshold_clear(t);
 		return false;
-	t->backend = vb_xstrdup(a);
-	t->baseline = vb_xstrdup(b);
-	t->metric = vb_xstrdup(metric);
-	t->op = vb_xstrdup(op);
-	t->limit = v;
+	}
 	t->line = line_of(ts);
 	return true;
 }
@@ -1907,12 +1875,8 @@ void vb_experiment_free(struct vb_experiment *ex)
 		free(ex->excludes[i].values);
 	}
 	free(ex->excludes);
-	for (i = 0; ex->thresholds && i < ex->nthresholds; i++) {
-		free(ex->thresholds[i].backend);
-		free(ex->thresholds[i].baseline);
-		free(ex->thresholds[i].metric);
-		free(ex->thresholds[i].op);
-	}
+	for (i = 0; ex->thresholds && i < ex->nthresholds; i++)
+		vb_threshold_clear(&ex->thresholds[i]);
 	free(ex->thresholds);
 	vb_opts_free(slurm_opts, &ex->slurm);
 	free(ex->baseline);

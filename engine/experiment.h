@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/threshold.h"
 #include "lib/diag.h"
 #include "lib/loader.h"
 
@@ -65,13 +66,6 @@ struct vb_filter {
 	size_t n;
 	char **keys;              /* "backend", "config", "workload", or an option */
 	char **values;            /* canonical text */
-	int line;
-};
-
-/* thresholds = ( "qemu/bare-metal total_time <= 1.5" ) — used by report. */
-struct vb_threshold {
-	char *backend, *baseline, *metric, *op;
-	double limit;
 	int line;
 };
 

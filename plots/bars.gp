@@ -6,18 +6,13 @@
 set terminal pngcairo size @WIDTH@,@HEIGHT@ noenhanced font "DejaVu Sans,15" linewidth 2
 set output '@NAME@.png'
 set encoding utf8
-set title "@TITLE@" font ",19"
-set xlabel "@XLABEL@"
-set ylabel "@YLABEL@"
-set label 1 "@NOTE@" at screen 0.01, screen 0.02 left font ",12"
-set bmargin 8
-set xlabel offset 0,-1.2
-set key outside right top box opaque
+set key Left reverse box opaque
+# Margins, title, axis labels, the labels under the groups and the note,
+# placed by virtbench so that no two overlap (each box in its comment).
+@LAYOUT@
 set grid ytics lc rgb "#d0d0d0"
 set border 3
 set tics nomirror
-set xtics scale 0
-set yrange [0:*]
 set datafile missing "NaN"
 set style data histograms
 set style histogram errorbars gap 1.5 lw 1.5

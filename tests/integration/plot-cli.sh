@@ -12,7 +12,7 @@ cp "$FX/runs.csv" "$FX/verify.csv" "$FX/environment.json" "$T/r/"
 "$VB" report "$T/r" >"$T/out" 2>"$T/err"; rc=$?
 check "report exits 1: a threshold is violated (got $rc: $(tail -2 "$T/err"))" test "$rc" -eq 1
 check "...and says so" grep -q "threshold" "$T/err"
-for f in summary.csv summary.json comparisons.csv report.md plots/index.csv; do
+for f in summary.csv summary.json comparisons.csv report.md report.html plots/index.csv; do
 	check "report wrote $f" test -s "$T/r/$f"
 done
 npng=$(ls "$T/r/plots/"*.png 2>/dev/null | wc -l)
@@ -21,7 +21,7 @@ check "every chart is a 1200x800 PNG" \
 	test "$(file "$T/r/plots/"*.png | grep -c 'PNG image data, 1200 x 800')" -eq 22
 check "report links the charts relatively" \
 	grep -q '](plots/line-cpu-prime-total_time-vs-max_prime.png)' "$T/r/report.md"
-check "report has the refused cell" grep -q 'refused cell docker 4cpu-4g' "$T/r/report.md"
+check "report has the refused environment" grep -q '| docker 4cpu-4g | cpus: requested 4' "$T/r/report.md"
 check "report flags the violated threshold" grep -q 'VIOLATED' "$T/r/report.md"
 
 # A user reruns a filled script by hand inside plots/.
@@ -54,6 +54,22 @@ sed -i 's/"qemu\/bare-metal total_time <= 1.5",//' "$T/r/environment.json"
 check "report exits 0 when thresholds hold (got $rc: $(tail -2 "$T/err"))" test "$rc" -eq 0
 VIRTBENCH_GNUPLOT=/nonexistent/gnuplot "$VB" plot "$T/r" >/dev/null 2>&1; rc=$?
 check "plot without gnuplot exits 1 even when thresholds hold (got $rc)" test "$rc" -eq 1
+
+# A results directory crafted to make gnuplot run commands (quotes,
+# newlines, backquotes, system(), set output in every name): nothing runs,
+# every chart still renders, the report is written.
+mkdir "$T/h"
+cp "$VIRTBENCH_SRCDIR/tests/data/results-hostile/"*.csv \
+	"$VIRTBENCH_SRCDIR/tests/data/results-hostile/environment.json" "$T/h/"
+rm -f /tmp/virtbench-PWNED
+"$VB" report "$T/h" >/dev/null 2>"$T/err"; rc=$?
+check "report on a hostile directory exits 0 (got $rc: $(tail -2 "$T/err"))" test "$rc" -eq 0
+check "...and runs nothing" test ! -e "$T/h/PWNED" -a ! -e "$T/h/plots/PWNED" \
+	-a ! -e "$T/h/PWNED.png" -a ! -e /tmp/virtbench-PWNED
+nh=$(ls "$T/h/plots/"*.png 2>/dev/null | wc -l)
+check "...and draws its 8 charts (got $nh)" test "$nh" -eq 8
+check "...every one a PNG" test "$(file "$T/h/plots/"*.png | grep -c 'PNG image data')" -eq 8
+check "...and writes report.html" test -s "$T/h/report.html"
 
 # Not a results directory: usage error 2 with the path in the message.
 mkdir "$T/empty"

@@ -12,6 +12,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/diag.h"
+
+/* Messages of the analysis; a suite may look at them, nothing prints them. */
+static struct vb_diag M;
+
 static const char *srcdir(void)
 {
 	const char *s = getenv("VIRTBENCH_SRCDIR");
@@ -64,14 +69,12 @@ static void rm_tree(char *dir)
 	free(dir);
 }
 
-static char *slurp(const char *dir, const char *name)
+static char *slurp_path(const char *path)
 {
-	char path[4096];
 	FILE *f;
 	char *buf;
 	long n;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	f = fopen(path, "rb");
 	if (!f)
 		return NULL;
@@ -84,6 +87,14 @@ static char *slurp(const char *dir, const char *name)
 	buf[n] = '\0';
 	fclose(f);
 	return buf;
+}
+
+static char *slurp(const char *dir, const char *name)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return slurp_path(path);
 }
 
 static bool exists(const char *dir, const char *name)
