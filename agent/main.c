@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "agent/agent.h"
 #include "lib/ctx.h"
@@ -180,6 +181,22 @@ static int cmd_list(FILE *out)
 	return done(out, 0);
 }
 
+/* A container's first process (docker backend): says it is up, then holds
+ * until its stdin ends (the engine that started it let go or died) or a
+ * signal comes. */
+static int cmd_hold(FILE *out)
+{
+	char buf[256];
+	ssize_t r;
+
+	fprintf(out, VB_PROTO_TAG " ready\n");
+	fflush(out);
+	while ((r = read(0, buf, sizeof(buf))) != 0 && !vb_is_interrupted())
+		if (r < 0 && errno != EINTR)
+			break;
+	return done(out, 0);
+}
+
 static int dispatch(int argc, char **argv, FILE *out)
 {
 	const char *cmd = argc > 0 ? argv[0] : "";
@@ -193,6 +210,8 @@ static int dispatch(int argc, char **argv, FILE *out)
 	}
 	if (strcmp(cmd, "list") == 0)
 		return cmd_list(out);
+	if (strcmp(cmd, "hold") == 0)
+		return cmd_hold(out);
 	if (!strcmp(cmd, "run") || !strcmp(cmd, "prepare") ||
 	    !strcmp(cmd, "measure") || !strcmp(cmd, "cleanup"))
 		return cmd_workload(cmd, argc, argv, out);
@@ -210,7 +229,7 @@ static int dispatch(int argc, char **argv, FILE *out)
 
 static void usage(FILE *f)
 {
-	fputs("usage: virtbench-agent [--plugin-dir DIR]... [--scratch DIR] [--seed N] COMMAND\n"
+	fputs("usage: virtbench-agent [--plugin-dir DIRS]... [--scratch DIR] [--seed N] COMMAND\n"
 	      "\n"
 	      "  probe                          what this environment grants\n"
 	      "  list                           workload plugins found\n"
@@ -219,6 +238,7 @@ static void usage(FILE *f)
 	      "  measure  WORKLOAD [key=value]… the measured phase only\n"
 	      "  cleanup  WORKLOAD [key=value]… cleanup only\n"
 	      "  drop-caches                    sync and drop the page cache\n"
+	      "  hold                           say ready, wait for the end of stdin\n"
 	      "  serve    DEVICE                serve framed requests (VMs)\n"
 	      "\nAnswers are protocol lines on stdout: see docs/agent-protocol.md.\n",
 	      f);

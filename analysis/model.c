@@ -554,8 +554,10 @@ const struct vb_acell *vb_analysis_find(const struct vb_analysis *a,
 	return NULL;
 }
 
-/* What a reader of a CPU or file-IO benchmark looks at first. MiB/s are
- * left out: with a fixed block size they are the request rates rescaled. */
+/* Results without the metric flags (before ABI 1.1, or of a 1.0 plugin):
+ * what a reader of a CPU or file-IO benchmark looks at first. MiB/s are
+ * left out: with a fixed block size they are the request rates rescaled.
+ * The built-in workloads flag this same set. */
 static const char *const primary_metrics[] = {
 	"total_time", "events_per_second", "reads_per_second",
 	"writes_per_second",
@@ -577,14 +579,43 @@ static bool in_list(const char *list, const char *metric)
 	return false;
 }
 
+/* The workload's own answer (metric flags of ABI 1.1, recorded in
+ * environment.json): 1 primary, 0 not, -1 not recorded (an older results
+ * directory or a 1.0 plugin). A table that flags no metric has them all
+ * charted that have a direction. */
+static int flagged_primary(const struct vb_analysis *a, const char *workload,
+			   const char *metric)
+{
+	json_t *ms = env_metrics(a, workload), *it, *p;
+	bool flags = false, any = false, hit = false, dir = false;
+	size_t i;
+
+	json_array_foreach(ms, i, it) {
+		if (!(p = json_object_get(it, "primary")))
+			continue;
+		flags = true;
+		any |= json_is_true(p);
+		if (strcmp(json_str(it, "name"), metric) == 0) {
+			hit = json_is_true(p);
+			dir = strcmp(json_str(it, "better"), "neutral") != 0;
+		}
+	}
+	if (!flags)
+		return -1;
+	return any ? hit : dir;
+}
+
 bool vb_analysis_primary(const struct vb_analysis *a, const char *workload,
 			 const char *metric)
 {
 	const char *env = getenv("VIRTBENCH_PLOT_METRICS");
 	bool any = false;
+	int flagged;
 
 	if (env && *env)
 		return in_list(env, metric);
+	if ((flagged = flagged_primary(a, workload, metric)) >= 0)
+		return flagged;
 	for (int i = 0; primary_metrics[i]; i++)
 		if (strcmp(primary_metrics[i], metric) == 0)
 			return true;

@@ -40,6 +40,9 @@ static void show_plugin(const struct vb_plugin *p)
 	       in->version,
 	       vb_kind_name(in->kind),
 	       in->abi_major, in->abi_minor, in->summary, p->path);
+	if (p->shadows)
+		printf("  also on the search path, not loaded: %s\n",
+		       p->shadows);
 	printf("\noptions:\n");
 	if (!in->options || !in->options[0].name)
 		printf("  (none)\n");
@@ -74,8 +77,9 @@ static void show_plugin(const struct vb_plugin *p)
 	if (in->kind == VB_PLUGIN_WORKLOAD) {
 		printf("\nmetrics:\n");
 		for (m = in->metrics; m && m->name; m++)
-			printf("  %-24s %-7s %-6s %s\n", m->name, m->unit,
+			printf("  %-24s %-7s %-6s %s%s\n", m->name, m->unit,
 			       m->better ? vb_better_name(m->better) : "",
+			       m->flags & VB_METRIC_PRIMARY ? "[primary] " : "",
 			       m->help ? m->help : "");
 		printf("\nflags: %s\n",
 		       ((const struct vb_workload_ops *)in->ops)->flags &
@@ -117,9 +121,16 @@ int vb_cmd_plugins(const struct vb_cli *cli, int argc, char **argv)
 				const struct vb_plugin_info *in =
 					reg.items[i].info;
 
-				if ((int)in->kind == k)
-					printf("  %-14s %-7s %s\n", in->name,
-					       in->version, in->summary);
+				if ((int)in->kind != k)
+					continue;
+				printf("  %-14s %-7s %s\n", in->name,
+				       in->version, in->summary);
+				/* Which file: one in a --plugin-dir wins over
+				 * a built-in of the same name. */
+				printf("  %-14s %s%s%s\n", "", reg.items[i].path,
+				       reg.items[i].shadows ? ", over " : "",
+				       reg.items[i].shadows ? reg.items[i].shadows
+							    : "");
 			}
 		}
 		printf("searched: %s\n", reg.search_path ? reg.search_path : "");

@@ -292,16 +292,22 @@ void vb_env_close(struct vb_env *env)
 /* A repetition                                                         */
 /* ------------------------------------------------------------------ */
 
-/* argv for one agent request: --seed N CMD WORKLOAD kv... */
+/* argv for one agent request: --seed N --plugin-dir DIRS CMD WORKLOAD
+ * kv... DIRS is the engine's own workload path, on every backend
+ * (plugin.h, struct vb_exec), so the agent finds what the engine found. */
 static const char **agent_argv(const char *wl, const char *cmd,
 			       char *const *kv, size_t nkv,
-			       const char *seed)
+			       const char *seed, const char *path)
 {
-	const char **argv = vb_xcalloc(nkv + 6, sizeof(char *));
+	const char **argv = vb_xcalloc(nkv + 8, sizeof(char *));
 	size_t n = 0;
 
 	argv[n++] = "--seed";
 	argv[n++] = seed;
+	if (path && *path) {
+		argv[n++] = "--plugin-dir";
+		argv[n++] = path;
+	}
 	argv[n++] = cmd;
 	argv[n++] = wl;
 	for (size_t i = 0; i < nkv; i++)
@@ -314,7 +320,8 @@ static int wl_call(struct vb_env *env, const struct vb_plugin_info *wl,
 		   const char *cmd, char *const *kv, size_t nkv,
 		   const char *seed, struct vb_reply *r, double *host)
 {
-	const char **argv = agent_argv(wl->name, cmd, kv, nkv, seed);
+	const char **argv = agent_argv(wl->name, cmd, kv, nkv, seed,
+				       vb_workload_path(env->b->ctx));
 	int rc = vb_env_call(env, argv, r, NULL, host);
 
 	free(argv);

@@ -708,11 +708,19 @@ static void unknown_plugin(struct ld *L, const config_setting_t *ps,
 		if (info && info->kind == kind)
 			vb_strv_add(&nm, info->name);
 	}
+	/* A mistyped --plugin-dir is the likeliest cause: name it. */
+	char missing[600] = "", note[700] = "";
+	size_t nmiss = L->reg ? vb_registry_missing_dirs(L->reg, missing,
+							 sizeof(missing))
+			      : 0;
+	if (nmiss)
+		snprintf(note, sizeof(note), "; plugin director%s %s do%s not exist",
+			 nmiss > 1 ? "ies" : "y", missing, nmiss > 1 ? "" : "es");
 	report(L, ps,
-	       "%s: plugin: unknown %s plugin '%s'%s (run 'virtbench plugins' to list the %ss found)",
+	       "%s: plugin: unknown %s plugin '%s'%s (run 'virtbench plugins' to list the %ss found)%s",
 	       where, vb_kind_name(kind), name,
 	       did_you_mean(name, names_get(&nm), dym, sizeof(dym)),
-	       vb_kind_name(kind));
+	       vb_kind_name(kind), note);
 	vb_strv_free(&nm);
 }
 

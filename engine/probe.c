@@ -28,6 +28,19 @@ void vb_probe_result_free(struct vb_probe_result *res)
 	res->facts = res->logs = NULL;
 }
 
+/* A backend's errors start with its name ("docker: docker.c:12: ..."):
+ * say it once. */
+static void backend_error(struct vb_diag *d, const char *backend,
+			  const char *msg)
+{
+	size_t n = strlen(backend);
+
+	if (strncmp(msg, backend, n) == 0 && msg[n] == ':')
+		vb_diag_add(d, NULL, 0, "%s", msg);
+	else
+		vb_diag_add(d, NULL, 0, "%s: %s", backend, msg);
+}
+
 /* The environment, opened and verified, into res. */
 static int probe_env(const struct vb_probe_opts *o, struct vb_backend_rt *b,
 		     struct vb_probe_result *res, struct vb_diag *d)
@@ -49,7 +62,7 @@ static int probe_env(const struct vb_probe_opts *o, struct vb_backend_rt *b,
 	}
 	rc = vb_env_open(&env, b, &w);
 	if (rc < 0 && rc != -EINTR)
-		vb_diag_add(d, NULL, 0, "%s: %s", o->backend, env.error);
+		backend_error(d, o->backend, env.error);
 	res->spec = env.spec;
 	res->spec.label = NULL;
 	res->spec.log_dir = NULL;
@@ -102,8 +115,7 @@ int vb_probe_backend(const struct vb_probe_opts *o,
 		agent = vb_find_agent();
 		rc = vb_backend_start(&b, p, opts, agent, reg.search_path, 1);
 		if (rc < 0 && rc != -EINTR)
-			vb_diag_add(d, NULL, 0, "%s: %s", o->backend,
-				    b.create_err);
+			backend_error(d, o->backend, b.create_err);
 		if (rc == 0)
 			rc = probe_env(o, &b, res, d);
 		vb_backend_stop(&b);

@@ -45,15 +45,22 @@ static json_t *options_json(const struct vb_option *tab, const void *block)
 	return o;
 }
 
-static json_t *metrics_json(const struct vb_metric *m)
+static json_t *metrics_json(const struct vb_plugin_info *in)
 {
 	json_t *ms = nn(json_array());
 
-	for (; m && m->name; m++)
-		json_array_append_new(ms, nn(json_pack("{s:s, s:s, s:s}", "name",
-						       m->name, "unit", m->unit,
-						       "better",
-						       vb_better_name(m->better))));
+	for (const struct vb_metric *m = in->metrics; m && m->name; m++) {
+		json_t *mj = nn(json_pack("{s:s, s:s, s:s}", "name", m->name,
+					  "unit", m->unit, "better",
+					  vb_better_name(m->better)));
+
+		/* 1.0 tables have no flags: no key, and the analysis picks
+		 * the charts as it always did. */
+		if (in->abi_minor >= 1)
+			json_object_set_new(mj, "primary",
+					    json_boolean(m->flags & VB_METRIC_PRIMARY));
+		json_array_append_new(ms, mj);
+	}
 	return ms;
 }
 
@@ -69,7 +76,7 @@ static json_t *plugins_json(const struct vb_registry *reg)
 					 in->summary, "path", reg->items[i].path));
 
 		if (in->metrics)
-			json_object_set_new(p, "metrics", metrics_json(in->metrics));
+			json_object_set_new(p, "metrics", metrics_json(in));
 		json_array_append_new(arr, p);
 	}
 	return arr;

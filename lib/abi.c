@@ -57,6 +57,41 @@ void vb_error_clear(struct vb_ctx *ctx)
 		ctx->ops->error_clear(ctx);
 }
 
+/* "256 MiB", "1.5 GiB": the limit as a reader of the error thinks of it. */
+static void fmt_bytes(int64_t b, char *out, size_t n)
+{
+	static const char *const units[] = { "bytes", "KiB", "MiB", "GiB",
+					     "TiB" };
+	double v = (double)b;
+	int u = 0;
+
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	if (u == 0 || v == (double)(int64_t)v)
+		snprintf(out, n, "%lld %s", (long long)v, units[u]);
+	else
+		snprintf(out, n, "%.1f %s", v, units[u]);
+}
+
+int vb_oom_killed(struct vb_ctx *ctx, int64_t limit, const char *evidence)
+{
+	char size[32], msg[512];
+
+	if (!ctx)
+		return -ENOMEM;
+	fmt_bytes(limit, size, sizeof(size));
+	snprintf(msg, sizeof(msg),
+		 "killed by the OOM killer: the workload needs more than %s%s%s%s",
+		 size, evidence && *evidence ? " (" : "",
+		 evidence ? evidence : "", evidence && *evidence ? ")" : "");
+	/* The cause, whatever was recorded on the way to finding it. */
+	ctx->ops->error_clear(ctx);
+	ctx->ops->error(ctx, NULL, 0, msg);
+	return -ENOMEM;
+}
+
 uint64_t vb_now_ns(void)
 {
 	struct timespec ts;

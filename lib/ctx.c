@@ -94,7 +94,10 @@ static void op_error(struct vb_ctx *pub, const char *file, int line,
 	struct ctx *c = impl(pub);
 
 	pthread_mutex_lock(&c->lock);
-	if (c->error[0] == '\0') {
+	if (c->error[0] == '\0' && !file) {
+		snprintf(c->error, sizeof(c->error), "%s: %s", plugin_name(c),
+			 msg);
+	} else if (c->error[0] == '\0') {
 		const char *base = strrchr(file, '/');
 
 		snprintf(c->error, sizeof(c->error), "%s: %s:%d: %s",

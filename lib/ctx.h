@@ -26,7 +26,8 @@ struct vb_ctx_ops {
 	size_t size;  /* sizeof(struct vb_ctx_ops) */
 	void (*log)(struct vb_ctx *ctx, enum vb_log_level level,
 		    const char *msg);
-	/* msg is already formatted; file is the caller's __FILE__. */
+	/* msg is already formatted; file is the caller's __FILE__, or NULL
+	 * for an error the library itself words (vb_oom_killed). */
 	void (*error)(struct vb_ctx *ctx, const char *file, int line,
 		      const char *msg);
 	const char *(*error_message)(struct vb_ctx *ctx);

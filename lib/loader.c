@@ -3,17 +3,22 @@
  * Plugin loader on the system libltdl. A refused file is reported with the
  * file name and the real reason, and the other plugins still load; nothing
  * is registered before validation passes, so there is nothing to unwind.
+ * Every plugin is read through a copy of its descriptor in this ABI's
+ * layout (normalize()), made by the rules of plugin.h's "Versioning".
  */
 #include "config.h"
 
 #include <dirent.h>
 #include <dlfcn.h>
+#include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <ltdl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lib/loader.h"
@@ -34,42 +39,225 @@ static void ltdl_down(void)
 		lt_dlexit();
 }
 
-int vb_plugin_check(const struct vb_plugin_info *info, const char *expect_name,
-		    char *err, size_t errlen)
-{
-	if (info->abi_major != VB_PLUGIN_ABI_MAJOR) {
-		snprintf(err, errlen,
-			 "ABI major version mismatch: plugin built for %u.%u, engine speaks %u.%u; rebuild the plugin against this virtbench",
-			 info->abi_major, info->abi_minor, VB_PLUGIN_ABI_MAJOR,
-			 VB_PLUGIN_ABI_MINOR);
-		return -EPROTO;
-	}
-	if (!info->name || !info->version || !info->summary) {
-		snprintf(err, errlen, "descriptor lacks name, version or summary");
-		return -EINVAL;
-	}
-	if (expect_name && strcmp(info->name, expect_name) != 0) {
-		snprintf(err, errlen,
-			 "plugin calls itself '%s' but its file is named '%s'; the name must equal the file name",
-			 info->name, expect_name);
-		return -EINVAL;
-	}
-	if (info->options && info->options_size == 0) {
-		snprintf(err, errlen, "has options but options_size is 0");
-		return -EINVAL;
-	}
-	if (!info->ops) {
-		snprintf(err, errlen, "ops table is missing");
-		return -EINVAL;
-	}
-	if (info->kind == VB_PLUGIN_BACKEND) {
-		const struct vb_backend_ops *o = info->ops;
+/* ------------------------------------------------------------------ */
+/* The ABI rules (include/virtbench/plugin.h, "Versioning")             */
+/* ------------------------------------------------------------------ */
 
-		if (o->size < sizeof(*o)) {
-			snprintf(err, errlen, "backend ops size %zu < %zu",
-				 o->size, sizeof(*o));
+/* Bytes of `type` up to and including `member`. */
+#define END_OF(type, member) \
+	(offsetof(type, member) + sizeof(((type *)0)->member))
+
+/*
+ * What each minor version's tables look like: the smallest ops table a
+ * plugin of that minor may have (through its last hook), and the option
+ * and metric element sizes of that minor's header (1.0 descriptors do not
+ * say; from 1.1 they do, and must give at least these). A row per minor,
+ * appended when a minor grows one of them.
+ */
+static const struct abi_sizes {
+	size_t backend_ops, workload_ops, option, metric;
+} abi_sizes[] = {
+	[0] = { END_OF(struct vb_backend_ops, destroy),
+		END_OF(struct vb_workload_ops, cleanup),
+		END_OF(struct vb_option, help), END_OF(struct vb_metric, help) },
+	[1] = { END_OF(struct vb_backend_ops, destroy),
+		END_OF(struct vb_workload_ops, cleanup),
+		END_OF(struct vb_option, help), END_OF(struct vb_metric, flags) },
+};
+_Static_assert(sizeof(abi_sizes) / sizeof(abi_sizes[0]) ==
+		       VB_PLUGIN_ABI_MINOR + 1,
+	       "abi_sizes needs a row for every minor version");
+
+/* Table entries beyond this count mean a missing terminator. */
+#define TABLE_MAX 4096
+
+/* The engine's copy of a descriptor (struct vb_plugin.copy). */
+struct copy {
+	struct vb_plugin_info info;
+	union {
+		struct vb_backend_ops b;
+		struct vb_workload_ops w;
+	} ops;
+	struct vb_option *options;
+	struct vb_metric *metrics;
+};
+
+static void copy_free(struct copy *c)
+{
+	if (!c)
+		return;
+	free(c->options);
+	free(c->metrics);
+	free(c);
+}
+
+static bool good_name(const char *s)
+{
+	size_t n = 0;
+
+	if (!s || !(*s >= 'a' && *s <= 'z'))
+		return false;
+	for (; s[n]; n++)
+		if (!((s[n] >= 'a' && s[n] <= 'z') ||
+		      (s[n] >= '0' && s[n] <= '9') || s[n] == '_'))
+			return false;
+	return n <= 63;
+}
+
+/*
+ * Copies a table of `elem`-byte entries ending with a NULL name (the
+ * first member of both kinds) into `n`-byte engine entries: the fields a
+ * plugin's header did not have are zero.
+ */
+static void *copy_table(const void *tab, size_t elem, size_t n, size_t *count,
+			const char *what, char *err, size_t errlen)
+{
+	const char *p = tab;
+	size_t k = 0;
+	char *out;
+
+	while (k < TABLE_MAX && *(const char *const *)(p + k * elem))
+		k++;
+	if (k == TABLE_MAX) {
+		snprintf(err, errlen, "%s table has no end (an entry with name NULL) within %d entries",
+			 what, TABLE_MAX);
+		return NULL;
+	}
+	out = calloc(k + 1, n);
+	if (!out) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	for (size_t i = 0; i < k; i++)
+		memcpy(out + i * n, p + i * elem, elem < n ? elem : n);
+	*count = k;
+	return out;
+}
+
+static size_t type_size(enum vb_opt_type t, size_t *align)
+{
+	switch (t) {
+	case VB_OPT_INT:
+	case VB_OPT_SIZE:
+		*align = _Alignof(int64_t);
+		return sizeof(int64_t);
+	case VB_OPT_DURATION:
+	case VB_OPT_DOUBLE:
+		*align = _Alignof(double);
+		return sizeof(double);
+	case VB_OPT_BOOL:
+		*align = _Alignof(bool);
+		return sizeof(bool);
+	case VB_OPT_ENUM:
+		*align = _Alignof(int);
+		return sizeof(int);
+	case VB_OPT_STRING:
+		*align = _Alignof(char *);
+		return sizeof(char *);
+	case VB_OPT_LIST:
+		*align = _Alignof(char **);
+		return sizeof(char **);
+	}
+	return 0;
+}
+
+/* Every entry must be something the engine can fill without writing
+ * outside the plugin's options block. */
+static int check_options(const struct vb_option *o, size_t n,
+			 size_t options_size, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t align = 1, sz = type_size(o[i].type, &align);
+
+		if (!good_name(o[i].name)) {
+			snprintf(err, errlen,
+				 "option %zu: name \"%s\" is not [a-z][a-z0-9_]* (at most 63 characters)",
+				 i + 1, o[i].name);
 			return -EINVAL;
 		}
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(o[i].name, o[j].name) == 0) {
+				snprintf(err, errlen, "option '%s' is declared twice",
+					 o[i].name);
+				return -EINVAL;
+			}
+		if (sz == 0) {
+			snprintf(err, errlen, "option '%s': unknown type %d",
+				 o[i].name, (int)o[i].type);
+			return -EINVAL;
+		}
+		if (o[i].offset > options_size || sz > options_size - o[i].offset) {
+			snprintf(err, errlen,
+				 "option '%s': offset %zu + %zu bytes is past options_size %zu (use offsetof() in the table and sizeof() of the options struct)",
+				 o[i].name, o[i].offset, sz, options_size);
+			return -EINVAL;
+		}
+		if (o[i].offset % align) {
+			snprintf(err, errlen,
+				 "option '%s': offset %zu is not aligned for its type (use offsetof())",
+				 o[i].name, o[i].offset);
+			return -EINVAL;
+		}
+		if (o[i].type == VB_OPT_ENUM && (!o[i].choices || !o[i].choices[0])) {
+			snprintf(err, errlen, "option '%s': an enum without choices",
+				 o[i].name);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int check_metrics(const struct vb_metric *m, size_t n, char *err,
+			 size_t errlen)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!good_name(m[i].name)) {
+			snprintf(err, errlen,
+				 "metric %zu: name \"%s\" is not [a-z][a-z0-9_]* (at most 63 characters)",
+				 i + 1, m[i].name);
+			return -EINVAL;
+		}
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(m[i].name, m[j].name) == 0) {
+				snprintf(err, errlen, "metric '%s' is declared twice",
+					 m[i].name);
+				return -EINVAL;
+			}
+		if (!m[i].unit) {
+			snprintf(err, errlen, "metric '%s' has no unit (use \"\" for none)",
+				 m[i].name);
+			return -EINVAL;
+		}
+		if (m[i].better < VB_LOWER_IS_BETTER || m[i].better > VB_HIGHER_IS_BETTER) {
+			snprintf(err, errlen, "metric '%s': better = %d is not -1, 0 or 1",
+				 m[i].name, (int)m[i].better);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* The ops table: at least its minor's, copied into a table of ours, so a
+ * hook the plugin's table does not reach reads as NULL. */
+static int copy_ops(const struct vb_plugin_info *in, const struct abi_sizes *sz,
+		    struct copy *c, char *err, size_t errlen)
+{
+	bool be = in->kind == VB_PLUGIN_BACKEND;
+	size_t have = *(const size_t *)in->ops;
+	size_t need = be ? sz->backend_ops : sz->workload_ops;
+	size_t ours = be ? sizeof(c->ops.b) : sizeof(c->ops.w);
+
+	if (have < need) {
+		snprintf(err, errlen,
+			 "%s ops size %zu is smaller than ABI %u.%u's %zu bytes (set .size = sizeof(struct vb_%s_ops))",
+			 be ? "backend" : "workload", have, in->abi_major,
+			 in->abi_minor, need, be ? "backend" : "workload");
+		return -EINVAL;
+	}
+	memcpy(&c->ops, in->ops, have < ours ? have : ours);
+	if (be) {
+		const struct vb_backend_ops *o = &c->ops.b;
+
 		if (!o->create || !o->open || !o->exec || !o->close ||
 		    !o->destroy) {
 			snprintf(err, errlen,
@@ -79,32 +267,116 @@ int vb_plugin_check(const struct vb_plugin_info *info, const char *expect_name,
 				 : "destroy");
 			return -EINVAL;
 		}
-	} else if (info->kind == VB_PLUGIN_WORKLOAD) {
-		const struct vb_workload_ops *o = info->ops;
-
-		if (o->size < sizeof(*o)) {
-			snprintf(err, errlen, "workload ops size %zu < %zu",
-				 o->size, sizeof(*o));
-			return -EINVAL;
-		}
-		if (!o->run) {
-			snprintf(err, errlen,
-				 "workload lacks the required hook 'run'");
-			return -EINVAL;
-		}
-		if (!info->metrics || !info->metrics[0].name) {
-			snprintf(err, errlen, "workload declares no metrics");
-			return -EINVAL;
-		}
-	} else {
-		snprintf(err, errlen, "unknown plugin kind %d", (int)info->kind);
+	} else if (!c->ops.w.run) {
+		snprintf(err, errlen, "workload lacks the required hook 'run'");
 		return -EINVAL;
 	}
 	return 0;
 }
 
-static int add(struct vb_registry *reg, const struct vb_plugin_info *info,
-	       const char *path, void *handle)
+/* Check a plugin's descriptor and make the engine's copy of it. */
+static int normalize(const struct vb_plugin_info *in, const char *expect_name,
+		     struct copy **out, char *err, size_t errlen)
+{
+	const struct abi_sizes *sz;
+	size_t osz, msz, nopt = 0, nmet = 0;
+	struct copy *c;
+	int rc;
+
+	*out = NULL;
+	if (in->abi_major != VB_PLUGIN_ABI_MAJOR) {
+		snprintf(err, errlen,
+			 "ABI major version mismatch: plugin built for %u.%u, engine speaks %u.%u; rebuild the plugin against this virtbench",
+			 in->abi_major, in->abi_minor, VB_PLUGIN_ABI_MAJOR,
+			 VB_PLUGIN_ABI_MINOR);
+		return -EPROTO;
+	}
+	if (in->abi_minor > VB_PLUGIN_ABI_MINOR) {
+		snprintf(err, errlen,
+			 "built for plugin ABI %u.%u, but this virtbench has ABI %u.%u: upgrade virtbench, or rebuild the plugin against this virtbench's plugin.h",
+			 in->abi_major, in->abi_minor, VB_PLUGIN_ABI_MAJOR,
+			 VB_PLUGIN_ABI_MINOR);
+		return -EPROTO;
+	}
+	sz = &abi_sizes[in->abi_minor];
+	if (!in->name || !in->version || !in->summary) {
+		snprintf(err, errlen, "descriptor lacks name, version or summary");
+		return -EINVAL;
+	}
+	if (expect_name && strcmp(in->name, expect_name) != 0) {
+		snprintf(err, errlen,
+			 "plugin calls itself '%s' but its file is named '%s'; the name must equal the file name",
+			 in->name, expect_name);
+		return -EINVAL;
+	}
+	if (in->kind != VB_PLUGIN_BACKEND && in->kind != VB_PLUGIN_WORKLOAD) {
+		snprintf(err, errlen, "unknown plugin kind %d", (int)in->kind);
+		return -EINVAL;
+	}
+	if (!in->ops) {
+		snprintf(err, errlen, "ops table is missing");
+		return -EINVAL;
+	}
+	/* 1.0 descriptors end before option_size: never read it there. */
+	osz = in->abi_minor >= 1 ? in->option_size : sz->option;
+	msz = in->abi_minor >= 1 ? in->metric_size : sz->metric;
+	if (osz < sz->option || msz < sz->metric || osz > 1024 || msz > 1024) {
+		snprintf(err, errlen,
+			 "ABI %u.%u descriptor gives option_size %zu and metric_size %zu, expected at least %zu and %zu (start the descriptor with VB_PLUGIN_ABI)",
+			 in->abi_major, in->abi_minor, osz, msz, sz->option,
+			 sz->metric);
+		return -EINVAL;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	memcpy(&c->info, in, in->abi_minor >= 1 ? sizeof(*in)
+				: offsetof(struct vb_plugin_info, option_size));
+	c->info.option_size = sizeof(struct vb_option);
+	c->info.metric_size = sizeof(struct vb_metric);
+	c->info.ops = &c->ops;
+	rc = copy_ops(in, sz, c, err, errlen);
+	if (rc == 0 && in->options) {
+		c->options = copy_table(in->options, osz, sizeof(struct vb_option),
+					&nopt, "option", err, errlen);
+		rc = c->options ? check_options(c->options, nopt,
+						in->options_size, err, errlen)
+				: -EINVAL;
+		c->info.options = c->options;
+	}
+	if (rc == 0 && in->metrics) {
+		c->metrics = copy_table(in->metrics, msz, sizeof(struct vb_metric),
+					&nmet, "metric", err, errlen);
+		rc = c->metrics ? check_metrics(c->metrics, nmet, err, errlen)
+				: -EINVAL;
+		c->info.metrics = c->metrics;
+	}
+	if (rc == 0 && in->kind == VB_PLUGIN_WORKLOAD && nmet == 0) {
+		snprintf(err, errlen, "workload declares no metrics");
+		rc = -EINVAL;
+	}
+	if (rc) {
+		copy_free(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+int vb_plugin_check(const struct vb_plugin_info *info, const char *expect_name,
+		    char *err, size_t errlen)
+{
+	struct copy *c;
+	int rc = normalize(info, expect_name, &c, err, errlen);
+
+	copy_free(c);
+	return rc;
+}
+
+static int add(struct vb_registry *reg, struct copy *c, const char *path,
+	       void *handle)
 {
 	struct vb_plugin *items =
 		realloc(reg->items, (reg->count + 1) * sizeof(*items));
@@ -112,7 +384,9 @@ static int add(struct vb_registry *reg, const struct vb_plugin_info *info,
 	if (!items)
 		return -ENOMEM;
 	reg->items = items;
-	items[reg->count].info = info;
+	memset(&items[reg->count], 0, sizeof(items[0]));
+	items[reg->count].info = &c->info;
+	items[reg->count].copy = c;
 	items[reg->count].path = strdup(path);
 	items[reg->count].handle = handle;
 	reg->count++;
@@ -146,20 +420,126 @@ static void module_name(const char *path, char *out, size_t n)
 	out[len] = '\0';
 }
 
+/* ------------------------------------------------------------------ */
+/* Looking at a file before dlopen() does                               */
+/* ------------------------------------------------------------------ */
+
+static const char *machine_name(unsigned m, char *buf, size_t n)
+{
+	static const struct { unsigned m; const char *name; } names[] = {
+		{ EM_386, "i386" }, { EM_X86_64, "x86_64" },
+		{ EM_AARCH64, "aarch64" }, { EM_ARM, "arm" },
+		{ EM_RISCV, "riscv" }, { EM_PPC, "ppc" }, { EM_PPC64, "ppc64" },
+		{ EM_S390, "s390" }, { EM_MIPS, "mips" },
+		{ EM_SPARCV9, "sparc64" }, { 258, "loongarch" },
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].m == m)
+			return names[i].name;
+	snprintf(buf, n, "ELF machine %u", m);
+	return buf;
+}
+
+/* e_ident and e_machine of an ELF header in h (64 bytes); false if h is
+ * not ELF (dlopen then says what it is). */
+static bool elf_id(const unsigned char *h, unsigned *cls, unsigned *machine)
+{
+	if (memcmp(h, ELFMAG, SELFMAG) != 0)
+		return false;
+	*cls = h[EI_CLASS];
+	/* e_machine sits at offset 18 in both classes. */
+	*machine = h[EI_DATA] == ELFDATA2MSB ? (unsigned)(h[18] << 8 | h[19])
+					     : (unsigned)(h[19] << 8 | h[18]);
+	return true;
+}
+
+/* Our own class and machine, from the running program. */
+static bool own_elf(unsigned *cls, unsigned *machine)
+{
+	static unsigned c, m;
+	static int known = -1;
+
+	if (known < 0) {
+		unsigned char h[64];
+		int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+
+		known = fd >= 0 && pread(fd, h, sizeof(h), 0) == (ssize_t)sizeof(h) &&
+			elf_id(h, &c, &m);
+		if (fd >= 0)
+			close(fd);
+	}
+	*cls = c;
+	*machine = m;
+	return known > 0;
+}
+
+/*
+ * Refuse what dlopen() would block on (a FIFO named x.so) or misreport (a
+ * directory, a module for another machine, which it calls "No such file
+ * or directory"). The open never blocks.
+ */
+static int check_file(const char *path, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	unsigned char h[64];
+	unsigned cls, m, ocls, om;
+	struct stat st;
+	char b1[32], b2[32];
+	ssize_t r;
+
+	if (fd < 0) {
+		int e = errno;
+
+		snprintf(err, errlen, "cannot read: %s", strerror(e));
+		return -ENOENT;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "not a regular file (%s)",
+			 S_ISDIR(st.st_mode)    ? "a directory"
+			 : S_ISFIFO(st.st_mode) ? "a FIFO"
+			 : S_ISSOCK(st.st_mode) ? "a socket"
+			 : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device"
+								   : "unknown type");
+		close(fd);
+		return -ENOEXEC;
+	}
+	r = pread(fd, h, sizeof(h), 0);
+	close(fd);
+	if (r != (ssize_t)sizeof(h) || !elf_id(h, &cls, &m) ||
+	    !own_elf(&ocls, &om))
+		return 0;
+	if (cls != ocls) {
+		snprintf(err, errlen,
+			 "a %s-bit ELF file, but this virtbench is %s-bit: rebuild the plugin for this machine",
+			 cls == ELFCLASS32 ? "32" : "64",
+			 ocls == ELFCLASS32 ? "32" : "64");
+		return -ENOEXEC;
+	}
+	if (m != om) {
+		snprintf(err, errlen,
+			 "built for %s, but this virtbench runs on %s: rebuild the plugin for this machine",
+			 machine_name(m, b1, sizeof(b1)),
+			 machine_name(om, b2, sizeof(b2)));
+		return -ENOEXEC;
+	}
+	return 0;
+}
+
 int vb_registry_load_file(struct vb_registry *reg, const char *path,
 			  char *err, size_t errlen)
 {
 	const struct vb_plugin_info *info;
+	struct vb_plugin *dup;
+	struct copy *c = NULL;
 	vb_plugin_entry_fn entry;
 	lt_dladvise advise;
 	lt_dlhandle h = NULL;
 	char name[256];
 	int rc;
 
-	if (access(path, R_OK) != 0) {
-		snprintf(err, errlen, "cannot read: %s", strerror(errno));
-		return -ENOENT;
-	}
+	if ((rc = check_file(path, err, errlen)) < 0)
+		return rc;
 	if ((rc = ltdl_up()) < 0) {
 		snprintf(err, errlen, "lt_dlinit failed");
 		return rc;
@@ -206,17 +586,24 @@ int vb_registry_load_file(struct vb_registry *reg, const char *path,
 		snprintf(err, errlen, "entry point returned no descriptor");
 		rc = -EINVAL;
 	} else {
-		rc = vb_plugin_check(info, name, err, errlen);
+		rc = normalize(info, name, &c, err, errlen);
 	}
-	if (rc == 0 && vb_registry_find(reg, info->kind, info->name)) {
+	dup = rc == 0 ? (struct vb_plugin *)vb_registry_find(reg, info->kind,
+							      info->name)
+		      : NULL;
+	if (dup) {
 		/* An earlier directory wins, as in PATH. */
+		if (!dup->shadows)
+			dup->shadows = strdup(path);
+		copy_free(c);
 		lt_dlclose(h);
 		ltdl_down();
 		return 0;
 	}
 	if (rc == 0)
-		rc = add(reg, info, path, h);
+		rc = add(reg, c, path, h);
 	if (rc) {
+		copy_free(c);
 		lt_dlclose(h);
 		ltdl_down();
 	}
@@ -261,26 +648,86 @@ char *vb_find_agent(void)
 	return strdup(buf);
 }
 
-char *vb_default_plugin_path(void)
+/* Appends the dirs of a colon list that are not in `out` yet. */
+static void path_add(char *out, size_t n, const char *list)
 {
-	const char *env = getenv("VIRTBENCH_PLUGIN_PATH");
-	char buf[4 * PATH_MAX];
+	char *copy = list ? strdup(list) : NULL, *save = NULL, *d;
 
-	if (env && *env)
-		return strdup(env);
+	for (d = copy ? strtok_r(copy, ":", &save) : NULL; d;
+	     d = strtok_r(NULL, ":", &save)) {
+		size_t len = strlen(d), have = strlen(out);
+		const char *p = out;
+		bool seen = false;
+
+		while (len > 1 && d[len - 1] == '/')
+			d[--len] = '\0';
+		while (*p && !seen) {
+			size_t l = strcspn(p, ":");
+
+			seen = l == len && strncmp(p, d, len) == 0;
+			p += l + (p[l] == ':');
+		}
+		if (!seen && have + len + 2 <= n)
+			snprintf(out + have, n - have, "%s%s", have ? ":" : "", d);
+	}
+	free(copy);
+}
+
+char *vb_plugin_search_path(const char *extra)
+{
+	char out[8 * PATH_MAX] = "", builtin[2 * PATH_MAX + 64];
+
 	if (vb_in_build_tree())
-		snprintf(buf, sizeof(buf),
+		snprintf(builtin, sizeof(builtin),
 			 "%s/plugins/backends/.libs:%s/plugins/workloads/.libs",
 			 ABS_BUILDDIR, ABS_BUILDDIR);
 	else
-		snprintf(buf, sizeof(buf), "%s/backends:%s/workloads",
+		snprintf(builtin, sizeof(builtin), "%s/backends:%s/workloads",
 			 PKGLIBDIR, PKGLIBDIR);
-	return strdup(buf);
+	path_add(out, sizeof(out), extra);
+	path_add(out, sizeof(out), getenv("VIRTBENCH_PLUGIN_PATH"));
+	path_add(out, sizeof(out), builtin);
+	return strdup(out);
+}
+
+size_t vb_registry_missing_dirs(const struct vb_registry *reg, char *buf,
+				size_t n)
+{
+	char *copy = reg->search_path ? strdup(reg->search_path) : NULL;
+	char *save = NULL, *d;
+	size_t count = 0, len = 0;
+
+	if (n)
+		buf[0] = '\0';
+	for (d = copy ? strtok_r(copy, ":", &save) : NULL; d;
+	     d = strtok_r(NULL, ":", &save)) {
+		struct stat st;
+
+		if (stat(d, &st) == 0 && S_ISDIR(st.st_mode))
+			continue;
+		if (len < n)
+			len += (size_t)snprintf(buf + len, n - len, "%s%s",
+						count ? ", " : "", d);
+		count++;
+	}
+	free(copy);
+	return count;
 }
 
 static int name_cmp(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void unload_last(struct vb_registry *reg)
+{
+	struct vb_plugin *p = &reg->items[--reg->count];
+
+	lt_dlclose(p->handle);
+	free(p->path);
+	free(p->shadows);
+	copy_free(p->copy);
+	ltdl_down();
 }
 
 static void load_dir(struct vb_registry *reg, const char *dir, unsigned kinds)
@@ -307,7 +754,8 @@ static void load_dir(struct vb_registry *reg, const char *dir, unsigned kinds)
 	closedir(d);
 	/* Sorted, so which file wins a duplicate name does not depend on
 	 * the directory's order. */
-	qsort(names, n, sizeof(*names), name_cmp);
+	if (n)
+		qsort(names, n, sizeof(*names), name_cmp);
 	for (i = 0; i < n; i++) {
 		char path[PATH_MAX], err[1024];
 		size_t before = reg->count;
@@ -322,10 +770,7 @@ static void load_dir(struct vb_registry *reg, const char *dir, unsigned kinds)
 		} else if (reg->count > before &&
 			   !(kinds & (1u << reg->items[before].info->kind))) {
 			/* Loaded a kind nobody asked for: unload it. */
-			reg->count--;
-			lt_dlclose(reg->items[reg->count].handle);
-			free(reg->items[reg->count].path);
-			ltdl_down();
+			unload_last(reg);
 		}
 		free(names[i]);
 	}
@@ -352,28 +797,31 @@ static void load_preloaded(struct vb_registry *reg, unsigned kinds)
 	for (s = preloaded; s && s->name; s++) {
 		size_t len = strlen(s->name);
 		const struct vb_plugin_info *info;
+		struct copy *c;
 		char err[512];
 
 		if (!s->address || len <= sizeof(suffix) - 1 ||
 		    strcmp(s->name + len - (sizeof(suffix) - 1), suffix) != 0)
 			continue;
 		info = ((vb_plugin_entry_fn)(uintptr_t)s->address)();
-		if (!info || !(kinds & (1u << info->kind)) ||
+		if (!info || !(kinds & (1u << info->kind)) || !info->name ||
 		    vb_registry_find(reg, info->kind, info->name))
 			continue;
-		if (vb_plugin_check(info, NULL, err, sizeof(err)) != 0) {
+		if (normalize(info, NULL, &c, err, sizeof(err)) != 0) {
 			fprintf(stderr, "virtbench: built-in plugin %s refused: %s\n",
-				info->name ? info->name : s->name, err);
+				info->name, err);
 			reg->nfailed++;
 			continue;
 		}
-		add(reg, info, "(preloaded)", NULL);
+		if (add(reg, c, "(preloaded)", NULL) < 0)
+			copy_free(c);
 	}
 }
 
-int vb_registry_load(struct vb_registry *reg, const char *dirs, unsigned kinds)
+int vb_registry_load_dirs(struct vb_registry *reg, const char *dirs,
+			  unsigned kinds)
 {
-	char *path = dirs ? strdup(dirs) : vb_default_plugin_path();
+	char *path = strdup(dirs ? dirs : "");
 	char *save = NULL, *dir;
 	int rc;
 
@@ -397,6 +845,19 @@ int vb_registry_load(struct vb_registry *reg, const char *dirs, unsigned kinds)
 	return 0;
 }
 
+int vb_registry_load(struct vb_registry *reg, const char *extra,
+		     unsigned kinds)
+{
+	char *path = vb_plugin_search_path(extra);
+	int rc;
+
+	if (!path)
+		return -ENOMEM;
+	rc = vb_registry_load_dirs(reg, path, kinds);
+	free(path);
+	return rc;
+}
+
 void vb_registry_free(struct vb_registry *reg)
 {
 	size_t i;
@@ -407,6 +868,8 @@ void vb_registry_free(struct vb_registry *reg)
 			ltdl_down();
 		}
 		free(reg->items[i].path);
+		free(reg->items[i].shadows);
+		copy_free(reg->items[i].copy);
 	}
 	free(reg->items);
 	/* search_path marks the ltdl_up() of vb_registry_load(). */

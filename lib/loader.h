@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * The plugin registry and loader (lib/loader.c): finds modules on the
- * search path, checks their descriptors and keeps them loaded.
+ * search path, checks their descriptors against the ABI rules of
+ * include/virtbench/plugin.h and keeps them loaded.
  */
 #ifndef VB_LIB_LOADER_H
 #define VB_LIB_LOADER_H
@@ -12,9 +13,20 @@
 #include "virtbench/plugin.h"
 
 struct vb_plugin {
+	/*
+	 * The descriptor in this engine's layout: its option and metric
+	 * tables and its ops table are copies with this ABI's element sizes,
+	 * every hook beyond the plugin's ops `size` NULL and every field a
+	 * plugin of an older minor lacks zero. abi_major/abi_minor are the
+	 * plugin's own. Read plugins only through this.
+	 */
 	const struct vb_plugin_info *info;
 	char *path;       /* file it was loaded from ("(preloaded)" if static) */
 	void *handle;     /* lt_dlhandle, NULL for static test entries */
+	/* A file of the same kind and name found later on the search path
+	 * and not loaded (this one wins), or NULL. */
+	char *shadows;
+	void *copy;       /* what info points into (loader.c), or NULL */
 };
 
 struct vb_registry {
@@ -25,33 +37,57 @@ struct vb_registry {
 };
 
 /*
- * Load every plugin found in `dirs` (colon-separated; NULL: the default
- * search path: VIRTBENCH_PLUGIN_PATH, then the build tree or install dir),
- * plus the preloaded ones in a static build. Refused files are reported on
+ * The plugin search path: `extra` (colon-separated, --plugin-dir; may be
+ * NULL), then VIRTBENCH_PLUGIN_PATH, then the build tree's or the install
+ * dir's plugin directories, each directory once (malloc'd). Both prepend:
+ * the built-in plugins always remain findable, and a plugin in an earlier
+ * directory wins over one of the same name in a later one.
+ */
+char *vb_plugin_search_path(const char *extra);
+/*
+ * Load every plugin on vb_plugin_search_path(extra), plus the preloaded
+ * ones of a static build (after the files). Refused files are reported on
  * stderr (file: reason) and skipped. `kinds` is a mask of
  * (1 << VB_PLUGIN_BACKEND) | (1 << VB_PLUGIN_WORKLOAD).
  */
-int vb_registry_load(struct vb_registry *reg, const char *dirs,
+int vb_registry_load(struct vb_registry *reg, const char *extra,
 		     unsigned kinds);
-/* Load one file; 0 or -ENOENT/-ENOEXEC/-EPROTO/-EINVAL with a reason. */
+/* The same for exactly the directories in `dirs` (and the preloaded). */
+int vb_registry_load_dirs(struct vb_registry *reg, const char *dirs,
+			  unsigned kinds);
+/*
+ * Load one file; 0 or -errno with a one-line reason in err: -ENOENT
+ * (missing or unreadable), -ENOEXEC (not a regular file, not a module of
+ * this machine, no entry point), -EPROTO (ABI version), -EINVAL (a
+ * descriptor that breaks the ABI rules). A file of a kind and name
+ * already registered is not loaded (0; recorded in the winner's shadows).
+ */
 int vb_registry_load_file(struct vb_registry *reg,
 			  const char *path, char *err,
 			  size_t errlen);
 const struct vb_plugin *
 vb_registry_find(const struct vb_registry *reg, enum vb_plugin_kind kind,
 		 const char *name);
+/*
+ * The directories of reg->search_path that do not exist (or are not
+ * directories), joined with ", " into buf; returns how many.
+ */
+size_t vb_registry_missing_dirs(const struct vb_registry *reg, char *buf,
+				size_t n);
 void vb_registry_free(struct vb_registry *reg);
 /* main() hands over libtool's preload table (lt_preloaded_symbols) so a
  * static build finds its linked-in plugins. */
 void vb_set_preloaded(const void *symlist);
 /* True when the running program is the one in this build tree. */
 bool vb_in_build_tree(void);
-/* VIRTBENCH_PLUGIN_PATH, else the build tree's or the installed dirs. */
-char *vb_default_plugin_path(void);
 /* Path of the agent ELF to run on the host (malloc'd). In the build tree
  * also puts the uninstalled libvirtbench on LD_LIBRARY_PATH for children. */
 char *vb_find_agent(void);
-/* Validate a descriptor (ABI, kind, name, ops size, required hooks). */
+/*
+ * Validate a descriptor against the ABI rules (versions, kind, name, ops
+ * size for its minor, required hooks, option and metric tables). 0 or
+ * -EPROTO/-EINVAL with a one-line reason.
+ */
 int vb_plugin_check(const struct vb_plugin_info *info,
 		    const char *expect_name, char *err,
 		    size_t errlen);

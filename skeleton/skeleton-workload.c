@@ -27,12 +27,15 @@ static const struct vb_option skel_options[] = {
 	{ .name = NULL },
 };
 
-/* Every metric reported must be declared here: name, unit, direction. */
+/* Every metric reported must be declared here: name, unit, direction.
+ * VB_METRIC_PRIMARY marks the headline ones: charted and compared in the
+ * report; the others are summarized only. */
 static const struct vb_metric skel_metrics[] = {
 	{ .name = "total_time", .unit = "s", .better = VB_LOWER_IS_BETTER,
 	  .help = "time of the loop" },
 	{ .name = "loops_per_second", .unit = "1/s",
-	  .better = VB_HIGHER_IS_BETTER, .help = "iterations per second" },
+	  .better = VB_HIGHER_IS_BETTER, .help = "iterations per second",
+	  .flags = VB_METRIC_PRIMARY },
 	{ .name = NULL },
 };
 
@@ -93,11 +96,10 @@ static const struct vb_workload_ops skel_ops = {
 };
 
 static const struct vb_plugin_info skel_info = {
-	.abi_major = VB_PLUGIN_ABI_MAJOR,
-	.abi_minor = VB_PLUGIN_ABI_MINOR,
+	VB_PLUGIN_ABI, /* first: the ABI version and table layouts */
 	.kind = VB_PLUGIN_WORKLOAD,
 	.name = "skeleton-workload",
-	.version = "1.0.0",
+	.version = "1.1.0",
 	.summary = "example workload: a busy loop",
 	.options = skel_options,
 	.options_size = sizeof(struct skel_opts),

@@ -2,17 +2,36 @@
 /*
  * virtbench plugin ABI — the one header a backend or workload plugin needs.
  *
- * A plugin is a libtool module that exports exactly one symbol, made by
+ * A plugin is a shared module that exports exactly one symbol, made by
  * VB_PLUGIN_DEFINE(), returning a constant struct vb_plugin_info. The engine
  * validates the experiment file against the plugin's option table, fills a
  * zeroed block of info->options_size bytes with the values, and hands that
  * block to every hook. Plugins never touch libconfig, never print, never exit
  * and keep no global mutable state: everything they need comes through the
  * struct vb_ctx handle and the service functions at the end of this file.
+ * docs/plugins.md (installed under share/doc/virtbench/) walks through a
+ * backend hook by hook; skeleton-backend.c and skeleton-workload.c next to
+ * it are complete examples.
  *
- * Versioning: VB_PLUGIN_ABI_MAJOR must match exactly; minor versions only
- * append fields to the ops tables, which is why each starts with `size`.
- * Struct layouts here are never reordered.
+ * Versioning. VB_PLUGIN_ABI_MAJOR must match exactly. A minor version only
+ * appends: hooks to the end of the ops tables (which is why each starts
+ * with `size`), fields to the end of structs, services to the end of this
+ * file; a struct is never reordered. So a plugin built against 1.m loads
+ * under every engine 1.n with n >= m, and one needing a newer minor than the
+ * engine has is refused with both versions named. Concretely the loader
+ *  - refuses abi_minor above its own;
+ *  - reads every hook only when the plugin's ops `size` covers it (hooks a
+ *    plugin's table does not reach count as NULL), and refuses an ops table
+ *    smaller than its minor's;
+ *  - steps through the option and metric tables with the element sizes the
+ *    descriptor gives (option_size, metric_size, present from 1.1; a 1.0
+ *    plugin has 1.0's) and copies them into tables of its own layout, so
+ *    both tables can grow fields too;
+ *  - gives structs the engine fills for a plugin (vb_env_spec, vb_exec,
+ *    vb_env_granted) its newest layout: a plugin only reads and writes the
+ *    fields its header knows. Structs a plugin fills for the engine
+ *    (vb_proc) start with `size`: initialise them with their INIT macro.
+ * Start every descriptor with VB_PLUGIN_ABI, which records all of this.
  *
  * Functions return 0 or a negative errno value.
  */
@@ -23,6 +42,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -72,10 +92,13 @@ enum vb_opt_type {
  * One entry of a plugin's option table. Tables end with an entry whose
  * `name` is NULL. The engine uses the table to validate experiment files,
  * to fill defaults, to print `virtbench plugins NAME` and to record the
- * effective configuration.
+ * effective configuration. The loader refuses a plugin whose table has an
+ * entry with a bad name, an unknown type, a field that does not fit in
+ * options_size (offset + the type's size) or is misaligned, an enum without
+ * choices, or a name used twice.
  */
 struct vb_option {
-	const char *name;          /* key in the experiment file, [a-z0-9_]+ */
+	const char *name;          /* key in the experiment file, [a-z][a-z0-9_]* */
 	enum vb_opt_type type;
 	size_t offset;             /* offsetof(struct my_opts, field) */
 	const char *def;           /* default, written as in a file; NULL: none */
@@ -96,12 +119,21 @@ enum vb_better {
 	VB_HIGHER_IS_BETTER = 1,
 };
 
+/* vb_metric.flags (1.1). */
+/* A headline metric: charted, and compared in the report's tables. The
+ * others are summarized only (summary.csv, comparisons.csv). */
+#define VB_METRIC_PRIMARY (1u << 0)
+
 /* One metric a workload reports; tables end with a NULL `name`. */
 struct vb_metric {
-	const char *name;   /* [a-z0-9_]+, e.g. "events_per_second" */
+	const char *name;   /* [a-z][a-z0-9_]*, e.g. "events_per_second" */
 	const char *unit;   /* e.g. "s", "ms", "1/s", "MiB/s", "" */
 	enum vb_better better;
 	const char *help;
+	/* Added in 1.1. VB_METRIC_*. A workload whose table flags no metric
+	 * primary (every 1.0 workload) gets each metric with a direction
+	 * charted. */
+	uint32_t flags;
 };
 
 /* ------------------------------------------------------------------ */
@@ -111,6 +143,8 @@ struct vb_metric {
 /* Opaque; owned by the engine (host side) or the agent (guest side). */
 struct vb_ctx;
 
+/* VB_LOG_DEBUG lines are shown only when VIRTBENCH_DEBUG=1 is in the
+ * environment of the engine (backends) or of the agent (workloads). */
 enum vb_log_level {
 	VB_LOG_ERROR = 0,
 	VB_LOG_WARN,
@@ -170,9 +204,20 @@ struct vb_workload_ops {
 /* Backend plugins (run by the engine on the host)                      */
 /* ------------------------------------------------------------------ */
 
+/*
+ * The engine calls a backend's hooks from one thread, one at a time: no
+ * hook of a backend runs while another of the same backend does (close()
+ * never runs while exec() waits; on Ctrl-C exec() returns -EINTR first,
+ * then close() is called).
+ */
+
 /* What one cell asks of an environment. */
 struct vb_env_spec {
-	const char *label;      /* "backend/config", safe for names: [A-Za-z0-9._-] */
+	/* "BACKEND-CONFIG": the backend entry's label, '-', the config's
+	 * name, every character outside [A-Za-z0-9._-] written as '_' (e.g.
+	 * "docker-2cpu-2g"); "probe" under `virtbench probe`. Unique within
+	 * a run, so it can name containers, VMs and log files. */
+	const char *label;
 	int cpus;               /* CPUs the workload may use */
 	int64_t memory;         /* bytes */
 	int64_t scratch_bytes;  /* largest scratch need of the cell's workloads */
@@ -190,8 +235,17 @@ struct vb_env_granted {
 
 /* One request to the agent inside an open environment. */
 struct vb_exec {
-	/* Agent arguments, NULL-terminated, without the program name, e.g.
-	 * {"run", "cpu-prime", "max_prime=10000", NULL}. */
+	/* Agent arguments, NULL-terminated, without the program name: the
+	 * engine's global agent options first, then the command, e.g.
+	 *   {"--seed", "1", "--plugin-dir", "/work/my-plugins:...",
+	 *    "run", "cpu-prime", "max_prime=10000", NULL}.
+	 * Pass them unchanged after the agent program (and after options of
+	 * the backend's own, such as the bundle's --plugin-dir or --scratch):
+	 * --plugin-dir carries the directories the engine found its workload
+	 * plugins in, so an agent on the host finds the same ones. An agent
+	 * in a container or VM runs from the bundle (vb_bundle_get), which
+	 * holds copies of those same plugins; the host directories are then
+	 * simply not there and are skipped. */
 	const char *const *argv;
 	double timeout;        /* seconds; 0 means none */
 	/* Called for each line the agent writes on stdout, without '\n'.
@@ -207,24 +261,32 @@ struct vb_backend_ops {
 
 	/*
 	 * Optional. Engine side, before anything runs: cross-option checks.
-	 * Same contract as vb_workload_ops.validate.
+	 * Same contract as vb_workload_ops.validate. `virtbench check` runs
+	 * it, so refuse here what would otherwise fail hours into a run.
 	 */
 	int (*validate)(const void *opts, char *msg, size_t msglen);
 
 	/*
 	 * Required. Once per backend entry of an experiment, before its first
 	 * cell: host-side checks (is the engine running? is the kernel there?)
-	 * and preparation (images, bundles). Allocates *state. Returns
-	 * -EHOSTDOWN (or another -errno) with vb_error() explaining what to do
-	 * when the backend cannot work; the engine then fails its cells and
-	 * goes on with the other backends.
+	 * and preparation (images, bundles), and removing what an earlier run
+	 * that was killed left behind. Allocates *state. Returns -EHOSTDOWN
+	 * (or another -errno) with vb_error() explaining what to do when the
+	 * backend cannot work; the engine then fails its cells and goes on
+	 * with the other backends. After a failed create() the engine calls
+	 * destroy() only if *state was set (non-NULL): free what you
+	 * allocated and leave *state NULL, or set it early and let
+	 * destroy() free a state made in part. opts stays valid until
+	 * destroy(), so state may point into it.
 	 */
 	int (*create)(struct vb_ctx *ctx, const void *opts, void **state);
 
 	/*
 	 * Required. Start an environment for one cell with spec's resources.
 	 * Fills *granted. On failure, leaves nothing running (the engine still
-	 * calls close()).
+	 * calls close()). What is started should not outlive the engine, even
+	 * one killed with SIGKILL: vb_proc_spawn() ties a host process to the
+	 * engine; a container or VM needs a process of that kind holding it.
 	 */
 	int (*open)(void *state, struct vb_ctx *ctx,
 		    const struct vb_env_spec *spec,
@@ -233,10 +295,15 @@ struct vb_backend_ops {
 	/*
 	 * Required. Run the agent once inside the open environment and wait.
 	 * Returns 0 when the agent ran to its end (its exit status in
-	 * *exit_status), -ETIMEDOUT when ex->timeout passed (the agent was
-	 * killed), -EINTR when vb_interrupted() became true (likewise), or
-	 * another -errno when the environment itself failed. Must poll
-	 * vb_interrupted() at least every 200 ms while waiting.
+	 * *exit_status: 128 + N when signal N killed it), -ETIMEDOUT when
+	 * ex->timeout passed (the agent was killed), -EINTR when
+	 * vb_interrupted() became true (likewise), -ENOMEM through
+	 * vb_oom_killed() when the OOM killer of the environment's memory
+	 * limit killed the agent, or another -errno when the environment
+	 * itself failed. After any error but -EIO the engine closes and
+	 * reopens the environment before the next repetition. Must poll
+	 * vb_interrupted() at least every 200 ms while waiting (vb_proc_run()
+	 * does).
 	 */
 	int (*exec)(void *state, struct vb_ctx *ctx, const struct vb_exec *ex,
 		    int *exit_status);
@@ -251,7 +318,8 @@ struct vb_backend_ops {
 	/*
 	 * Required. Tear down the environment of the current cell: stop,
 	 * remove, reap. Idempotent; called after a failed open too, and from
-	 * the engine's interrupt path.
+	 * the engine's interrupt path (vb_interrupted() is then true: use
+	 * VB_PROC_UNINTERRUPTIBLE for the steps that must run all the same).
 	 */
 	int (*close)(void *state, struct vb_ctx *ctx);
 
@@ -279,7 +347,24 @@ struct vb_plugin_info {
 	size_t options_size;       /* sizeof(struct my_opts) */
 	const struct vb_metric *metrics; /* workloads: NULL-name terminated */
 	const void *ops;           /* struct vb_backend_ops / vb_workload_ops */
+	/* Added in 1.1, read only when abi_minor >= 1: the element sizes of
+	 * the two tables, sizeof(struct vb_option) and
+	 * sizeof(struct vb_metric) as this plugin was built. */
+	size_t option_size;
+	size_t metric_size;
 };
+
+/*
+ * The first line of every descriptor:
+ *   static const struct vb_plugin_info my_info = {
+ *           VB_PLUGIN_ABI,
+ *           .kind = VB_PLUGIN_WORKLOAD, .name = "my-workload", ...
+ *   };
+ */
+#define VB_PLUGIN_ABI                                                        \
+	.abi_major = VB_PLUGIN_ABI_MAJOR, .abi_minor = VB_PLUGIN_ABI_MINOR,  \
+	.option_size = sizeof(struct vb_option),                             \
+	.metric_size = sizeof(struct vb_metric)
 
 typedef const struct vb_plugin_info *(*vb_plugin_entry_fn)(void);
 
@@ -305,7 +390,8 @@ typedef const struct vb_plugin_info *(*vb_plugin_entry_fn)(void);
 
 /*
  * Log a message; the plugin's name is prefixed by the engine. Goes to
- * stderr (host) or to the agent's stderr (guest). Thread-safe.
+ * stderr (host) or to the agent's stderr (guest). Thread-safe. Debug
+ * lines only with VIRTBENCH_DEBUG=1 (see enum vb_log_level).
  */
 VB_EXPORT void vb_log(struct vb_ctx *ctx, enum vb_log_level level,
 		      const char *fmt, ...) VB_PRINTF(3, 4);
@@ -313,8 +399,9 @@ VB_EXPORT void vb_log(struct vb_ctx *ctx, enum vb_log_level level,
 /*
  * Record an error and return `err` unchanged, so hooks can write
  * `return VB_ERROR(ctx, -errno, "open %s", path);`. Only the first error
- * per hook call is kept; the engine shows it with the plugin name and the
- * source location. `err` must be negative. Thread-safe.
+ * per hook call is kept; the engine shows it as "PLUGIN: FILE:LINE:
+ * message", so the message itself need not name the plugin. `err` must
+ * be negative. Thread-safe.
  */
 VB_EXPORT int vb_error_at(struct vb_ctx *ctx, int err, const char *file,
 			  int line, const char *fmt, ...) VB_PRINTF(5, 6);
@@ -340,7 +427,9 @@ VB_EXPORT int vb_report_metric(struct vb_ctx *ctx, const char *name,
 /*
  * Workloads: record a fact about the run that is not a number to average
  * (e.g. "page_cache_dropped" = "yes", "seed" = "42"). Stored with the
- * repetition in the results. Returns 0 or -EINVAL for a bad key.
+ * repetition in the results. A key is 1 to 63 of [a-z0-9_]; a value has
+ * no newline, carriage return or ';'. Returns 0, or -EINVAL (nothing
+ * recorded) for a key or value that breaks those rules.
  */
 VB_EXPORT int vb_report_fact(struct vb_ctx *ctx, const char *key,
 			     const char *value);
@@ -361,7 +450,8 @@ VB_EXPORT uint64_t vb_seed(struct vb_ctx *ctx);
 /*
  * Backends: record a fact about the environment of the current cell (e.g.
  * "accel" = "tcg", "image" = "sha256:..."); stored with every result of
- * the cell and shown in the report. Returns 0 or -EINVAL for a bad key.
+ * the cell and shown in the report. Same key and value rules as
+ * vb_report_fact(); 0 or -EINVAL.
  */
 VB_EXPORT int vb_env_fact(struct vb_ctx *ctx, const char *key,
 			  const char *value);
@@ -373,21 +463,25 @@ VB_EXPORT int vb_env_fact(struct vb_ctx *ctx, const char *key,
 VB_EXPORT const char *vb_agent_path(struct vb_ctx *ctx);
 
 /*
- * Backends: colon-separated directories the agent must search for
- * workload plugins (what the engine itself found them in).
+ * Backends: colon-separated directories the engine found its workload
+ * plugins in. The engine already passes them to the agent in every
+ * vb_exec.argv (--plugin-dir) and copies those plugins into the bundle;
+ * a backend needs this only to show it.
  */
 VB_EXPORT const char *vb_workload_path(struct vb_ctx *ctx);
 
 /*
  * Backends: directory of a self-contained agent bundle that runs in any
  * Linux userland: bin/virtbench-agent, lib/ (libvirtbench, libltdl, libc
- * ... and the dynamic loader), plugins/ (workload modules) and a
- * `manifest` file. Built on first use and cached by content hash under
+ * ... and the dynamic loader), plugins/ (the workload modules the engine
+ * found, from every directory of its search path) and a `manifest` file.
+ * Built on first use and cached by content hash under
  * $XDG_CACHE_HOME/virtbench (or ~/.cache/virtbench). *dir stays valid for
  * the life of ctx; *hash (may be NULL) gets the bundle's hex hash.
  * Start the agent as
  *   DIR/lib/ld-linux.so --library-path DIR/lib DIR/bin/virtbench-agent
- * with VIRTBENCH_PLUGIN_PATH=DIR/plugins (vb_bundle_argv() does this).
+ *       --plugin-dir DIR/plugins
+ * (vb_bundle_argv() gives this prefix), then the request's vb_exec.argv.
  */
 VB_EXPORT int vb_bundle_get(struct vb_ctx *ctx, const char **dir,
 			    const char **hash);
@@ -417,37 +511,128 @@ VB_EXPORT const char *vb_error_message(struct vb_ctx *ctx);
 VB_EXPORT void vb_error_clear(struct vb_ctx *ctx);
 
 /*
- * One child process for vb_proc_run(). Initialise with VB_PROC_INIT so
- * fields added by later minor versions get their defaults.
+ * Backends, from exec(): the OOM killer of the environment's memory limit
+ * killed the agent. Records the repetition's error as "killed by the OOM
+ * killer: the workload needs more than LIMIT (EVIDENCE)", in place of any
+ * error recorded before in this hook call, and returns -ENOMEM for exec()
+ * to return. `limit` is the environment's memory in bytes (spec->memory);
+ * `evidence` says what showed it, e.g. "memory.events: oom_kill 1" (may be
+ * NULL).
+ */
+VB_EXPORT int vb_oom_killed(struct vb_ctx *ctx, int64_t limit,
+			    const char *evidence);
+
+/* ---- processes ---------------------------------------------------- */
+
+/*
+ * Flags of struct vb_proc.
+ *
+ * VB_PROC_UNINTERRUPTIBLE: vb_interrupted() does not stop the wait; only
+ * the timeout does. For steps that must not be cut short by Ctrl-C, such
+ * as creating or removing a container (the daemon would finish creating a
+ * container nobody removes). Give such a step a timeout.
+ *
+ * VB_PROC_STDIN_PIPE: the child's stdin is a pipe whose write end the
+ * engine holds and never writes to. The child reads end of file when
+ * vb_proc_stop() closes it or when the engine dies in any way, even by
+ * SIGKILL: tie a container's or helper's life to the engine with it
+ * (`docker run -i` with a first process that exits at end of input).
+ * Without it stdin is /dev/null.
+ */
+#define VB_PROC_UNINTERRUPTIBLE (1u << 0)
+#define VB_PROC_STDIN_PIPE (1u << 1)
+
+/*
+ * One child process for vb_proc_run() or vb_proc_spawn(). Declare it as
+ *   struct vb_proc p = VB_PROC_INIT;
+ * so that fields later minor versions add get their defaults, then set
+ * what you need. Only argv is required.
  */
 struct vb_proc {
-	size_t size;                 /* sizeof(struct vb_proc) */
-	/* argv[0] is looked up in PATH; never a shell. */
+	size_t size;                 /* sizeof(struct vb_proc), by VB_PROC_INIT */
+	/* Program and arguments, NULL-terminated; argv[0] is looked up in
+	 * PATH unless it contains '/'. Never a shell. */
 	const char *const *argv;
-	double timeout;              /* seconds; 0: none */
-	/* Called for each stdout line, without '\n'. A non-zero return stops
-	 * reading, kills the child and is returned by vb_proc_run(). */
+	/* vb_proc_run(): seconds before the whole process group is killed
+	 * and -ETIMEDOUT returned; 0: no limit. Not used by vb_proc_spawn(). */
+	double timeout;
+	/* Called for each line the child writes on stdout, without '\n'
+	 * (lines over 64 KiB are cut). A non-zero return stops the wait and
+	 * is returned by vb_proc_run() (which kills the child first) or
+	 * vb_proc_wait() (which leaves it running). NULL: stdout goes where
+	 * stderr goes. */
 	int (*on_line)(void *user, const char *line);
-	void *user;
-	int log_fd;                  /* the child's stderr goes here; -1: none */
-	/* Runs in the child between fork and exec (affinity, cgroups);
-	 * returns 0 or -errno, which vb_proc_run() then returns. */
+	void *user;                  /* passed to on_line */
+	/* The child's stderr (and stdout when on_line is NULL) goes to this
+	 * descriptor; -1 (VB_PROC_INIT's default): /dev/null. */
+	int log_fd;
+	/* Optional. Runs in the child between fork and exec (CPU affinity,
+	 * joining a cgroup); returns 0 or -errno, which vb_proc_run() or
+	 * vb_proc_spawn() then returns (the program is not started). Only
+	 * async-signal-safe calls belong here. */
 	int (*child_setup)(void *arg);
-	void *setup_arg;
+	void *setup_arg;             /* passed to child_setup */
+	uint32_t flags;              /* VB_PROC_* */
 };
 #define VB_PROC_INIT { .size = sizeof(struct vb_proc), .log_fd = -1 }
 
 /*
- * Run p->argv to its end in its own process group, stdin from /dev/null.
- * On timeout the whole group is killed (-ETIMEDOUT). When the user
- * interrupts (vb_interrupted), the group gets SIGTERM, 10 s to clean up,
- * then SIGKILL (-EINTR). A program that cannot be started returns its
- * -errno (-ENOENT: not found), never a fake exit status. Otherwise
- * returns 0 with *status = the exit status, or 128 + N when signal N
- * killed it. Polls at least every 100 ms; safe to call from any hook.
+ * What every child of vb_proc_run() and vb_proc_spawn() gets: its own
+ * process group (the terminal's Ctrl-C reaches only the engine, which
+ * then stops children in order); signals at their defaults and unblocked;
+ * no descriptors but 0, 1 and 2; and SIGKILL from the kernel if the
+ * engine dies first, even by SIGKILL (PR_SET_PDEATHSIG: a child of the
+ * child is not covered, which is what VB_PROC_STDIN_PIPE is for).
+ */
+
+/*
+ * Run p->argv to its end. On timeout the whole process group is killed
+ * (-ETIMEDOUT). When the user interrupts (vb_interrupted), unless
+ * VB_PROC_UNINTERRUPTIBLE, the group gets SIGTERM, 10 s to clean up, then
+ * SIGKILL (-EINTR). A program that cannot be started returns its -errno
+ * (-ENOENT: not found, -EACCES: not executable), never a fake exit status.
+ * Otherwise returns 0 with *status = its exit status, or 128 + N when
+ * signal N killed it. Checks vb_interrupted() at least every 100 ms; safe
+ * to call from any hook.
  */
 VB_EXPORT int vb_proc_run(struct vb_ctx *ctx, const struct vb_proc *p,
 			  int *status);
+
+/* A running child of vb_proc_spawn(); opaque. */
+struct vb_child;
+
+/*
+ * Start p->argv and return at once, for a child that lives across hooks
+ * (a VM, an attached `docker run`). *child is valid until vb_proc_stop().
+ * 0, or -errno (the program could not be started: nothing is running).
+ */
+VB_EXPORT int vb_proc_spawn(struct vb_ctx *ctx, const struct vb_proc *p,
+			    struct vb_child **child);
+
+/*
+ * Wait for the child to end, handing its stdout lines to p->on_line on
+ * the way. `timeout` in seconds; 0: only look (deliver what is there,
+ * reap it if it ended); below 0: no limit. Returns 0 when the child has
+ * ended (*status as for vb_proc_run(); may be NULL), -ETIMEDOUT when it
+ * still runs after `timeout`, -EINTR when vb_interrupted() (unless
+ * VB_PROC_UNINTERRUPTIBLE), or on_line's non-zero return value. Only the
+ * first 0 reaps; later calls keep returning 0 with the same status.
+ */
+VB_EXPORT int vb_proc_wait(struct vb_ctx *ctx, struct vb_child *child,
+			   double timeout, int *status);
+
+/* The child's pid, which is also its process group id (for logs). */
+VB_EXPORT pid_t vb_proc_pid(const struct vb_child *child);
+
+/*
+ * End the child and free the handle: close its stdin pipe, and if it
+ * still runs, SIGTERM its process group, wait up to `grace` seconds
+ * (0: SIGKILL at once), then SIGKILL; reap it. *status (may be NULL) as
+ * for vb_proc_run(). Not interrupted by vb_interrupted(). NULL is a
+ * no-op. 0 or -errno.
+ */
+VB_EXPORT int vb_proc_stop(struct vb_ctx *ctx, struct vb_child *child,
+			   double grace, int *status);
 
 /*
  * sync(), then drop the host's page cache, dentries and inodes (what
@@ -466,7 +651,7 @@ VB_EXPORT int vb_drop_host_caches(struct vb_ctx *ctx);
 VB_EXPORT int vb_cache_dir(struct vb_ctx *ctx, const char *sub, char *out,
 			   size_t n);
 
-/* Run-time ABI of the engine or agent that loaded the plugin. */
+/* Run-time ABI of the engine or agent that loaded the plugin (1.0). */
 VB_EXPORT void vb_abi_version(uint32_t *major, uint32_t *minor);
 
 #ifdef __cplusplus

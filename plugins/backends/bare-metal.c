@@ -4,10 +4,14 @@
  * limited with affinity to the first N online CPUs; memory with a cgroup
  * (v1 or v2) where the host lets us create one. What cannot be enforced is
  * reported as such, so the verdict says "warn", never a silent "ok".
+ * The agent is a child of the engine (vb_proc_run): it dies with the
+ * engine, and a cgroup a killed run left behind is removed by the next.
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
@@ -40,6 +44,7 @@ struct bm_state {
 	char cg_base[PATH_MAX];    /* where our cgroups go; "" = none */
 	bool cg_v2;
 	char cg_dir[PATH_MAX];     /* this environment's cgroup */
+	int64_t memory;            /* its limit */
 	cpu_set_t cpus;
 };
 
@@ -81,6 +86,76 @@ static void bm_find_cgroup(struct bm_state *s)
 	snprintf(s->cg_base, sizeof(s->cg_base), "%s", path);
 }
 
+/* A counter line "KEY N" of a cgroup file; -1 when there is none. */
+static long long cg_counter(const struct bm_state *s, const char *file,
+			    const char *key)
+{
+	char path[PATH_MAX + 64], line[256];
+	size_t klen = strlen(key);
+	long long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", s->cg_dir, file);
+	if (!(f = fopen(path, "re")))
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!key[0] || (strncmp(line, key, klen) == 0 && line[klen] == ' ')) {
+			v = strtoll(line + (key[0] ? klen + 1 : 0), NULL, 10);
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
+/* OOM kills in this environment's cgroup so far (v2 memory.events, v1
+ * memory.oom_control), or -1 when the kernel does not count them. */
+static long long cg_oom_kills(const struct bm_state *s)
+{
+	return cg_counter(s, s->cg_v2 ? "memory.events" : "memory.oom_control",
+			  "oom_kill");
+}
+
+/*
+ * Cgroups named PID-LABEL whose PID no longer runs: a virtbench killed
+ * before its close() ran. Their agents died with it (vb_proc children get
+ * SIGKILL when the engine dies); anything still in them is killed.
+ */
+static void bm_sweep_stale(struct bm_state *s, struct vb_ctx *ctx)
+{
+	DIR *d = opendir(s->cg_base);
+	struct dirent *e;
+	int removed = 0;
+
+	while (d && (e = readdir(d))) {
+		char dir[PATH_MAX + 300], procs[PATH_MAX + 320], *end;
+		long pid = strtol(e->d_name, &end, 10);
+		FILE *f;
+
+		if (pid <= 0 || *end != '-' || pid == (long)getpid() ||
+		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		snprintf(dir, sizeof(dir), "%s/%s", s->cg_base, e->d_name);
+		snprintf(procs, sizeof(procs), "%s/cgroup.procs", dir);
+		if ((f = fopen(procs, "re"))) {
+			long p;
+
+			while (fscanf(f, "%ld", &p) == 1)
+				kill((pid_t)p, SIGKILL);
+			fclose(f);
+		}
+		for (int i = 0; i < 50 && rmdir(dir) < 0 && errno == EBUSY; i++)
+			usleep(20000);
+		if (access(dir, F_OK) != 0)
+			removed++;
+	}
+	if (d)
+		closedir(d);
+	if (removed)
+		vb_log(ctx, VB_LOG_WARN,
+		       "removed %d cgroup(s) left in %s by virtbench runs that no longer exist",
+		       removed, s->cg_base);
+}
+
 static int bm_create(struct vb_ctx *ctx, const void *opts, void **state)
 {
 	const struct bm_opts *o = opts;
@@ -91,7 +166,9 @@ static int bm_create(struct vb_ctx *ctx, const void *opts, void **state)
 	s->cgroup_mode = o->cgroup;
 	if (o->cgroup == BM_CGROUP_AUTO)
 		bm_find_cgroup(s);
-	if (!s->cg_base[0])
+	if (s->cg_base[0])
+		bm_sweep_stale(s, ctx);
+	else
 		vb_log(ctx, VB_LOG_INFO,
 		       "no writable memory cgroup: memory limits will not be enforced");
 	*state = s;
@@ -129,6 +206,7 @@ static int bm_open(void *state, struct vb_ctx *ctx,
 	vb_env_fact(ctx, "affinity", list);
 
 	s->cg_dir[0] = '\0';
+	s->memory = spec->memory;
 	if (s->cg_base[0]) {
 		char path[PATH_MAX + 64];
 		int rc;
@@ -195,8 +273,10 @@ static int bm_exec(void *state, struct vb_ctx *ctx, const struct vb_exec *ex,
 		   int *exit_status)
 {
 	struct vb_proc p = VB_PROC_INIT;
+	struct bm_state *s;
 	const char **argv;
 	size_t n = 0, i;
+	long long ooms, fails;
 	int rc;
 
 	while (ex->argv[n])
@@ -214,10 +294,29 @@ static int bm_exec(void *state, struct vb_ctx *ctx, const struct vb_exec *ex,
 	p.log_fd = ex->log_fd;
 	p.child_setup = bm_child_setup;
 	p.setup_arg = state;
+	s = state;
+	ooms = s->cg_dir[0] ? cg_oom_kills(s) : -1;
+	fails = s->cg_dir[0] ? cg_counter(s, "memory.failcnt", "") : -1;
 	rc = vb_proc_run(ctx, &p, exit_status);
 	if (rc < 0 && rc != -ETIMEDOUT && rc != -EINTR)
 		VB_ERROR(ctx, rc, "cannot run %s: %s", argv[0], strerror(-rc));
 	free(argv);
+	if (rc == 0 && *exit_status == 128 + SIGKILL && s->cg_dir[0]) {
+		/* SIGKILL: the memory limit's OOM killer, or someone else? */
+		char why[96];
+		long long now = cg_oom_kills(s);
+
+		if (ooms >= 0 && now > ooms) {
+			snprintf(why, sizeof(why), "%s: oom_kill %lld",
+				 s->cg_v2 ? "memory.events" : "memory.oom_control",
+				 now - ooms);
+			return vb_oom_killed(ctx, s->memory, why);
+		}
+		now = cg_counter(s, "memory.failcnt", "");
+		if (ooms < 0 && fails >= 0 && now > fails)
+			return vb_oom_killed(ctx, s->memory,
+					     "SIGKILL with memory.failcnt rising");
+	}
 	return rc;
 }
 
@@ -261,11 +360,10 @@ static const struct vb_backend_ops bm_ops = {
 };
 
 static const struct vb_plugin_info bm_info = {
-	.abi_major = VB_PLUGIN_ABI_MAJOR,
-	.abi_minor = VB_PLUGIN_ABI_MINOR,
+	VB_PLUGIN_ABI,
 	.kind = VB_PLUGIN_BACKEND,
 	.name = "bare-metal",
-	.version = "1.0.0",
+	.version = "1.1.0",
 	.summary = "the host itself: CPU affinity and a memory cgroup",
 	.options = bm_options,
 	.options_size = sizeof(struct bm_opts),

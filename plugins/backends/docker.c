@@ -5,9 +5,12 @@
  * bundle, which is bind-mounted read-only at /opt/virtbench and started
  * through its own dynamic loader, so any image works, whatever its libc.
  *
- * The container's first process is the bundle's own `sleep` (also started
- * through the bundle's loader), so images without a shell or a sleep of
- * their own stay alive too. See docs/docker.md.
+ * The container's first process is the bundle's agent in `hold` mode
+ * (started through the bundle's loader, so images without a shell or a
+ * libc of their own work too), under an attached `docker run -i --rm`
+ * whose stdin is a pipe from the engine: when the engine dies, even by
+ * SIGKILL, the pipe closes, `hold` sees end of input and the container
+ * ends and is removed. See docs/docker.md.
  *
  * Everything goes through the engine's CLI (`docker`, or a CLI-compatible
  * one such as podman) as argv vectors.
@@ -19,9 +22,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +30,6 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -103,6 +103,8 @@ struct dk_state {
 	char ulimit_nofile[64], ulimit_nproc[64];
 	unsigned serial;
 	char name[128];       /* current container; "" when none */
+	struct vb_child *holder; /* its attached `docker run -i` */
+	int64_t memory;       /* its memory limit */
 	char scratch[32];
 };
 
@@ -182,11 +184,13 @@ static char *dk_read_err(int fd)
 }
 
 /*
- * Runs an engine command through the engine's vb_proc_run (interruptible,
- * with a timeout) and returns its stdout and the last line of its stderr.
+ * Runs an engine command through vb_proc_run, with a timeout, and returns
+ * its stdout and the last line of its stderr. `flags` VB_PROC_* (see
+ * dk_cmd_sure).
  */
-static int dk_cmd(struct vb_ctx *ctx, const char *const *argv,
-		  double timeout, char **out, char **err_line, int *status)
+static int dk_cmd_flags(struct vb_ctx *ctx, const char *const *argv,
+			double timeout, uint32_t flags, char **out,
+			char **err_line, int *status)
 {
 	struct dk_buf b = { 0 };
 	int efd = memfd_create("vb-docker-stderr", MFD_CLOEXEC);
@@ -200,6 +204,7 @@ static int dk_cmd(struct vb_ctx *ctx, const char *const *argv,
 	p.on_line = dk_collect_line;
 	p.user = &b;
 	p.log_fd = efd;
+	p.flags = flags;
 	err = vb_proc_run(ctx, &p, status);
 	if (err_line)
 		*err_line = dk_read_err(efd);
@@ -213,89 +218,25 @@ static int dk_cmd(struct vb_ctx *ctx, const char *const *argv,
 	return err;
 }
 
-/*
- * Runs a command to its end even when the user asked to stop: creating
- * (`docker run -d`) and removing (`docker rm -f`) a container must not be
- * cut short by Ctrl-C, or the daemon would finish creating a container
- * nobody removes. Bounded by `timeout` all the same. stdout is kept when
- * `out` is given, the last stderr line when `err_line` is.
- */
-static int dk_cmd_sure(const char *const *argv, double timeout, char **out,
-		       char **err_line, int *status)
+/* Interruptible (Ctrl-C stops it). */
+static int dk_cmd(struct vb_ctx *ctx, const char *const *argv,
+		  double timeout, char **out, char **err_line, int *status)
 {
-	int opipe[2] = { -1, -1 };
-	int efd = memfd_create("vb-docker-stderr", MFD_CLOEXEC);
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
-	struct dk_buf b = { 0 };
-	uint64_t deadline = vb_now_ns() + (uint64_t)(timeout * 1e9);
-	bool killed = false;
-	pid_t pid;
-	int err, st = 0;
+	return dk_cmd_flags(ctx, argv, timeout, 0, out, err_line, status);
+}
 
-	*status = -1;
-	if (efd < 0)
-		return -errno;
-	if (pipe2(opipe, O_CLOEXEC) < 0) {
-		err = -errno;
-		close(efd);
-		return err;
-	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawnattr_init(&at);
-	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null",
-					 O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, opipe[1], STDOUT_FILENO);
-	posix_spawn_file_actions_adddup2(&fa, efd, STDERR_FILENO);
-	/* Own process group: a terminal's Ctrl-C must not reach it. */
-	posix_spawnattr_setpgroup(&at, 0);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP);
-	err = posix_spawnp(&pid, argv[0], &fa, &at, (char *const *)argv,
-			   environ);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&at);
-	close(opipe[1]);
-	if (err) {
-		close(opipe[0]);
-		close(efd);
-		return -err;
-	}
-	for (;;) {
-		struct pollfd p = { .fd = opipe[0], .events = POLLIN };
-		int64_t left = (int64_t)(deadline - vb_now_ns());
-		char chunk[4096];
-		ssize_t r;
-
-		if (!killed && left <= 0) {
-			kill(-pid, SIGKILL);
-			killed = true;
-		}
-		if (poll(&p, 1, killed ? 1000 : 100) <= 0)
-			continue;
-		r = read(opipe[0], chunk, sizeof(chunk));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		if (out)
-			dk_buf_add(&b, chunk, (size_t)r);
-	}
-	close(opipe[0]);
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	if (err_line)
-		*err_line = dk_read_err(efd);
-	close(efd);
-	if (killed) {
-		free(b.p);
-		return -ETIMEDOUT;
-	}
-	*status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	if (out)
-		*out = b.p ? b.p : strdup("");
-	else
-		free(b.p);
-	return 0;
+/*
+ * Runs a command to its end even when the user asked to stop: removing a
+ * container (`docker rm -f`) must not be cut short by Ctrl-C, or the
+ * daemon would finish with a container nobody removes. Bounded by
+ * `timeout` all the same.
+ */
+static int dk_cmd_sure(struct vb_ctx *ctx, const char *const *argv,
+		       double timeout, char **out, char **err_line,
+		       int *status)
+{
+	return dk_cmd_flags(ctx, argv, timeout, VB_PROC_UNINTERRUPTIBLE, out,
+			    err_line, status);
 }
 
 static void dk_chomp(char *s)
@@ -640,6 +581,13 @@ static int dk_validate(const void *opts, char *msg, size_t msglen)
 			 "CLI, e.g. \"docker\" or \"podman\"");
 		return -EINVAL;
 	}
+	if (o->workdir_host && strchr(o->workdir_host, ':')) {
+		snprintf(msg, msglen, "workdir_host \"%s\" contains ':', which "
+			 "docker -v reads as the end of the host path; use a "
+			 "path without ':' (a symlink to it will do)",
+			 o->workdir_host);
+		return -EINVAL;
+	}
 	if (o->workdir_host && *o->workdir_host && o->workdir_host[0] != '/') {
 		snprintf(msg, msglen, "workdir_host \"%s\" must be an "
 			 "absolute path (or \"\" for the container's own "
@@ -653,6 +601,7 @@ static void dk_free(struct dk_state *s)
 {
 	if (!s)
 		return;
+	vb_proc_stop(NULL, s->holder, 0, NULL);
 	free(s->image);
 	free(s->image_id);
 	free(s->engine_version);
@@ -721,7 +670,7 @@ static void dk_sweep_stale(struct dk_state *s, struct vb_ctx *ctx)
 		       "removing %zu container(s) left by virtbench runs that "
 		       "no longer exist (%s%s)", n - 4, rm[4],
 		       n > 5 ? ", ..." : "");
-		dk_cmd_sure(rm, DK_RM_TIMEOUT, NULL, NULL, &status);
+		dk_cmd_sure(ctx, rm, DK_RM_TIMEOUT, NULL, NULL, &status);
 	}
 	free(out);
 }
@@ -841,13 +790,37 @@ static void dk_make_name(struct dk_state *s, const char *label)
 		 i ? clean : "env", ++s->serial);
 }
 
-static void dk_remove(struct dk_state *s, const char *name)
+/* Remove the current container and let its `docker run` go. */
+static void dk_remove(struct dk_state *s, struct vb_ctx *ctx)
 {
-	const char *argv[] = { s->o->engine, "rm", "-f", "--volumes", name,
+	const char *argv[] = { s->o->engine, "rm", "-f", "--volumes", s->name,
 			       NULL };
 	int status;
 
-	dk_cmd_sure(argv, DK_RM_TIMEOUT, NULL, NULL, &status);
+	if (s->name[0])
+		dk_cmd_sure(ctx, argv, DK_RM_TIMEOUT, NULL, NULL, &status);
+	/* Without its container the client ends; a short grace lets it
+	 * notice before the kill. */
+	vb_proc_stop(ctx, s->holder, 2.0, NULL);
+	s->holder = NULL;
+	s->name[0] = '\0';
+}
+
+/* Until the container's `hold` says it is up. */
+static int dk_on_ready(void *u, const char *line)
+{
+	(void)u;
+	return strcmp(line, VB_PROTO_TAG " ready") == 0 ? 1 : 0;
+}
+
+/* What a failed `docker run` said on stderr (the memfd). */
+static char *dk_holder_err(int efd)
+{
+	char *e = dk_read_err(efd);
+
+	if (efd >= 0)
+		close(efd);
+	return e;
 }
 
 static int dk_open(void *state, struct vb_ctx *ctx,
@@ -858,14 +831,15 @@ static int dk_open(void *state, struct vb_ctx *ctx,
 	const struct dk_opts *o = s->o;
 	const char *argv[DK_ARGV_MAX];
 	char cpus[32], cpuset[32], mem[64], swap[64], bundle[4200];
-	char scratch_env[64], workdir[4200], pidlabel[64], *id = NULL;
-	char *errl = NULL;
+	char scratch_env[64], workdir[4200], pidlabel[64];
+	struct vb_proc p = VB_PROC_INIT;
 	size_t n = 0, nextra = 0;
-	int err, status;
+	int err, status = -1, efd;
 
-	if (s->name[0])
-		dk_remove(s, s->name); /* a previous cell's, if never closed */
+	if (s->name[0] || s->holder)
+		dk_remove(s, ctx); /* a previous cell's, if never closed */
 	dk_make_name(s, spec->label);
+	s->memory = spec->memory;
 	for (char **e = o->extra_args; e && *e; e++)
 		nextra++;
 	if (nextra > DK_ARGV_MAX - 48)
@@ -890,7 +864,10 @@ static int dk_open(void *state, struct vb_ctx *ctx,
 
 	argv[n++] = o->engine;
 	argv[n++] = "run";
-	argv[n++] = "-d";
+	/* Attached, stdin open: the container lives as long as the pipe
+	 * from this engine does (and --rm removes it when it ends). */
+	argv[n++] = "-i";
+	argv[n++] = "--rm";
 	argv[n++] = "--name";
 	argv[n++] = s->name;
 	argv[n++] = "--label";
@@ -926,34 +903,41 @@ static int dk_open(void *state, struct vb_ctx *ctx,
 	}
 	for (char **e = o->extra_args; e && *e; e++)
 		argv[n++] = *e;
-	/* The bundle's loader starts the bundle's sleep: no shell, no
-	 * sleep and no libc of the image needed. */
+	/* The bundle's loader starts the bundle's agent: no shell and no
+	 * libc of the image needed. */
 	argv[n++] = "--entrypoint";
 	argv[n++] = s->bargv[0];
 	argv[n++] = s->image;
-	argv[n++] = s->bargv[1];
-	argv[n++] = s->bargv[2];
-	argv[n++] = DK_MOUNT "/bin/sleep";
-	argv[n++] = "2147483647";
+	for (int i = 1; i < s->nbargv; i++)
+		argv[n++] = s->bargv[i];
+	argv[n++] = "hold";
 	argv[n] = NULL;
 
-	err = dk_cmd_sure(argv, o->start_timeout, &id, &errl, &status);
-	if (err == 0 && status != 0)
-		err = -EIO;
+	efd = memfd_create("vb-docker-stderr", MFD_CLOEXEC);
+	p.argv = argv;
+	p.on_line = dk_on_ready;
+	p.log_fd = efd;
+	/* Creating a container is not cut short by Ctrl-C (start_timeout
+	 * bounds it): the daemon would finish one nobody removes. */
+	p.flags = VB_PROC_STDIN_PIPE | VB_PROC_UNINTERRUPTIBLE;
+	err = vb_proc_spawn(ctx, &p, &s->holder);
+	if (err == 0) {
+		err = vb_proc_wait(ctx, s->holder, o->start_timeout, &status);
+		err = err == 1 ? 0 : err == 0 ? -EIO : err;
+	}
 	if (err < 0) {
+		char *errl = dk_holder_err(efd);
+
 		err = VB_ERROR(ctx, err, "%s run (container %s) failed: %s",
 			       o->engine, s->name,
 			       err == -ETIMEDOUT ? "no container within "
 						   "start_timeout"
 			       : errl && *errl ? errl : strerror(-err));
-		free(id);
 		free(errl);
-		dk_remove(s, s->name); /* it may exist, created not started */
-		s->name[0] = '\0';
+		dk_remove(s, ctx); /* it may exist, created not started */
 		return err;
 	}
-	free(errl);
-	free(id);
+	close(efd);
 
 	granted->cpus_enforced = true;
 	granted->memory_enforced = spec->memory > 0;
@@ -985,7 +969,8 @@ static int dk_on_line(void *u, const char *line)
 
 /* "running, exit code 0, ...", "exited, exit code 137, OOM-killed true",
  * or "" when the container is gone. */
-static void dk_container_state(struct dk_state *s, char *buf, size_t n)
+static void dk_container_state(struct dk_state *s, struct vb_ctx *ctx,
+			       char *buf, size_t n)
 {
 	const char *argv[] = { s->o->engine, "inspect", "--format",
 			       "{{.State.Status}}, exit code "
@@ -996,12 +981,48 @@ static void dk_container_state(struct dk_state *s, char *buf, size_t n)
 	int status;
 
 	buf[0] = '\0';
-	if (dk_cmd_sure(argv, DK_INFO_TIMEOUT, &out, NULL, &status) == 0 &&
+	if (dk_cmd_sure(ctx, argv, DK_INFO_TIMEOUT, &out, NULL, &status) == 0 &&
 	    status == 0 && out) {
 		dk_chomp(out);
 		snprintf(buf, n, "%s", out);
 	}
 	free(out);
+}
+
+/*
+ * Did the container's OOM killer strike since `since` (a Unix time)? The
+ * daemon says so in an "oom" event at once; State.OOMKilled only once the
+ * container has ended.
+ */
+static bool dk_oom_since(struct dk_state *s, struct vb_ctx *ctx, double since)
+{
+	char from[32], until[32], filter[160];
+	const char *argv[] = { s->o->engine, "events", "--since", from,
+			       "--until", until, "--filter", filter,
+			       "--filter", "event=oom", "--format",
+			       "{{.Status}}", NULL };
+	struct timespec now;
+	char *out = NULL;
+	int status;
+	bool oom;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	snprintf(from, sizeof(from), "%.3f", since);
+	snprintf(until, sizeof(until), "%lld.%03ld", (long long)now.tv_sec,
+		 now.tv_nsec / 1000000);
+	snprintf(filter, sizeof(filter), "container=%s", s->name);
+	oom = dk_cmd_sure(ctx, argv, DK_INFO_TIMEOUT, &out, NULL, &status) == 0 &&
+	      status == 0 && out && strstr(out, "oom");
+	free(out);
+	return oom;
+}
+
+static double dk_realtime(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static int dk_exec(void *state, struct vb_ctx *ctx, const struct vb_exec *ex,
@@ -1012,6 +1033,7 @@ static int dk_exec(void *state, struct vb_ctx *ctx, const struct vb_exec *ex,
 	char scratch_env[64], cstate[128];
 	struct dk_lines lines = { .ex = ex };
 	struct vb_proc p = VB_PROC_INIT;
+	double t0 = dk_realtime() - 1; /* the daemon's clock is ours, in s */
 	size_t n = 0;
 	int err;
 
@@ -1039,28 +1061,14 @@ static int dk_exec(void *state, struct vb_ctx *ctx, const struct vb_exec *ex,
 	p.user = &lines;
 	p.log_fd = ex->log_fd;
 	err = vb_proc_run(ctx, &p, exit_status);
-	if (err == -ETIMEDOUT) {
+	if (err == -ETIMEDOUT || err == -EINTR) {
 		/*
-		 * Killing `docker exec` leaves the agent running inside; a
-		 * restart stops every process in the container and keeps the
-		 * container (and its limits) for the cell's next request.
+		 * Killing `docker exec` leaves the agent running inside:
+		 * remove the container, so nothing runs on after a timeout
+		 * or Ctrl-C. The engine opens a new one for the next
+		 * repetition.
 		 */
-		const char *rargv[] = { s->o->engine, "restart", "-t", "0",
-					s->name, NULL };
-		int st;
-
-		if (dk_cmd_sure(rargv, s->o->start_timeout, NULL, NULL, &st) < 0 ||
-		    st != 0) {
-			dk_remove(s, s->name);
-			s->name[0] = '\0';
-		}
-		return err;
-	}
-	if (err == -EINTR) {
-		/* The engine closes the environment next; stop the agent
-		 * now all the same, so nothing runs on after Ctrl-C. */
-		dk_remove(s, s->name);
-		s->name[0] = '\0';
+		dk_remove(s, ctx);
 		return err;
 	}
 	if (err < 0)
@@ -1069,26 +1077,34 @@ static int dk_exec(void *state, struct vb_ctx *ctx, const struct vb_exec *ex,
 	if (lines.done)
 		return 0;
 	/*
-	 * No answer: did the agent fail, or is the container gone? A killed
-	 * container's exec ends (status 137) a moment before the daemon
-	 * marks the container exited, so a signal death is looked at a few
-	 * times over a second.
+	 * No answer: did the OOM killer strike, did the agent fail, or is
+	 * the container gone? A killed container's exec ends (status 137) a
+	 * moment before the daemon marks the container exited, and the OOM
+	 * event may trail the exec's end: both are looked at a few times
+	 * over a second.
 	 */
 	for (int i = 0; i < 6; i++) {
 		struct timespec ts = { .tv_nsec = 200 * 1000 * 1000 };
 
-		dk_container_state(s, cstate, sizeof(cstate));
+		if (*exit_status == 137 && dk_oom_since(s, ctx, t0)) {
+			dk_remove(s, ctx); /* a fresh one for the next */
+			return vb_oom_killed(ctx, s->memory, "an oom event of "
+					     "the container's memory cgroup");
+		}
+		dk_container_state(s, ctx, cstate, sizeof(cstate));
 		if (strncmp(cstate, "running", 7) != 0 || *exit_status < 128 ||
 		    i == 5)
 			break;
 		nanosleep(&ts, NULL);
 	}
 	if (strncmp(cstate, "running", 7) != 0) {
-		err = VB_ERROR(ctx, -EPIPE,
-			       "container %s stopped during the request (%s)",
-			       s->name, cstate[0] ? cstate : "removed");
-		dk_remove(s, s->name);
-		s->name[0] = '\0';
+		if (strstr(cstate, "OOM-killed true"))
+			err = vb_oom_killed(ctx, s->memory, "State.OOMKilled");
+		else
+			err = VB_ERROR(ctx, -EPIPE,
+				       "container %s stopped during the request (%s)",
+				       s->name, cstate[0] ? cstate : "removed");
+		dk_remove(s, ctx);
 		return err;
 	}
 	return 0;
@@ -1111,11 +1127,8 @@ static int dk_close(void *state, struct vb_ctx *ctx)
 {
 	struct dk_state *s = state;
 
-	(void)ctx;
-	if (!s || !s->name[0])
-		return 0;
-	dk_remove(s, s->name);
-	s->name[0] = '\0';
+	if (s && (s->name[0] || s->holder))
+		dk_remove(s, ctx);
 	return 0;
 }
 
@@ -1136,11 +1149,10 @@ static const struct vb_backend_ops dk_ops = {
 };
 
 static const struct vb_plugin_info dk_info = {
-	.abi_major = VB_PLUGIN_ABI_MAJOR,
-	.abi_minor = VB_PLUGIN_ABI_MINOR,
+	VB_PLUGIN_ABI,
 	.kind = VB_PLUGIN_BACKEND,
 	.name = "docker",
-	.version = "1.0.0",
+	.version = "1.1.0",
 	.summary = "Docker (or podman) containers with --cpus/--cpuset-cpus "
 		   "and --memory; the agent bundle is bind-mounted",
 	.options = dk_options,

@@ -686,6 +686,85 @@ static int entry_data(struct vb_ctx *ctx, const struct plan *p,
 	return err;
 }
 
+/* Hash and size of a file's contents; 0 or -errno. */
+static int file_digest(const char *path, char *hex, size_t n, long long *size)
+{
+	unsigned char buf[65536];
+	struct hash h;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t r;
+
+	if (fd < 0)
+		return -errno;
+	hash_init(&h);
+	*size = 0;
+	while ((r = read(fd, buf, sizeof(buf))) > 0) {
+		hash_add(&h, buf, (size_t)r);
+		*size += r;
+	}
+	close(fd);
+	if (r < 0)
+		return -EIO;
+	hash_hex(&h, hex, n);
+	return 0;
+}
+
+/* The "HASH SIZE" line stored next to a cached image when it was made. */
+static void sum_path(const char *image, char *out, size_t n)
+{
+	snprintf(out, n, "%s.sum", image);
+}
+
+/*
+ * Is the cached image the one that was stored? A truncated or damaged
+ * copy (disk full, a copy cut short) must be built again, not booted
+ * into a guest that panics. *why says what is wrong.
+ */
+static bool image_intact(const char *image, const char **why)
+{
+	char sp[4200], want[64] = "", have[40];
+	long long wsize = -1, size;
+	FILE *f;
+
+	sum_path(image, sp, sizeof(sp));
+	if (!(f = fopen(sp, "re"))) {
+		*why = "no checksum stored with it";
+		return false;
+	}
+	if (fscanf(f, "%39s %lld", want, &wsize) != 2)
+		want[0] = '\0';
+	fclose(f);
+	if (file_digest(image, have, sizeof(have), &size) < 0) {
+		*why = "unreadable";
+		return false;
+	}
+	if (size != wsize) {
+		*why = "its size differs from the stored one (truncated?)";
+		return false;
+	}
+	if (strcmp(want, have) != 0) {
+		*why = "its checksum differs from the stored one";
+		return false;
+	}
+	return true;
+}
+
+/* Stored before the image is renamed into place, so whoever finds the
+ * image finds its checksum. */
+static int store_sum(struct vb_ctx *ctx, const char *tmp, const char *image)
+{
+	char sp[4200], hex[40], line[80];
+	long long size;
+	int err = file_digest(tmp, hex, sizeof(hex), &size);
+
+	if (err < 0)
+		return VB_ERROR(ctx, err, "cannot read back %s: %s", tmp,
+				strerror(-err));
+	sum_path(image, sp, sizeof(sp));
+	snprintf(line, sizeof(line), "%s %lld\n", hex, size);
+	return write_atomic(ctx, sp, (const unsigned char *)line, strlen(line));
+}
+
 int vbq_initramfs_get(struct vb_ctx *ctx, const struct vbq_image_in *in,
 		      const char *cache, char *out, size_t n, char *hexout,
 		      size_t hexlen)
@@ -754,9 +833,26 @@ int vbq_initramfs_get(struct vb_ctx *ctx, const struct vbq_image_in *in,
 	if (hexout)
 		snprintf(hexout, hexlen, "%s", hex);
 	snprintf(out, n, "%s/initramfs-%s.cpio", cache, hex);
-	if (err < 0 || access(out, R_OK) == 0) {
+	if (err < 0) {
 		plan_free(&p);
 		return err;
+	}
+	if (access(out, R_OK) == 0) {
+		const char *why = "";
+
+		if (image_intact(out, &why)) {
+			plan_free(&p);
+			return 0;
+		}
+		if (!strncmp(why, "no checksum", 11))
+			vb_log(ctx, VB_LOG_INFO,
+			       "cached initramfs %s has no checksum (an older virtbench made it): building it again",
+			       out);
+		else
+			vb_log(ctx, VB_LOG_WARN,
+			       "cached initramfs %s is damaged (%s): building it again",
+			       out, why);
+		unlink(out);
 	}
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", out, (long)getpid());
@@ -782,6 +878,8 @@ int vbq_initramfs_get(struct vb_ctx *ctx, const struct vbq_image_in *in,
 			       archive_error_string(a));
 	archive_write_free(a);
 	plan_free(&p);
+	if (!err)
+		err = store_sum(ctx, tmp, out);
 	if (!err && rename(tmp, out) < 0)
 		err = VB_ERROR(ctx, -errno, "cannot store %s: %s", out,
 			       strerror(errno));

@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -17,11 +18,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -134,8 +134,9 @@ struct qemu_state {
 	int accel;                  /* ACCEL_AUTO until decided */
 	int pvh_ok;                 /* -1 unknown, 0 failed, 1 worked */
 
-	/* The running VM. */
-	pid_t pid;
+	/* The running VM: QEMU, a child of the engine (vb_proc_spawn), so
+	 * it dies with the engine; NULL when none. */
+	struct vb_child *vm;
 	int lsock, sock;
 	char dir[200];              /* mkdtemp: socket, disk (short: sun_path) */
 	char sockpath[PATH_MAX];
@@ -299,7 +300,77 @@ static int qemu_validate(const void *opts, char *msg, size_t msglen)
 	return 0;
 }
 
+static const char *tmp_dir(void)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	return tmp && *tmp ? tmp : "/tmp";
+}
+
+/*
+ * The per-VM directories (vbq-PID-XXXXXX: control socket, scratch disk of
+ * 100 MiB and more) of virtbench runs whose PID is gone: killed before
+ * their close() ran. Their QEMUs died with them (vb_proc children).
+ */
+static void sweep_stale(struct vb_ctx *ctx)
+{
+	const char *tmp = tmp_dir();
+	DIR *d = opendir(tmp);
+	struct dirent *e;
+	int removed = 0;
+
+	while (d && (e = readdir(d))) {
+		char dir[PATH_MAX], path[PATH_MAX + 256], *end;
+		long pid;
+		struct stat st;
+		DIR *sub;
+
+		if (strncmp(e->d_name, "vbq-", 4) != 0)
+			continue;
+		pid = strtol(e->d_name + 4, &end, 10);
+		if (pid <= 0 || *end != '-' || pid == (long)getpid() ||
+		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		snprintf(dir, sizeof(dir), "%s/%s", tmp, e->d_name);
+		if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) ||
+		    st.st_uid != geteuid() || !(sub = opendir(dir)))
+			continue;
+		/* Flat: what qemu_open put there, nothing deeper. */
+		for (struct dirent *f; (f = readdir(sub));) {
+			if (!strcmp(f->d_name, ".") || !strcmp(f->d_name, ".."))
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", dir, f->d_name);
+			unlink(path);
+		}
+		closedir(sub);
+		if (rmdir(dir) == 0)
+			removed++;
+	}
+	if (d)
+		closedir(d);
+	if (removed)
+		vb_log(ctx, VB_LOG_WARN,
+		       "removed %d VM director%s (%s/vbq-*) left by virtbench runs that no longer exist",
+		       removed, removed == 1 ? "y" : "ies", tmp);
+}
+
+static int qemu_create_in(struct vb_ctx *ctx, const void *opts, void **state);
+
+/* destroy() is not called after a failed create: free here. */
 static int qemu_create(struct vb_ctx *ctx, const void *opts, void **state)
+{
+	int err;
+
+	*state = NULL;
+	err = qemu_create_in(ctx, opts, state);
+	if (err < 0) {
+		free(*state);
+		*state = NULL;
+	}
+	return err;
+}
+
+static int qemu_create_in(struct vb_ctx *ctx, const void *opts, void **state)
 {
 	const struct qemu_opts *o = opts;
 	struct qemu_state *s;
@@ -317,11 +388,11 @@ static int qemu_create(struct vb_ctx *ctx, const void *opts, void **state)
 	if (!s)
 		return -ENOMEM;
 	s->o = o;
-	s->pid = -1;
 	s->lsock = s->sock = -1;
 	s->pvh_ok = -1;
 	s->accel = o->accel;
 	*state = s;
+	sweep_stale(ctx);
 
 	if ((err = firmware_resolve(ctx, o->firmware, prog, s->bios,
 				    sizeof(s->bios))) < 0)
@@ -445,13 +516,8 @@ static void qemu_destroy(void *state)
 
 static void vm_kill(struct qemu_state *s)
 {
-	if (s->pid > 0) {
-		kill(-s->pid, SIGKILL);
-		kill(s->pid, SIGKILL);
-		while (waitpid(s->pid, NULL, 0) < 0 && errno == EINTR)
-			;
-		s->pid = -1;
-	}
+	vb_proc_stop(NULL, s->vm, 0, NULL);
+	s->vm = NULL;
 	if (s->sock >= 0)
 		close(s->sock);
 	if (s->lsock >= 0)
@@ -505,11 +571,24 @@ static int make_disk(struct qemu_state *s, struct vb_ctx *ctx, int64_t need,
 		return VB_ERROR(ctx, -ENOENT, "qemu-img not found: install qemu-utils");
 	if (!find_prog("mkfs.ext4", mkfs, sizeof(mkfs)))
 		return VB_ERROR(ctx, -ENOENT, "mkfs.ext4 not found: install e2fsprogs");
+	/* A VM whose disk fills up pauses (QEMU's werror=enospc) and the
+	 * agent times out a minute later: ask for the room now, and take
+	 * it (preallocation), so the guest never runs out of it. */
+	struct statvfs fs;
+	if (statvfs(s->dir, &fs) == 0 &&
+	    (uint64_t)fs.f_bavail * fs.f_frsize < (uint64_t)bytes)
+		return VB_ERROR(ctx, -ENOSPC,
+				"no room for the VM's scratch disk: %lld MiB needed, %llu MiB free in %s (set TMPDIR to a filesystem with room, or lower disk_margin)",
+				(long long)(bytes >> 20),
+				(unsigned long long)((uint64_t)fs.f_bavail *
+						     fs.f_frsize >> 20),
+				s->dir);
 	snprintf(size, sizeof(size), "%lld", (long long)bytes);
 	snprintf(raw, sizeof(raw), "%s/scratch.raw", s->dir);
 	snprintf(s->disk, sizeof(s->disk), "%s/scratch.%s", s->dir,
 		 fmt_choices[o->disk_format]);
-	const char *create[] = { qimg, "create", "-q", "-f", "raw", raw, size, NULL };
+	const char *create[] = { qimg, "create", "-q", "-f", "raw", "-o",
+				 "preallocation=falloc", raw, size, NULL };
 	const char *mk[] = { mkfs, "-F", "-q", "-L", "vbscratch", "-E",
 			     "lazy_itable_init=0,lazy_journal_init=0", raw, NULL };
 	if ((err = run_tool(ctx, create, log_fd)) < 0 ||
@@ -574,7 +653,8 @@ static int spawn(struct qemu_state *s, struct vb_ctx *ctx,
 		 const struct argv_buf *a)
 {
 	int lfd = open(s->qlog, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-	pid_t pid;
+	struct vb_proc p = VB_PROC_INIT;
+	int err;
 
 	if (lfd < 0)
 		return VB_ERROR(ctx, -errno, "cannot create %s: %s", s->qlog,
@@ -590,31 +670,14 @@ static int spawn(struct qemu_state *s, struct vb_ctx *ctx,
 			fclose(f);
 		}
 	}
-	pid = fork();
-	if (pid < 0) {
-		int e = -errno;
-		close(lfd);
-		return VB_ERROR(ctx, e, "fork: %s", strerror(-e));
-	}
-	if (pid == 0) {
-		/* Own process group: the terminal's Ctrl-C reaches the engine,
-		 * which shuts the VM down; and die with the engine. */
-		setpgid(0, 0);
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		int nul = open("/dev/null", O_RDONLY);
-		if (nul >= 0)
-			dup2(nul, STDIN_FILENO);
-		dup2(lfd, STDOUT_FILENO);
-		dup2(lfd, STDERR_FILENO);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		execvp(a->v[0], (char *const *)a->v);
-		dprintf(lfd, "cannot execute %s: %s\n", a->v[0], strerror(errno));
-		_exit(127);
-	}
-	setpgid(pid, pid);
+	/* QEMU's stdout and stderr go to the cell's qemu log. */
+	p.argv = a->v;
+	p.log_fd = lfd;
+	err = vb_proc_spawn(ctx, &p, &s->vm);
 	close(lfd);
-	s->pid = pid;
+	if (err < 0)
+		return VB_ERROR(ctx, err, "cannot start %s: %s", a->v[0],
+				strerror(-err));
 	return 0;
 }
 
@@ -655,32 +718,68 @@ static int read_frame(struct qemu_state *s, char *line, size_t n, int ms)
 	}
 }
 
-static bool vm_alive(struct qemu_state *s, int *status)
+static bool vm_alive(struct qemu_state *s)
 {
-	if (s->pid <= 0)
+	if (!s->vm)
 		return false;
-	pid_t r = waitpid(s->pid, status, WNOHANG);
-	if (r == s->pid) {
-		s->pid = -1;
-		return false;
-	}
-	return true;
+	if (vb_proc_wait(NULL, s->vm, 0, NULL) != 0)
+		return true;
+	vb_proc_stop(NULL, s->vm, 0, NULL);
+	s->vm = NULL;
+	return false;
 }
 
-/* Why a boot failed, quoting the console: the user's only clue. */
+/*
+ * What QEMU itself said about its latest start: the last line of the qemu
+ * log after that start's "+ command" line (say "cannot set up guest
+ * memory 'pc.ram': Cannot allocate memory"), or "".
+ */
+static void qemu_said(const char *qlog, char *out, size_t n)
+{
+	char buf[8192], *p, *last = NULL;
+	int fd = open(qlog, O_RDONLY | O_CLOEXEC);
+	ssize_t len;
+	off_t end;
+
+	out[0] = '\0';
+	if (fd < 0)
+		return;
+	end = lseek(fd, 0, SEEK_END);
+	len = pread(fd, buf, sizeof(buf) - 1,
+		    end > (off_t)sizeof(buf) - 1 ? end - (off_t)sizeof(buf) + 1 : 0);
+	close(fd);
+	if (len <= 0)
+		return;
+	buf[len] = '\0';
+	for (p = strtok(buf, "\n"); p; p = strtok(NULL, "\n")) {
+		if (!strncmp(p, "+ ", 2))
+			last = NULL; /* a later start: what came before is old */
+		else if (p[strspn(p, " \t\r")])
+			last = p;
+	}
+	if (last)
+		snprintf(out, n, "%s", last);
+}
+
+/* Why a boot failed, quoting QEMU and the console: the user's only
+ * clues, in the cell's error, not only in the logs. */
 static int boot_error(struct qemu_state *s, struct vb_ctx *ctx, int err,
 		      const char *what)
 {
-	char tail[2048], qtail[512];
+	char tail[2048], said[400];
 
 	file_tail(s->console, 20, "\n", tail, sizeof(tail));
-	file_tail(s->qlog, 2, " | ", qtail, sizeof(qtail));
+	qemu_said(s->qlog, said, sizeof(said));
 	vb_log(ctx, VB_LOG_ERROR, "%s; last lines of %s:\n%s", what,
 	       s->console, tail[0] ? tail : "(empty)");
 	file_tail(s->console, 4, " | ", tail, sizeof(tail));
-	return VB_ERROR(ctx, err, "%s (console %s ends: %.300s%s%.200s)", what,
-			s->console, tail[0] ? tail : "(nothing)",
-			qtail[0] ? "; qemu: " : "", qtail);
+	if (said[0])
+		return VB_ERROR(ctx, err,
+				"%s: QEMU says \"%.300s\" (%s; console %s ends: %.200s)",
+				what, said, s->qlog, s->console,
+				tail[0] ? tail : "(nothing)");
+	return VB_ERROR(ctx, err, "%s (console %s ends: %.300s)", what,
+			s->console, tail[0] ? tail : "(nothing)");
 }
 
 static int boot(struct qemu_state *s, struct vb_ctx *ctx,
@@ -761,7 +860,9 @@ static int boot(struct qemu_state *s, struct vb_ctx *ctx,
 	    s->disk[0] ? " vb.scratch=1" : "", o->append);
 	if (s->disk[0]) {
 		av(a, "-drive");
-		avf(a, "file=%s,format=%s,if=virtio,cache=%s",
+		/* A full host disk is an I/O error in the guest, which the
+		 * workload reports, not a paused VM (QEMU's default). */
+		avf(a, "file=%s,format=%s,if=virtio,cache=%s,werror=report,rerror=report",
 		    qarg(s->disk, esc, sizeof(esc)),
 		    fmt_choices[o->disk_format], cache_choices[o->disk_cache]);
 	}
@@ -777,12 +878,11 @@ static int boot(struct qemu_state *s, struct vb_ctx *ctx,
 	/* QEMU connects to us at startup; then the agent says hello. */
 	uint64_t deadline = t0 + (uint64_t)(limit * 1e9);
 	char line[VBQ_LINE_MAX];
-	int status;
 	while (s->sock < 0) {
 		struct pollfd pf = { .fd = s->lsock, .events = POLLIN };
 		if (vb_interrupted(ctx))
 			return -EINTR;
-		if (!vm_alive(s, &status))
+		if (!vm_alive(s))
 			return boot_error(s, ctx, -EIO, "QEMU exited at startup");
 		if (vb_now_ns() > deadline)
 			return boot_error(s, ctx, -ETIMEDOUT,
@@ -800,7 +900,7 @@ static int boot(struct qemu_state *s, struct vb_ctx *ctx,
 			return boot_error(s, ctx, -ETIMEDOUT, msg);
 		}
 		int r = read_frame(s, line, sizeof(line), 200);
-		if (r < 0 || !vm_alive(s, &status))
+		if (r < 0 || !vm_alive(s))
 			return boot_error(s, ctx, -EIO,
 					  "the VM stopped before its agent started");
 		const char *kind, *text;
@@ -867,7 +967,7 @@ static int vm_start(struct qemu_state *s, struct vb_ctx *ctx,
 		}
 		return err;
 	}
-	if (s->pid <= 0)
+	if (!s->vm)
 		return err < 0 ? err : VB_ERROR(ctx, -EIO, "the VM did not boot");
 	*pvh_out = pvh;
 	return 0;
@@ -881,18 +981,18 @@ static int qemu_open(void *state, struct vb_ctx *ctx,
 {
 	struct qemu_state *s = state;
 	const struct qemu_opts *o = s->o;
-	const char *tmp = getenv("TMPDIR");
+	const char *tmp = tmp_dir();
 	char label[64];
 	double secs = 0;
 	int err = -EIO, log_fd;
 
 	qemu_close(s, ctx);
-	if (!tmp || !*tmp)
-		tmp = "/tmp";
-	if (strlen(tmp) + 12 >= sizeof(s->dir) - 16)
+	if (strlen(tmp) + 24 >= sizeof(s->dir) - 16)
 		return VB_ERROR(ctx, -ENAMETOOLONG,
 				"TMPDIR %s is too long for a UNIX socket path", tmp);
-	snprintf(s->dir, sizeof(s->dir), "%s/vbq-XXXXXX", tmp);
+	/* Our pid in the name: a later run removes it if we are killed. */
+	snprintf(s->dir, sizeof(s->dir), "%s/vbq-%ld-XXXXXX", tmp,
+		 (long)getpid());
 	if (!mkdtemp(s->dir)) {
 		err = -errno;
 		s->dir[0] = '\0';
@@ -957,6 +1057,51 @@ static int qemu_open(void *state, struct vb_ctx *ctx,
 	return 0;
 }
 
+static off_t file_size(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? st.st_size : 0;
+}
+
+/*
+ * Did the guest kernel's OOM killer strike after console offset `from`?
+ * Its "Out of memory: Killed process N (NAME)" line (pr_err: shown even
+ * with `quiet`) reaches the console log a moment after the request ends,
+ * so while the VM runs, look for up to 2 s; once it is gone, the log is
+ * complete. The line, up to the task's name, goes to `line`.
+ */
+static bool guest_oom(const struct qemu_state *s, off_t from, char *line,
+		      size_t n)
+{
+	for (int i = 0; i < (s->vm ? 20 : 1); i++) {
+		char buf[16384], *hit;
+		int fd = open(s->console, O_RDONLY | O_CLOEXEC);
+		ssize_t len = fd >= 0 ? pread(fd, buf, sizeof(buf) - 1, from) : -1;
+
+		if (fd >= 0)
+			close(fd);
+		if (len > 0) {
+			buf[len] = '\0';
+			for (ssize_t k = 0; k < len; k++)
+				if (buf[k] == '\0')
+					buf[k] = ' ';
+			if ((hit = strstr(buf, "Out of memory: Kill"))) {
+				size_t l = strcspn(hit, "\r\n");
+
+				/* up to the task name: "... (virtbench-agent)" */
+				char *close_paren = memchr(hit, ')', l);
+				if (close_paren)
+					l = (size_t)(close_paren - hit) + 1;
+				snprintf(line, n, "%.*s", (int)l, hit);
+				return true;
+			}
+		}
+		usleep(100000);
+	}
+	return false;
+}
+
 /* One request; `on_end`-style answer handling shared by exec and
  * drop_caches. */
 static int request(struct qemu_state *s, struct vb_ctx *ctx,
@@ -966,9 +1111,8 @@ static int request(struct qemu_state *s, struct vb_ctx *ctx,
 {
 	char hdr[96], *payload;
 	size_t len = 0;
-	int status;
 
-	if ((s->pid <= 0 || s->sock < 0) && s->opened) {
+	if ((!s->vm || s->sock < 0) && s->opened) {
 		/* A timeout killed it; the engine may go on with the next
 		 * repetition without reopening, so the cell gets a new VM. */
 		bool pvh;
@@ -980,7 +1124,7 @@ static int request(struct qemu_state *s, struct vb_ctx *ctx,
 		if (e < 0)
 			return e;
 	}
-	if (s->pid <= 0 || s->sock < 0)
+	if (!s->vm || s->sock < 0)
 		return VB_ERROR(ctx, -EIO, "no VM is running (open failed?)");
 	for (size_t i = 0; argv[i]; i++)
 		len += strlen(argv[i]) + 1;
@@ -996,6 +1140,8 @@ static int request(struct qemu_state *s, struct vb_ctx *ctx,
 		len += l;
 	}
 	unsigned long id = ++s->next_id;
+	off_t con0 = file_size(s->console);
+	char oom[256];
 	int hl = snprintf(hdr, sizeof(hdr), "@@vbreq %lu %zu %08x\n", id, len,
 			  (unsigned)vbq_crc32(payload, len));
 	int err = 0;
@@ -1036,8 +1182,10 @@ static int request(struct qemu_state *s, struct vb_ctx *ctx,
 					timeout);
 		}
 		int r = read_frame(s, line, sizeof(line), 200);
-		if (r < 0 || (r == 0 && !vm_alive(s, &status))) {
+		if (r < 0 || (r == 0 && !vm_alive(s))) {
 			vm_kill(s);
+			if (guest_oom(s, con0, oom, sizeof(oom)))
+				return vb_oom_killed(ctx, s->spec.memory, oom);
 			return boot_error(s, ctx, -EIO,
 					  "the VM stopped during a request");
 		}
@@ -1049,6 +1197,8 @@ static int request(struct qemu_state *s, struct vb_ctx *ctx,
 			if (fid != s->nonce)
 				continue;
 			vm_kill(s);
+			if (guest_oom(s, con0, oom, sizeof(oom)))
+				return vb_oom_killed(ctx, s->spec.memory, oom);
 			return boot_error(s, ctx, -EIO,
 					  "the guest agent restarted during a request (crashed?)");
 		}
@@ -1079,6 +1229,11 @@ static int request(struct qemu_state *s, struct vb_ctx *ctx,
 				return VB_ERROR(ctx, -EIO,
 						"the guest refused a damaged request");
 			*exit_status = atoi(text);
+			/* SIGKILL in a guest nobody else signals: its OOM
+			 * killer, when the console says so. */
+			if (*exit_status == 128 + SIGKILL &&
+			    guest_oom(s, con0, oom, sizeof(oom)))
+				return vb_oom_killed(ctx, s->spec.memory, oom);
 			return 0;
 		}
 	}
@@ -1110,7 +1265,7 @@ static int qemu_close(void *state, struct vb_ctx *ctx)
 
 	if (!s)
 		return 0;
-	if (s->pid > 0 && s->sock >= 0 && !vb_interrupted(ctx)) {
+	if (s->vm && s->sock >= 0 && !vb_interrupted(ctx)) {
 		/* Clean shutdown: the guest syncs and powers off. */
 		static const char cmd[] = VBQ_CMD_SHUTDOWN;
 		char hdr[64];
@@ -1120,8 +1275,7 @@ static int qemu_close(void *state, struct vb_ctx *ctx)
 		    send(s->sock, cmd, sizeof(cmd), MSG_NOSIGNAL) ==
 			    (ssize_t)sizeof(cmd)) {
 			uint64_t end = vb_now_ns() + 3000000000ull;
-			int status;
-			while (vm_alive(s, &status) && vb_now_ns() < end &&
+			while (vm_alive(s) && vb_now_ns() < end &&
 			       !vb_interrupted(ctx))
 				usleep(20000);
 		}
@@ -1144,11 +1298,10 @@ static const struct vb_backend_ops qemu_ops = {
 };
 
 static const struct vb_plugin_info qemu_info = {
-	.abi_major = VB_PLUGIN_ABI_MAJOR,
-	.abi_minor = VB_PLUGIN_ABI_MINOR,
+	VB_PLUGIN_ABI,
 	.kind = VB_PLUGIN_BACKEND,
 	.name = "qemu",
-	.version = "1.0.0",
+	.version = "1.1.0",
 	.summary = "a micro-VM booted from the host kernel and a generated initramfs",
 	.options = qemu_options,
 	.options_size = sizeof(struct qemu_opts),

@@ -226,12 +226,14 @@ static const struct vb_option cp_options[] = {
 
 static const struct vb_metric cp_metrics[] = {
 	{ .name = "total_time", .unit = "s", .better = VB_LOWER_IS_BETTER,
-	  .help = "wall time from the start barrier to the last thread's end" },
+	  .help = "wall time from the start barrier to the last thread's end",
+	  .flags = VB_METRIC_PRIMARY },
 	{ .name = "events", .unit = "", .better = VB_NEUTRAL,
 	  .help = "events completed" },
 	{ .name = "events_per_second", .unit = "1/s",
 	  .better = VB_HIGHER_IS_BETTER,
-	  .help = "events / total_time (sysbench 'events per second')" },
+	  .help = "events / total_time (sysbench 'events per second')",
+	  .flags = VB_METRIC_PRIMARY },
 	{ .name = "latency_min", .unit = "ms", .better = VB_LOWER_IS_BETTER,
 	  .help = "shortest event" },
 	{ .name = "latency_avg", .unit = "ms", .better = VB_LOWER_IS_BETTER,
@@ -253,8 +255,7 @@ static const struct vb_workload_ops cp_ops = {
 };
 
 static const struct vb_plugin_info cp_info = {
-	.abi_major = VB_PLUGIN_ABI_MAJOR,
-	.abi_minor = VB_PLUGIN_ABI_MINOR,
+	VB_PLUGIN_ABI,
 	.kind = VB_PLUGIN_WORKLOAD,
 	.name = "cpu-prime",
 	.version = "1.0.0",

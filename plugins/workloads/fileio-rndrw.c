@@ -705,13 +705,16 @@ static const struct vb_option fio_options[] = {
 
 static const struct vb_metric fio_metrics[] = {
 	{ .name = "total_time", .unit = "s", .better = VB_LOWER_IS_BETTER,
-	  .help = "wall time of the run, end fsyncs included" },
+	  .help = "wall time of the run, end fsyncs included",
+	  .flags = VB_METRIC_PRIMARY },
 	{ .name = "events", .unit = "", .better = VB_NEUTRAL,
 	  .help = "read and write requests done (fsyncs are not events)" },
 	{ .name = "reads_per_second", .unit = "1/s",
-	  .better = VB_HIGHER_IS_BETTER, .help = "reads / total_time" },
+	  .better = VB_HIGHER_IS_BETTER, .help = "reads / total_time",
+	  .flags = VB_METRIC_PRIMARY },
 	{ .name = "writes_per_second", .unit = "1/s",
-	  .better = VB_HIGHER_IS_BETTER, .help = "writes / total_time" },
+	  .better = VB_HIGHER_IS_BETTER, .help = "writes / total_time",
+	  .flags = VB_METRIC_PRIMARY },
 	{ .name = "fsyncs_per_second", .unit = "1/s",
 	  .better = VB_NEUTRAL,
 	  .help = "fsync calls (periodic and end) / total_time" },
@@ -742,8 +745,7 @@ static const struct vb_workload_ops fio_ops = {
 };
 
 static const struct vb_plugin_info fio_info = {
-	.abi_major = VB_PLUGIN_ABI_MAJOR,
-	.abi_minor = VB_PLUGIN_ABI_MINOR,
+	VB_PLUGIN_ABI,
 	.kind = VB_PLUGIN_WORKLOAD,
 	.name = "fileio-rndrw",
 	.version = "1.0.0",

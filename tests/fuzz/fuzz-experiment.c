@@ -84,7 +84,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	vb_set_preloaded(lt_preloaded_symbols);
 	/* "" searches no directory: the plugins linked in (a static or
 	 * fuzzing build); a shared build's replay finds them on the path. */
-	if (vb_registry_load(&builtin, "", kinds) < 0)
+	if (vb_registry_load_dirs(&builtin, "", kinds) < 0)
 		abort();
 	if (!builtin.count) {
 		vb_registry_free(&builtin);

@@ -63,8 +63,7 @@ static const struct vb_workload_ops gate_ops = {
 };
 
 static const struct vb_plugin_info gate_info = {
-	.abi_major = VB_PLUGIN_ABI_MAJOR,
-	.abi_minor = VB_PLUGIN_ABI_MINOR,
+	VB_PLUGIN_ABI,
 	.kind = VB_PLUGIN_WORKLOAD,
 	.name = "gate",
 	.version = "1.0.0",

@@ -9,6 +9,6 @@ static void nohook_destroy(void *s) { (void)s; }
 static const struct vb_backend_ops nohook_ops = { .size = sizeof(nohook_ops),
 	.create = nohook_create, .open = nohook_open, .close = nohook_close, .destroy = nohook_destroy };
 static const struct vb_plugin_info nohook_info = {
-	.abi_major = VB_PLUGIN_ABI_MAJOR, .abi_minor = VB_PLUGIN_ABI_MINOR,
+	VB_PLUGIN_ABI,
 	.kind = VB_PLUGIN_BACKEND, .name = "nohook", .version = "0", .summary = "test", .ops = &nohook_ops };
 VB_PLUGIN_DEFINE(nohook, &nohook_info)

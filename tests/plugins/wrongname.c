@@ -5,7 +5,7 @@ static int wrongname_run(struct vb_ctx *c, const void *o) { (void)c; (void)o; re
 static const struct vb_workload_ops wrongname_ops = { .size = sizeof(wrongname_ops), .run = wrongname_run };
 static const struct vb_metric wrongname_metrics[] = { { .name = "x", .unit = "" }, { .name = NULL } };
 static const struct vb_plugin_info wrongname_info = {
-	.abi_major = VB_PLUGIN_ABI_MAJOR, .abi_minor = VB_PLUGIN_ABI_MINOR,
+	VB_PLUGIN_ABI,
 	.kind = VB_PLUGIN_WORKLOAD, .name = "someothername", .version = "0", .summary = "test",
 	.metrics = wrongname_metrics, .ops = &wrongname_ops };
 VB_PLUGIN_DEFINE(wrongname, &wrongname_info)
