@@ -2150,12 +2150,15 @@ static const struct vb_option ex_options[] = {
 	  .help = "kill the command's process group after this long and fail "
 		  "the repetition; 0 = only the experiment's timeout" },
 	{ .name = "files", .type = VB_OPT_LIST, .offset = OPT(files),
+	  .flags = VB_OPTF_FILES,
 	  .help = "host programs and data carried into containers and VMs, "
 		  "with their shared libraries, e.g. [\"/usr/bin/sysbench\"]" },
 	{ .name = "params", .type = VB_OPT_LIST, .offset = OPT(params),
+	  .flags = VB_OPTF_PARAMS,
 	  .help = "parameters for {name} placeholders; a list value is a "
 		  "matrix axis: params = { max_prime = [5000, 10000]; }" },
 	{ .name = "metrics", .type = VB_OPT_LIST, .offset = OPT(metrics),
+	  .flags = VB_OPTF_RECORDS,
 	  .help = "what to read from the output: ( { name = \"...\"; unit = "
 		  "\"...\"; better = \"higher\"; regex = \"...\"; } ) or json = "
 		  "\"/pointer\"; also scale, stream, primary" },
@@ -2179,6 +2182,111 @@ static const struct vb_metric ex_metrics[] = {
 	{ .name = NULL },
 };
 
+/* A name's program on the host, as the agent would find it there. */
+static int ex_validate_host(const void *opts, char *msg, size_t msglen)
+{
+	const struct ex_opts *o = opts;
+	static const char *const names[] = { "command", "prepare", "cleanup" };
+	char *const *lists[] = { o->command, o->prepare, o->cleanup };
+	struct ex_where none;
+	struct ex_spec s;
+	char *path, prog[2 * PATH_MAX], why[768];
+	int rc = ex_spec_load(o, &s, msg, msglen);
+
+	if (rc)
+		return rc;
+	memset(&none, 0, sizeof(none));
+	path = ex_path(o, &none, NULL, getenv("PATH"));
+	for (size_t i = 0; !rc && path && i < 3; i++) {
+		const char *name = o->shell ? "/bin/sh" : lists[i] ? lists[i][0] : NULL;
+		char *e;
+		bool carried;
+
+		if (!name || (o->shell && !lists[i]) ||
+		    !(e = ex_expand(name, &s, &(struct ex_vars){ "", "" }, why,
+				    sizeof(why))))
+			continue;
+		/* A relative path with '/' is relative to the workdir: not
+		 * known before the run. */
+		if (!(strchr(e, '/') && e[0] != '/') &&
+		    ex_find(&none, path, e, prog, sizeof(prog), &carried)) {
+			snprintf(msg, msglen, "%s[0]: %s: not found on this host "
+				 "(PATH=%s), where the bare-metal backend runs it; "
+				 "install it or give its full path", names[i], e,
+				 path);
+			rc = -EINVAL;
+		}
+		free(e);
+	}
+	free(path);
+	ex_spec_free(&s);
+	return rc;
+}
+
+/* This instance's metrics: wall_time, then the declared ones. */
+struct ex_instance {
+	struct ex_spec spec;
+	struct vb_metric table[];
+};
+
+static int ex_instance(const void *opts, struct vb_wl_instance *inst)
+{
+	const struct ex_opts *o = opts;
+	struct ex_spec s;
+	struct ex_instance *in;
+	char msg[1024];
+	bool any_primary = false;
+	int rc = ex_spec_load(o, &s, msg, sizeof(msg));
+
+	if (rc)
+		return rc;
+	in = calloc(1, sizeof(*in) + (s.nm + 2) * sizeof(struct vb_metric));
+	if (!in) {
+		ex_spec_free(&s);
+		return -ENOMEM;
+	}
+	in->spec = s;
+	for (size_t i = 0; i < s.nm; i++) {
+		const struct ex_metric *m = &in->spec.m[i];
+
+		in->table[i + 1] = (struct vb_metric){
+			.name = m->name, .unit = m->unit, .better = m->better,
+			.help = m->help ? m->help
+			      : m->regex ? m->regex : m->json,
+			.flags = m->primary && m->better ? VB_METRIC_PRIMARY : 0,
+		};
+		any_primary |= m->primary && m->better;
+	}
+	in->table[0] = ex_metrics[0];
+	/* The declared metrics are the headline; wall_time only when
+	 * there are none. */
+	in->table[0].flags = any_primary ? 0 : VB_METRIC_PRIMARY;
+	if (inst->size >= offsetof(struct vb_wl_instance, priv) + sizeof(void *)) {
+		inst->metrics = in->table;
+		inst->priv = in;
+		if (o->drop_caches)
+			inst->flags |= VB_WL_DROP_CACHES;
+		else
+			inst->flags &= ~(uint32_t)VB_WL_DROP_CACHES;
+		return 0;
+	}
+	ex_spec_free(&in->spec);
+	free(in);
+	return -EINVAL;
+}
+
+static void ex_instance_free(struct vb_wl_instance *inst)
+{
+	struct ex_instance *in = inst->priv;
+
+	if (!in)
+		return;
+	ex_spec_free(&in->spec);
+	free(in);
+	inst->priv = NULL;
+	inst->metrics = NULL;
+}
+
 static const struct vb_workload_ops ex_ops = {
 	.size = sizeof(ex_ops),
 	.flags = 0,
@@ -2187,11 +2295,13 @@ static const struct vb_workload_ops ex_ops = {
 	.prepare = ex_prepare,
 	.run = ex_run_hook,
 	.cleanup = ex_cleanup,
+	.validate_host = ex_validate_host,
+	.instance = ex_instance,
+	.instance_free = ex_instance_free,
 };
 
 static const struct vb_plugin_info ex_info = {
-	.abi_major = VB_PLUGIN_ABI_MAJOR,
-	.abi_minor = VB_PLUGIN_ABI_MINOR,
+	VB_PLUGIN_ABI,
 	.kind = VB_PLUGIN_WORKLOAD,
 	.name = "exec",
 	.version = "1.0.0",
