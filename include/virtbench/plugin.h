@@ -440,6 +440,10 @@ struct vb_plugin_info {
 	 * sizeof(struct vb_metric) as this plugin was built. */
 	size_t option_size;
 	size_t metric_size;
+	/* Added in 1.1, may be NULL: how to use the plugin, several lines
+	 * with an example, printed by `virtbench plugins NAME` after the
+	 * tables. */
+	const char *description;
 };
 
 /*

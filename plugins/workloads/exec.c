@@ -2300,8 +2300,46 @@ static const struct vb_workload_ops ex_ops = {
 	.instance_free = ex_instance_free,
 };
 
+static const char ex_description[] =
+	"Runs COMMAND in every environment (argv, no shell unless shell = true),\n"
+	"measures wall_time around it, records the exit status (fact exit_status;\n"
+	"a status not in ok_exit fails the repetition), and reads each declared\n"
+	"metric from its output. A metric that cannot be read fails the\n"
+	"repetition, the last 20 lines of stdout and stderr go to the cell's log.\n"
+	"\n"
+	"Example:\n"
+	"  { plugin = \"exec\"; name = \"sysbench-cpu\";\n"
+	"    files   = [\"/usr/bin/sysbench\"];   # carried into containers and VMs\n"
+	"    params  = { max_prime = [5000, 10000]; };   # a list is a matrix axis\n"
+	"    command = [\"sysbench\", \"cpu\", \"--cpu-max-prime={max_prime}\",\n"
+	"               \"--events=10000\", \"--time=0\", \"run\"];\n"
+	"    metrics = ( { name = \"events_per_second\"; unit = \"1/s\"; better = \"higher\";\n"
+	"                  regex = \"events per second: *([0-9.]+)\"; } ); }\n"
+	"\n"
+	"A metric: name ([a-z][a-z0-9_]*), unit, better (higher | lower | neutral),\n"
+	"and regex (POSIX extended, the number is group 1; ^ and $ match at line\n"
+	"ends; write [0-9] and [[:space:]], not \\d and \\s) or json (an RFC 6901\n"
+	"pointer, e.g. \"/jobs/0/read/iops\" for fio --output-format=json);\n"
+	"optionally scale (multiplies the value: 0.001 for ms -> s), stream\n"
+	"(stdout | stderr, default stdout) and primary (false: not charted).\n"
+	"\n"
+	"Placeholders: {name} in command, prepare, cleanup, env and workdir is a\n"
+	"parameter of params; {workdir} is the working directory, {files} where\n"
+	"carried files are (\"\" on the host); {{ is a literal {.\n"
+	"\n"
+	"prepare and cleanup run before and after, untimed; with drop_caches =\n"
+	"true the page cache is dropped between prepare and the command. timeout\n"
+	"kills the command's process group and fails the repetition; the\n"
+	"environment is restarted. stdout and stderr keep output_limit bytes\n"
+	"each plus their last 64K; the rest is counted (stdout_dropped_bytes).\n"
+	"In a container or VM, a carried program runs through the agent bundle's\n"
+	"own loader, so it needs no libc in the image; a program that is neither\n"
+	"carried nor in the image fails the cell with what to do.\n"
+	"Full reference: docs/workloads.md (\"exec\").\n";
+
 static const struct vb_plugin_info ex_info = {
 	VB_PLUGIN_ABI,
+	.description = ex_description,
 	.kind = VB_PLUGIN_WORKLOAD,
 	.name = "exec",
 	.version = "1.0.0",
