@@ -726,7 +726,7 @@ static void point_kv(const struct entry *e, const size_t *idx, char **kv,
 		free(kv[k]);
 		kv[k] = vb_xasprintf("%s=%s", ax->opt->name, t);
 		free(t);
-		vb_buf_addf(params, "%s%s=%s", a ? ";" : "", ax->name,
+		vb_buf_addf(params, "%s%s=%s", a ? ";" : "", vb_axis_name(ax),
 			    ax->values[idx[a]]);
 	}
 }

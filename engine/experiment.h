@@ -53,6 +53,12 @@ struct vb_axis {
 	char **values;            /* canonical text of each value */
 };
 
+/* The axis's name in params, filters and charts (NULL name: opt's). */
+static inline const char *vb_axis_name(const struct vb_axis *ax)
+{
+	return ax->name ? ax->name : ax->opt->name;
+}
+
 /* A parameter axis (its value is one element "name=value" of opt). */
 static inline bool vb_axis_is_param(const struct vb_axis *ax)
 {

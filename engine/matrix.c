@@ -276,7 +276,7 @@ static char *point_params(const struct point *p)
 	struct vb_buf b = VB_BUF_INIT;
 
 	for (size_t a = 0; a < w->naxes; a++)
-		vb_buf_addf(&b, "%s%s=%s", a ? ";" : "", w->axes[a].name,
+		vb_buf_addf(&b, "%s%s=%s", a ? ";" : "", vb_axis_name(&w->axes[a]),
 			    w->axes[a].values[p->idx[a]]);
 	return vb_buf_detach(&b);
 }

@@ -94,7 +94,7 @@ static json_t *axes_json(const struct vb_workload_entry *w)
 		for (size_t k = 0; k < w->axes[j].nvalues; k++)
 			json_array_append_new(vals,
 					      nn(json_string(w->axes[j].values[k])));
-		json_object_set_new(axes, w->axes[j].name, vals);
+		json_object_set_new(axes, vb_axis_name(&w->axes[j]), vals);
 	}
 	return axes;
 }
