@@ -843,8 +843,7 @@ static json_t *ex_json_doc(const char *text, char *why, size_t n)
 			return doc;
 		break;
 	}
-	snprintf(why, n, "the output is not JSON (line %d: %s)", err.line,
-		 err.text);
+	snprintf(why, n, "not JSON (line %d: %s)", err.line, err.text);
 	return NULL;
 }
 
@@ -886,7 +885,7 @@ static int ex_metric_value(const struct ex_metric *m, const char *text,
 		if (!*doc) {
 			*doc = ex_json_doc(text, pw, sizeof(pw));
 			if (!*doc) {
-				snprintf(why, n, "json \"%s\": %s has %s", m->json,
+				snprintf(why, n, "json \"%s\": %s is %s", m->json,
 					 sname, pw);
 				return -EINVAL;
 			}
