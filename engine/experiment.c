@@ -1114,13 +1114,29 @@ static bool param_name_ok(const char *s)
 	return n <= 63;
 }
 
+/* Params travel as "k=v;k=v" (runs.csv, reports): no ';' in a value. */
+static bool param_value_ok(struct entry_pass *p, const char *value,
+			   const config_setting_t *at, const char *w)
+{
+	if (!strpbrk(value, ";\n\r"))
+		return true;
+	report(p->L, at, "%s: '%s': a parameter's value may not hold ';' or a line break (runs.csv's params column separates parameters with ';')%s",
+	       w, value, p->see);
+	return false;
+}
+
 /* A name=value element for parameter `name` of list option o. */
 static int param_element(struct entry_pass *p, const struct vb_option *o,
 			 const char *name, const char *value,
 			 const config_setting_t *at, const char *w)
 {
-	char *el = vb_xasprintf("%s=%s", name, value), why[512];
-	int rc = vb_opt_set_text(o, p->e->opts, el, why, sizeof(why));
+	char *el, why[512];
+	int rc;
+
+	if (!param_value_ok(p, value, at, w))
+		return -EINVAL;
+	el = vb_xasprintf("%s=%s", name, value);
+	rc = vb_opt_set_text(o, p->e->opts, el, why, sizeof(why));
 
 	if (rc)
 		report(p->L, at, "%s: %s%s", w, why, p->see);
@@ -1182,6 +1198,10 @@ static int param_member(struct entry_pass *p, const struct vb_option *o,
 			continue;
 		}
 		scalar_text(v, text, sizeof(text));
+		if (!param_value_ok(p, text, v, wi)) {
+			bad = 1;
+			continue;
+		}
 		for (j = 0; j < ax->nvalues && strcmp(ax->values[j], text); j++)
 			;
 		if (j < ax->nvalues) {

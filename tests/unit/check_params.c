@@ -225,7 +225,7 @@ START_TEST(bad_input_at_its_line)
 		"  metrics = ( { name = \"a\"; },\n"
 		"              { unit = \"s\"; } ); },\n"
 		"  { plugin = \"exec\"; name = \"e2\"; command = [\"x\"];\n"
-		"    params = { command = 1; Bad = 2; ok = { a = 1; }; }; },\n"
+		"    params = { command = 1; Bad = 2; ok = { a = 1; }; s = \"a;b\"; }; },\n"
 		"  { plugin = \"exec\"; name = \"e3\"; command = [\"x\"];\n"
 		"    metrics = ( { name = \"a\"; sub = [1]; } );\n"
 		"    files = [\"/bin/sh\",\n"
@@ -241,6 +241,7 @@ START_TEST(bad_input_at_its_line)
 	has_error(&d, 7, "params.command: 'command' is also an option");
 	has_error(&d, 7, "params.Bad: bad parameter name");
 	has_error(&d, 7, "params.ok: wrong type: expected a value or a non-empty list");
+	has_error(&d, 7, "params.s: 'a;b': a parameter's value may not hold ';'");
 	has_error(&d, 9, "metrics[0]: sub: wrong type: expected one value");
 	has_error(&d, 11, "files[1]: /no/such/file: No such file or directory on this host");
 	has_error(&d, 11, "files[2]: 'rel/path' is not an absolute path");
