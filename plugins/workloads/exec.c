@@ -1376,18 +1376,21 @@ fail:
 	_exit(127);
 }
 
-/* Reads what is there on fd into s; false at end of file or error. */
+/* Reads what is there on fd into s, at most 1 MiB (a program writing
+ * faster than that must not keep the timeout from being looked at);
+ * false at end of file or error. */
 static bool ex_read(int fd, struct ex_stream *s)
 {
 	char buf[65536];
 
-	for (;;) {
+	for (int n = 0; n < 16;) {
 		ssize_t r = read(fd, buf, sizeof(buf));
 
 		if (r > 0) {
 			ex_stream_add(s, buf, (size_t)r);
 			if ((size_t)r < sizeof(buf))
 				return true;
+			n++;
 			continue;
 		}
 		if (r < 0 && errno == EINTR)
@@ -1396,6 +1399,7 @@ static bool ex_read(int fd, struct ex_stream *s)
 			return true;
 		return false;
 	}
+	return true;
 }
 
 static int ex_status(int st)

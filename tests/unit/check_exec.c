@@ -745,6 +745,26 @@ START_TEST(run_output_cap)
 }
 END_TEST
 
+/* A program that writes without end: its timeout still ends it, and
+ * what it wrote is counted. */
+START_TEST(run_flood_times_out)
+{
+	struct vb_ctx c;
+	struct ex_opts o;
+	uint64_t t0;
+
+	opts_defaults(&o);
+	o.command = strv("/bin/sh", "-c", "exec cat /dev/zero", NULL);
+	o.timeout = 0.5;
+	o.output_limit = 65536;
+	mock_start(&c, &o);
+	t0 = vb_now_ns();
+	ck_assert_int_eq(agent_run(&c, &o), -ETIMEDOUT);
+	ck_assert_msg(vb_now_ns() - t0 < 10000000000ull, "the flood hid the timeout");
+	opts_free(&o);
+}
+END_TEST
+
 START_TEST(run_interrupted)
 {
 	struct vb_ctx c;
@@ -987,6 +1007,7 @@ int main(void)
 	tcase_add_test(tc, run_background_child_does_not_hang);
 	tcase_add_test(tc, run_not_found);
 	tcase_add_test(tc, run_output_cap);
+	tcase_add_test(tc, run_flood_times_out);
 	tcase_add_test(tc, run_interrupted);
 	tcase_add_test(tc, run_carried_program);
 	tcase_add_test(tc, instance_table);
