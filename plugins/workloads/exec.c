@@ -843,8 +843,7 @@ static json_t *ex_json_doc(const char *text, char *why, size_t n)
 			return doc;
 		break;
 	}
-	snprintf(why, n, "the output is not JSON (line %d: %s)", err.line,
-		 err.text);
+	snprintf(why, n, "not JSON (line %d: %s)", err.line, err.text);
 	return NULL;
 }
 
@@ -886,7 +885,7 @@ static int ex_metric_value(const struct ex_metric *m, const char *text,
 		if (!*doc) {
 			*doc = ex_json_doc(text, pw, sizeof(pw));
 			if (!*doc) {
-				snprintf(why, n, "json \"%s\": %s has %s", m->json,
+				snprintf(why, n, "json \"%s\": %s is %s", m->json,
 					 sname, pw);
 				return -EINVAL;
 			}
@@ -1377,18 +1376,21 @@ fail:
 	_exit(127);
 }
 
-/* Reads what is there on fd into s; false at end of file or error. */
+/* Reads what is there on fd into s, at most 1 MiB (a program writing
+ * faster than that must not keep the timeout from being looked at);
+ * false at end of file or error. */
 static bool ex_read(int fd, struct ex_stream *s)
 {
 	char buf[65536];
 
-	for (;;) {
+	for (int n = 0; n < 16;) {
 		ssize_t r = read(fd, buf, sizeof(buf));
 
 		if (r > 0) {
 			ex_stream_add(s, buf, (size_t)r);
 			if ((size_t)r < sizeof(buf))
 				return true;
+			n++;
 			continue;
 		}
 		if (r < 0 && errno == EINTR)
@@ -1397,6 +1399,7 @@ static bool ex_read(int fd, struct ex_stream *s)
 			return true;
 		return false;
 	}
+	return true;
 }
 
 static int ex_status(int st)
@@ -2150,12 +2153,15 @@ static const struct vb_option ex_options[] = {
 	  .help = "kill the command's process group after this long and fail "
 		  "the repetition; 0 = only the experiment's timeout" },
 	{ .name = "files", .type = VB_OPT_LIST, .offset = OPT(files),
+	  .flags = VB_OPTF_FILES,
 	  .help = "host programs and data carried into containers and VMs, "
 		  "with their shared libraries, e.g. [\"/usr/bin/sysbench\"]" },
 	{ .name = "params", .type = VB_OPT_LIST, .offset = OPT(params),
+	  .flags = VB_OPTF_PARAMS,
 	  .help = "parameters for {name} placeholders; a list value is a "
 		  "matrix axis: params = { max_prime = [5000, 10000]; }" },
 	{ .name = "metrics", .type = VB_OPT_LIST, .offset = OPT(metrics),
+	  .flags = VB_OPTF_RECORDS,
 	  .help = "what to read from the output: ( { name = \"...\"; unit = "
 		  "\"...\"; better = \"higher\"; regex = \"...\"; } ) or json = "
 		  "\"/pointer\"; also scale, stream, primary" },
@@ -2179,6 +2185,111 @@ static const struct vb_metric ex_metrics[] = {
 	{ .name = NULL },
 };
 
+/* A name's program on the host, as the agent would find it there. */
+static int ex_validate_host(const void *opts, char *msg, size_t msglen)
+{
+	const struct ex_opts *o = opts;
+	static const char *const names[] = { "command", "prepare", "cleanup" };
+	char *const *lists[] = { o->command, o->prepare, o->cleanup };
+	struct ex_where none;
+	struct ex_spec s;
+	char *path, prog[2 * PATH_MAX], why[768];
+	int rc = ex_spec_load(o, &s, msg, msglen);
+
+	if (rc)
+		return rc;
+	memset(&none, 0, sizeof(none));
+	path = ex_path(o, &none, NULL, getenv("PATH"));
+	for (size_t i = 0; !rc && path && i < 3; i++) {
+		const char *name = o->shell ? "/bin/sh" : lists[i] ? lists[i][0] : NULL;
+		char *e;
+		bool carried;
+
+		if (!name || (o->shell && !lists[i]) ||
+		    !(e = ex_expand(name, &s, &(struct ex_vars){ "", "" }, why,
+				    sizeof(why))))
+			continue;
+		/* A relative path with '/' is relative to the workdir: not
+		 * known before the run. */
+		if (!(strchr(e, '/') && e[0] != '/') &&
+		    ex_find(&none, path, e, prog, sizeof(prog), &carried)) {
+			snprintf(msg, msglen, "%s[0]: %s: not found on this host "
+				 "(PATH=%s), where the bare-metal backend runs it; "
+				 "install it or give its full path", names[i], e,
+				 path);
+			rc = -EINVAL;
+		}
+		free(e);
+	}
+	free(path);
+	ex_spec_free(&s);
+	return rc;
+}
+
+/* This instance's metrics: wall_time, then the declared ones. */
+struct ex_instance {
+	struct ex_spec spec;
+	struct vb_metric table[];
+};
+
+static int ex_instance(const void *opts, struct vb_wl_instance *inst)
+{
+	const struct ex_opts *o = opts;
+	struct ex_spec s;
+	struct ex_instance *in;
+	char msg[1024];
+	bool any_primary = false;
+	int rc = ex_spec_load(o, &s, msg, sizeof(msg));
+
+	if (rc)
+		return rc;
+	in = calloc(1, sizeof(*in) + (s.nm + 2) * sizeof(struct vb_metric));
+	if (!in) {
+		ex_spec_free(&s);
+		return -ENOMEM;
+	}
+	in->spec = s;
+	for (size_t i = 0; i < s.nm; i++) {
+		const struct ex_metric *m = &in->spec.m[i];
+
+		in->table[i + 1] = (struct vb_metric){
+			.name = m->name, .unit = m->unit, .better = m->better,
+			.help = m->help ? m->help
+			      : m->regex ? m->regex : m->json,
+			.flags = m->primary && m->better ? VB_METRIC_PRIMARY : 0,
+		};
+		any_primary |= m->primary && m->better;
+	}
+	in->table[0] = ex_metrics[0];
+	/* The declared metrics are the headline; wall_time only when
+	 * there are none. */
+	in->table[0].flags = any_primary ? 0 : VB_METRIC_PRIMARY;
+	if (inst->size >= offsetof(struct vb_wl_instance, priv) + sizeof(void *)) {
+		inst->metrics = in->table;
+		inst->priv = in;
+		if (o->drop_caches)
+			inst->flags |= VB_WL_DROP_CACHES;
+		else
+			inst->flags &= ~(uint32_t)VB_WL_DROP_CACHES;
+		return 0;
+	}
+	ex_spec_free(&in->spec);
+	free(in);
+	return -EINVAL;
+}
+
+static void ex_instance_free(struct vb_wl_instance *inst)
+{
+	struct ex_instance *in = inst->priv;
+
+	if (!in)
+		return;
+	ex_spec_free(&in->spec);
+	free(in);
+	inst->priv = NULL;
+	inst->metrics = NULL;
+}
+
 static const struct vb_workload_ops ex_ops = {
 	.size = sizeof(ex_ops),
 	.flags = 0,
@@ -2187,11 +2298,51 @@ static const struct vb_workload_ops ex_ops = {
 	.prepare = ex_prepare,
 	.run = ex_run_hook,
 	.cleanup = ex_cleanup,
+	.validate_host = ex_validate_host,
+	.instance = ex_instance,
+	.instance_free = ex_instance_free,
 };
 
+static const char ex_description[] =
+	"Runs COMMAND in every environment (argv, no shell unless shell = true),\n"
+	"measures wall_time around it, records the exit status (fact exit_status;\n"
+	"a status not in ok_exit fails the repetition), and reads each declared\n"
+	"metric from its output. A metric that cannot be read fails the\n"
+	"repetition, the last 20 lines of stdout and stderr go to the cell's log.\n"
+	"\n"
+	"Example:\n"
+	"  { plugin = \"exec\"; name = \"sysbench-cpu\";\n"
+	"    files   = [\"/usr/bin/sysbench\"];   # carried into containers and VMs\n"
+	"    params  = { max_prime = [5000, 10000]; };   # a list is a matrix axis\n"
+	"    command = [\"sysbench\", \"cpu\", \"--cpu-max-prime={max_prime}\",\n"
+	"               \"--events=10000\", \"--time=0\", \"run\"];\n"
+	"    metrics = ( { name = \"events_per_second\"; unit = \"1/s\"; better = \"higher\";\n"
+	"                  regex = \"events per second: *([0-9.]+)\"; } ); }\n"
+	"\n"
+	"A metric: name ([a-z][a-z0-9_]*), unit, better (higher | lower | neutral),\n"
+	"and regex (POSIX extended, the number is group 1; ^ and $ match at line\n"
+	"ends; write [0-9] and [[:space:]], not \\d and \\s) or json (an RFC 6901\n"
+	"pointer, e.g. \"/jobs/0/read/iops\" for fio --output-format=json);\n"
+	"optionally scale (multiplies the value: 0.001 for ms -> s), stream\n"
+	"(stdout | stderr, default stdout) and primary (false: not charted).\n"
+	"\n"
+	"Placeholders: {name} in command, prepare, cleanup, env and workdir is a\n"
+	"parameter of params; {workdir} is the working directory, {files} where\n"
+	"carried files are (\"\" on the host); {{ is a literal {.\n"
+	"\n"
+	"prepare and cleanup run before and after, untimed; with drop_caches =\n"
+	"true the page cache is dropped between prepare and the command. timeout\n"
+	"kills the command's process group and fails the repetition; the\n"
+	"environment is restarted. stdout and stderr keep output_limit bytes\n"
+	"each plus their last 64K; the rest is counted (stdout_dropped_bytes).\n"
+	"In a container or VM, a carried program runs through the agent bundle's\n"
+	"own loader, so it needs no libc in the image; a program that is neither\n"
+	"carried nor in the image fails the cell with what to do.\n"
+	"Full reference: docs/workloads.md (\"exec\").\n";
+
 static const struct vb_plugin_info ex_info = {
-	.abi_major = VB_PLUGIN_ABI_MAJOR,
-	.abi_minor = VB_PLUGIN_ABI_MINOR,
+	VB_PLUGIN_ABI,
+	.description = ex_description,
 	.kind = VB_PLUGIN_WORKLOAD,
 	.name = "exec",
 	.version = "1.0.0",

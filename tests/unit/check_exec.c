@@ -70,28 +70,25 @@ static void opts_defaults(struct ex_opts *o)
 
 /* ---- mock start: the metric table the mock accepts ---------------------- */
 
-static struct vb_metric table[32];
-static char names[32][64];
+/* The instance's table, as the agent gives it to vb_report_metric. */
+static struct vb_wl_instance inst_now;
 
 static void mock_start(struct vb_ctx *c, const struct ex_opts *o)
 {
-	size_t n = 0;
-
-	table[n++] = ex_metrics[0];
-	for (size_t i = 0; o && o->metrics && o->metrics[i]; i++) {
-		struct ex_metric m;
-		char why[512];
-
-		if (ex_metric_parse(o->metrics[i], &m, why, sizeof(why)))
-			continue;
-		snprintf(names[n], sizeof(names[n]), "%s", m.name);
-		table[n] = (struct vb_metric){ .name = names[n], .unit = "" };
-		n++;
-		ex_metric_free(&m);
-	}
-	table[n] = (struct vb_metric){ .name = NULL };
-	mock_init(c, table);
+	if (inst_now.priv)
+		ex_instance_free(&inst_now);
+	inst_now = (struct vb_wl_instance){ .size = sizeof(inst_now) };
+	ck_assert_int_eq(ex_instance(o, &inst_now), 0);
+	mock_init(c, inst_now.metrics);
 	snprintf(c->scratch, sizeof(c->scratch), "%s", test_root);
+}
+
+static uint32_t vb_option_flags(const char *name)
+{
+	for (const struct vb_option *op = ex_options; op->name; op++)
+		if (!strcmp(op->name, name))
+			return op->flags;
+	return 0xffffffffu;
 }
 
 static void opts_free(struct ex_opts *o)
@@ -748,6 +745,26 @@ START_TEST(run_output_cap)
 }
 END_TEST
 
+/* A program that writes without end: its timeout still ends it, and
+ * what it wrote is counted. */
+START_TEST(run_flood_times_out)
+{
+	struct vb_ctx c;
+	struct ex_opts o;
+	uint64_t t0;
+
+	opts_defaults(&o);
+	o.command = strv("/bin/sh", "-c", "exec cat /dev/zero", NULL);
+	o.timeout = 0.5;
+	o.output_limit = 65536;
+	mock_start(&c, &o);
+	t0 = vb_now_ns();
+	ck_assert_int_eq(agent_run(&c, &o), -ETIMEDOUT);
+	ck_assert_msg(vb_now_ns() - t0 < 10000000000ull, "the flood hid the timeout");
+	opts_free(&o);
+}
+END_TEST
+
 START_TEST(run_interrupted)
 {
 	struct vb_ctx c;
@@ -855,6 +872,88 @@ START_TEST(run_carried_program)
 }
 END_TEST
 
+START_TEST(instance_table)
+{
+	struct ex_opts o;
+	struct vb_wl_instance inst = { .size = sizeof(inst), .flags = 0 };
+	const struct vb_metric *m;
+
+	opts_defaults(&o);
+	o.command = strv("true", NULL);
+	o.metrics = strv("{\"name\":\"eps\",\"unit\":\"1/s\",\"better\":\"higher\",\"regex\":\"(1)\"}",
+			 "{\"name\":\"lat\",\"unit\":\"ms\",\"better\":\"lower\",\"regex\":\"(2)\",\"primary\":false}",
+			 "{\"name\":\"n\",\"better\":\"neutral\",\"regex\":\"(3)\"}", NULL);
+	o.drop_caches = true;
+	ck_assert_int_eq(ex_instance(&o, &inst), 0);
+	m = inst.metrics;
+	ck_assert_str_eq(m[0].name, "wall_time");
+	ck_assert_str_eq(m[0].unit, "s");
+	ck_assert_uint_eq(m[0].flags & VB_METRIC_PRIMARY, 0);
+	ck_assert_str_eq(m[1].name, "eps");
+	ck_assert_str_eq(m[1].unit, "1/s");
+	ck_assert_int_eq(m[1].better, VB_HIGHER_IS_BETTER);
+	ck_assert_uint_eq(m[1].flags & VB_METRIC_PRIMARY, VB_METRIC_PRIMARY);
+	ck_assert_str_eq(m[2].name, "lat");
+	ck_assert_uint_eq(m[2].flags & VB_METRIC_PRIMARY, 0);
+	ck_assert_str_eq(m[3].name, "n");
+	ck_assert_uint_eq(m[3].flags & VB_METRIC_PRIMARY, 0);  /* no direction */
+	ck_assert_ptr_null(m[4].name);
+	ck_assert_uint_eq(inst.flags & VB_WL_DROP_CACHES, VB_WL_DROP_CACHES);
+	ex_instance_free(&inst);
+	ck_assert_ptr_null(inst.priv);
+
+	/* No metrics of its own: wall_time is the headline; no drop. */
+	ex_strv_free(o.metrics);
+	o.metrics = NULL;
+	o.drop_caches = false;
+	inst = (struct vb_wl_instance){ .size = sizeof(inst),
+					.flags = VB_WL_DROP_CACHES };
+	ck_assert_int_eq(ex_instance(&o, &inst), 0);
+	ck_assert_uint_eq(inst.metrics[0].flags, VB_METRIC_PRIMARY);
+	ck_assert_ptr_null(inst.metrics[1].name);
+	ck_assert_uint_eq(inst.flags & VB_WL_DROP_CACHES, 0);
+	ex_instance_free(&inst);
+
+	/* Options validate() refuses: no instance. */
+	o.metrics = strv("{\"name\":\"x\"}", NULL);
+	inst = (struct vb_wl_instance){ .size = sizeof(inst) };
+	ck_assert_int_eq(ex_instance(&o, &inst), -EINVAL);
+	ck_assert_ptr_null(inst.priv);
+	opts_free(&o);
+}
+END_TEST
+
+START_TEST(validate_host_finds_programs)
+{
+	struct ex_opts o;
+	char msg[1024] = "";
+
+	opts_defaults(&o);
+	o.params = strv("prog=sh", NULL);
+	o.command = strv("{prog}", "-c", "true", NULL);
+	o.prepare = strv("/bin/true", NULL);
+	ck_assert_msg(ex_validate_host(&o, msg, sizeof(msg)) == 0, "%s", msg);
+	ex_strv_free(o.cleanup);
+	o.cleanup = strv("no-such-cleanup-vb", NULL);
+	ck_assert_int_eq(ex_validate_host(&o, msg, sizeof(msg)), -EINVAL);
+	ck_assert_msg(strstr(msg, "cleanup[0]: no-such-cleanup-vb: not found on "
+				  "this host"), "%s", msg);
+	ex_strv_free(o.cleanup);
+	o.cleanup = strv("/no/such/prog", NULL);
+	ck_assert_int_eq(ex_validate_host(&o, msg, sizeof(msg)), -EINVAL);
+	/* A path relative to the working directory is known only then. */
+	ex_strv_free(o.cleanup);
+	o.cleanup = strv("./made-by-prepare", NULL);
+	ck_assert_msg(ex_validate_host(&o, msg, sizeof(msg)) == 0, "%s", msg);
+	/* With a shell, only the shell. */
+	ex_strv_free(o.command);
+	o.command = strv("no-such-program-vb | cat", NULL);
+	o.shell = true;
+	ck_assert_msg(ex_validate_host(&o, msg, sizeof(msg)) == 0, "%s", msg);
+	opts_free(&o);
+}
+END_TEST
+
 START_TEST(descriptor)
 {
 	const struct vb_plugin_info *info = exec_LTX_vb_plugin_entry();
@@ -866,6 +965,12 @@ START_TEST(descriptor)
 	ck_assert_uint_eq(info->options_size, sizeof(struct ex_opts));
 	ck_assert_ptr_nonnull(ops->run);
 	ck_assert_ptr_nonnull(ops->validate);
+	ck_assert_ptr_nonnull(ops->instance);
+	ck_assert_ptr_nonnull(ops->instance_free);
+	ck_assert_uint_eq(info->option_size, sizeof(struct vb_option));
+	ck_assert_uint_eq(vb_option_flags("files"), VB_OPTF_FILES);
+	ck_assert_uint_eq(vb_option_flags("params"), VB_OPTF_PARAMS);
+	ck_assert_uint_eq(vb_option_flags("metrics"), VB_OPTF_RECORDS);
 	ck_assert_str_eq(info->metrics[0].name, "wall_time");
 	/* This test program is no bundle. */
 	ex_where_self(&w);
@@ -902,14 +1007,19 @@ int main(void)
 	tcase_add_test(tc, run_background_child_does_not_hang);
 	tcase_add_test(tc, run_not_found);
 	tcase_add_test(tc, run_output_cap);
+	tcase_add_test(tc, run_flood_times_out);
 	tcase_add_test(tc, run_interrupted);
 	tcase_add_test(tc, run_carried_program);
+	tcase_add_test(tc, instance_table);
+	tcase_add_test(tc, validate_host_finds_programs);
 	tcase_add_test(tc, descriptor);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
+	if (inst_now.priv)
+		ex_instance_free(&inst_now);
 	{
 		char cmd[300];
 
