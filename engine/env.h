@@ -53,8 +53,9 @@ struct vb_reply {
 	struct vb_buf facts;   /* the request's facts, "k=v;k=v" */
 	char error[1024];      /* the first error line, or why it failed */
 	int done_status;       /* -1: no done line */
+	int error_code;        /* the first error line's -errno, 0: none */
 };
-#define VB_REPLY_INIT { NULL, 0, 0, VB_BUF_INIT, "", -1 }
+#define VB_REPLY_INIT { NULL, 0, 0, VB_BUF_INIT, "", -1, 0 }
 /* Free and empty r (it can be used again). */
 void vb_reply_reset(struct vb_reply *r);
 
@@ -115,12 +116,13 @@ int vb_env_call(struct vb_env *env, const char *const *argv,
 
 /*
  * One repetition or warmup of a workload in the open environment: `run`,
- * or, for a VB_WL_DROP_CACHES workload, prepare, drop the page cache,
- * measure and cleanup. Adds the host_time metric (and
- * page_cache_dropped). Returns as vb_env_call().
+ * or, when `flags` (the instance's, vb_workload_describe) have
+ * VB_WL_DROP_CACHES, prepare, drop the page cache, measure and cleanup.
+ * Adds the host_time metric (and page_cache_dropped). Returns as
+ * vb_env_call().
  */
 int vb_env_measure(struct vb_env *env, const struct vb_plugin_info *wl,
-		   char *const *kv, size_t nkv, uint64_t seed,
+		   uint32_t flags, char *const *kv, size_t nkv, uint64_t seed,
 		   struct vb_reply *r);
 
 #endif /* VB_ENGINE_ENV_H */

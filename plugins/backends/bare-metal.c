@@ -351,6 +351,8 @@ static void bm_destroy(void *state)
 
 static const struct vb_backend_ops bm_ops = {
 	.size = sizeof(struct vb_backend_ops),
+	/* The agent runs in the host's own userland. */
+	.flags = VB_BACKEND_HOST,
 	.create = bm_create,
 	.open = bm_open,
 	.exec = bm_exec,

@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Ctrl-C in the middle of a docker run: virtbench stops, and none of its
-# containers survives (docker ps -a --filter label=virtbench=1).
+# containers survives (its containers carry label virtbench.pid=ITS PID;
+# others' containers on a shared engine are none of this test's business).
 . "${VIRTBENCH_SRCDIR:?run through make check}/tests/integration/docker-lib.sh"
 
 start_engine
@@ -13,7 +14,6 @@ configs = ( { name = "1cpu-256m"; cpus = 1; memory = "256M"; } );
 workloads = ( { plugin = "cpu-prime"; max_prime = 20000; events = 0; time = "5s"; } );
 CFG
 
-before=$(docker ps -aq --filter label=virtbench=1 | wc -l)
 vb_start interrupt run -o "$T/out" "$T/long.cfg"
 # Wait until the container runs and a repetition is under way.
 i=0
@@ -38,8 +38,6 @@ cat "$T/interrupt.err"
 [ "$rc" -ne 0 ] || die "an interrupted run exited 0"
 left=$(run_containers "$VB_PID")
 [ -z "$left" ] || { docker ps -a --filter "label=virtbench.pid=$VB_PID"; die "containers survived Ctrl-C"; }
-after=$(docker ps -aq --filter label=virtbench=1 | wc -l)
-[ "$after" -le "$before" ] || die "docker ps -a --filter label=virtbench=1 shows new containers"
 
 # The same with SIGTERM, this time while the container is being opened.
 vb_start interrupt2 run -o "$T/out2" "$T/long.cfg"

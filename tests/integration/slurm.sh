@@ -136,11 +136,13 @@ CFG
 	scancel "${j3}_$p"
 	kill -INT "$vbp"
 	wait "$vbp"; rc=$?
-	rm -f "$G/hold"
 	check "Ctrl-C during --wait: exit 130 (got $rc)" test "$rc" -eq 130
 	check "Ctrl-C: says it cancelled the job ($(grep interrupted "$T/i.err"))" \
 		grep -q "interrupted: cancelled Slurm job $j3 (scancel $j3)" "$T/i.err"
+	# The held repetition must end by the cancel, not by the gate
+	# opening: open it only once Slurm has finished the job.
 	slurm_wait_gone "$j3"
+	rm -f "$G/hold"
 	check "Ctrl-C: no task of it ran to the end" \
 		test -z "$(squeue -h -r -j "$j3" -t all -o '%T' | grep -x COMPLETED)"
 	"$VB" check "$T/gate.cfg" -o "$D3" >"$T/i.check" 2>&1
