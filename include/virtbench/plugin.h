@@ -314,6 +314,22 @@ struct vb_env_granted {
 	bool vm;                /* a virtual machine: memory shows as MemTotal,
 	                           which the guest kernel keeps a part of */
 	char note[256];         /* e.g. "no memory cgroup: limit not enforced" */
+	/*
+	 * Added in 1.1. Limits the backend read back on the host side (from
+	 * the environment's own cgroup) because its inside does not show them:
+	 * a gVisor sandbox has no cgroupfs. 0: not read. The engine uses one
+	 * only where the probe found no such limit, and the verification's
+	 * reason then says "host-side" for it: a value is never "ok" on trust.
+	 */
+	double host_cpu_quota;  /* CPUs: the CFS quota / period */
+	int64_t host_mem_limit; /* bytes */
+	/*
+	 * Added in 1.1. What the agent's probe must call the environment from
+	 * inside (its `virt`: "gvisor" for a gVisor sandbox, "docker" for runc
+	 * under dockerd, ...); "": not checked. A cell that lands elsewhere
+	 * (a runc container where gVisor was asked for) is refused.
+	 */
+	char expect_virt[32];
 };
 
 /* One request to the agent inside an open environment. */
