@@ -147,6 +147,8 @@ static int cmd_workload(const char *cmd, int argc, char **argv, FILE *out)
 	struct vb_usage_mark mark;
 	struct vb_ctx *ctx;
 	void *opts = NULL;
+	struct vb_wl_desc desc = { 0 };
+	char err[1024];
 	int status;
 
 	vb_usage_begin(&mark);
@@ -155,8 +157,13 @@ static int cmd_workload(const char *cmd, int argc, char **argv, FILE *out)
 			cmd);
 		return done(out, VB_AGENT_USAGE);
 	}
-	if (load_workload(&reg, argc, argv, out, &p, &opts, &status) == 0) {
+	if (load_workload(&reg, argc, argv, out, &p, &opts, &status) == 0 &&
+	    vb_workload_describe(p, opts, &desc, err, sizeof(err)) < 0)
+		status = fail_with(out, -EINVAL, err, VB_AGENT_USAGE);
+	else if (desc.metrics) {
 		ctx = vb_ctx_new(p);
+		/* The metrics this instance may report (exec's are the user's). */
+		vb_ctx_set_metrics(ctx, desc.metrics);
 		vb_ctx_set_sinks(ctx, print_metric, print_fact, print_fact, out);
 		vb_ctx_set_seed(ctx, seed);
 		if (scratch)
@@ -168,6 +175,7 @@ static int cmd_workload(const char *cmd, int argc, char **argv, FILE *out)
 		vb_opts_free(p->info->options, opts);
 		free(opts);
 	}
+	vb_wl_desc_free(&desc);
 	vb_registry_free(&reg);
 	return status;
 }

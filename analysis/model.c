@@ -156,9 +156,15 @@ static json_t *env_metrics(const struct vb_analysis *a, const char *wl)
 	size_t i;
 	json_t *it;
 
-	json_array_foreach(wls, i, it)
+	json_array_foreach(wls, i, it) {
+		/* The entry's own table first (a workload whose metrics its
+		 * options declare, exec), then its plugin's. */
+		if (strcmp(json_str(it, "name"), wl) == 0 &&
+		    json_is_array(json_object_get(it, "metrics")))
+			return json_object_get(it, "metrics");
 		if (strcmp(json_str(it, "name"), wl) == 0 && *json_str(it, "plugin"))
 			plugin = json_str(it, "plugin");
+	}
 	json_array_foreach(plugins, i, it)
 		if (strcmp(json_str(it, "name"), plugin) == 0 &&
 		    strcmp(json_str(it, "kind"), "workload") == 0)

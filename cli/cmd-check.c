@@ -111,6 +111,22 @@ static void print_matrix(const char *file, const struct vb_experiment *ex,
 		fprintf(stderr, "virtbench: warning: %zu runs is more than %d; "
 			"'virtbench run' asks for --force to start it\n", runs,
 			VB_RUN_FORCE_LIMIT);
+	/* Metrics an entry's options declare (exec) are shown: a typo in
+	 * one is better seen now than in the report. */
+	for (size_t w = 0; w < ex->nworkloads; w++) {
+		const struct vb_workload_entry *we = &ex->workloads[w];
+		const struct vb_workload_ops *ops = we->plugin->info->ops;
+
+		if (!ops->instance)
+			continue;
+		printf("workloads[%zu] (%s) reports:", w, we->label);
+		for (size_t i = 0; i < we->desc.nmetrics; i++)
+			printf("%s %s%s%s%s", i ? "," : "", we->desc.metrics[i].name,
+			       *we->desc.metrics[i].unit ? " (" : "",
+			       we->desc.metrics[i].unit,
+			       *we->desc.metrics[i].unit ? ")" : "");
+		printf("\n");
+	}
 	print_estimate(ex, cells, ncells, outdir);
 	if (outdir)
 		vb_cli_print_shards(ex, cells, ncells, outdir);

@@ -11,6 +11,8 @@
  *   lib/                  the shared-library closure of everything in bin/
  *                         and plugins/, plus the loader itself
  *   plugins/              the workload modules (*.so)
+ *   files/                host files a workload asked for (vb_bundle_carry),
+ *                         at their host paths: files/usr/bin/sysbench
  *   manifest              one line per file: path, size, SHA-256, source
  *
  * The closure is what the host's real loader resolves (`ld.so --list`), so
@@ -70,6 +72,7 @@ struct blist {
 struct bundle {
 	char *agent_path;     /* inputs, to tell bundles of different trees apart */
 	char *workload_path;
+	char *carry_key;      /* the carried paths, each ending in '\n' */
 	char *dir;
 	char *hash;
 	char *loader_name;    /* e.g. "ld-linux-x86-64.so.2" */
@@ -86,6 +89,7 @@ struct bundle_argv {
 static pthread_mutex_t bundle_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct bundle *bundles;
 static struct bundle_argv *argvs;
+static struct vb_strv carried;  /* vb_bundle_carry(), sorted, unique */
 
 /* ------------------------------------------------------------------ */
 /* Small helpers                                                        */
@@ -199,6 +203,33 @@ static int elf_interp(const char *path, char *out, size_t outlen)
 out:
 	close(fd);
 	return err;
+}
+
+/* A 64-bit ELF with a dynamic section: its closure can be listed (a
+ * static program or a data file has none). */
+static bool elf_dynamic(const char *path)
+{
+	Elf64_Ehdr eh;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	bool dyn = false;
+
+	if (fd < 0)
+		return false;
+	if (pread(fd, &eh, sizeof(eh), 0) == (ssize_t)sizeof(eh) &&
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) == 0 &&
+	    eh.e_ident[EI_CLASS] == ELFCLASS64 &&
+	    eh.e_phentsize == sizeof(Elf64_Phdr)) {
+		for (unsigned i = 0; i < eh.e_phnum && !dyn; i++) {
+			Elf64_Phdr ph;
+			off_t at = (off_t)eh.e_phoff + (off_t)i * eh.e_phentsize;
+
+			if (pread(fd, &ph, sizeof(ph), at) != (ssize_t)sizeof(ph))
+				break;
+			dyn = ph.p_type == PT_DYNAMIC;
+		}
+	}
+	close(fd);
+	return dyn;
 }
 
 /*
@@ -657,6 +688,94 @@ static int build(struct vb_ctx *ctx, const char *root, const char *final,
 
 /* The files of the bundle: agent, sleep, loader, workload modules and
  * their library closure, sorted and hashed; *hash over all of them. */
+/* The carried set as one string, to tell bundles apart. */
+static char *carry_key(void)
+{
+	struct vb_buf b = VB_BUF_INIT;
+
+	for (size_t i = 0; i < carried.n; i++) {
+		vb_buf_add(&b, carried.v[i]);
+		vb_buf_addc(&b, '\n');
+	}
+	return vb_buf_detach(&b);
+}
+
+int vb_bundle_carry(const char *const *paths, size_t n)
+{
+	pthread_mutex_lock(&bundle_lock);
+	vb_strv_free(&carried);
+	for (size_t i = 0; i < n; i++)
+		if (paths[i] && paths[i][0] == '/' &&
+		    vb_strv_find(&carried, paths[i]) < 0)
+			vb_strv_add(&carried, paths[i]);
+	vb_strv_sort(&carried);
+	pthread_mutex_unlock(&bundle_lock);
+	return 0;
+}
+
+/* nftw() has no user pointer: the walk of one carried directory. */
+static struct {
+	struct vb_ctx *ctx;
+	struct blist *l;
+	int err;
+} walk;
+
+static int carry_one(const char *path, const struct stat *st, int flag,
+		     struct FTW *ftw)
+{
+	struct stat target;
+
+	(void)ftw;
+	/* A symlink is carried as what it points to, if that is a file. */
+	if (flag == FTW_SL && (stat(path, &target) != 0 ||
+			       !S_ISREG(target.st_mode)))
+		return 0;
+	if (flag == FTW_SL)
+		st = &target;
+	if (flag != FTW_F && flag != FTW_SL)
+		return 0;
+	walk.err = blist_add(walk.l, "files", path + 1, path,
+			     st->st_mode & 0111 ? 0755 : 0644);
+	if (walk.err < 0) {
+		walk.err = VB_ERROR(walk.ctx, walk.err, "carry %s: %s", path,
+				    strerror(-walk.err));
+		return 1;
+	}
+	return 0;
+}
+
+/* files/HOSTPATH for every carried path, directories walked. */
+static int add_files(struct vb_ctx *ctx, struct blist *l)
+{
+	for (size_t i = 0; i < carried.n; i++) {
+		const char *p = carried.v[i];
+		struct stat st;
+		int err;
+
+		if (stat(p, &st) != 0) {
+			err = -errno;
+			return VB_ERROR(ctx, err, "cannot carry %s into the "
+					"environment: %s", p, strerror(-err));
+		}
+		if (S_ISDIR(st.st_mode)) {
+			walk.ctx = ctx;
+			walk.l = l;
+			walk.err = 0;
+			if (nftw(p, carry_one, 16, FTW_PHYS) != 0)
+				return walk.err < 0 ? walk.err
+					: VB_ERROR(ctx, -errno, "cannot read %s: %s",
+						   p, strerror(errno));
+			continue;
+		}
+		err = blist_add(l, "files", p + 1, p,
+				st.st_mode & 0111 ? 0755 : 0644);
+		if (err < 0)
+			return VB_ERROR(ctx, err, "carry %s: %s", p,
+					strerror(-err));
+	}
+	return 0;
+}
+
 static int bundle_collect(struct vb_ctx *ctx, const char *agent,
 			  const char *loader, const char *workload_path,
 			  struct blist *l, char *hash)
@@ -675,10 +794,15 @@ static int bundle_collect(struct vb_ctx *ctx, const char *agent,
 	if (err < 0)
 		err = VB_ERROR(ctx, err, "collecting the agent bundle: %s",
 			       strerror(-err));
-	/* Only bin/ and plugins/ entries need their closure; the libraries
-	 * appear in their own lists, as the loader lists them recursively. */
+	if (!err)
+		err = add_files(ctx, l);
+	/* Only bin/, plugins/ and carried ELF objects need their closure;
+	 * the libraries appear in their own lists, as the loader lists them
+	 * recursively. */
 	for (size_t i = 0, n = l->n; i < n && !err; i++)
-		if (strncmp(l->v[i].rel, "lib/", 4) != 0)
+		if (strncmp(l->v[i].rel, "lib/", 4) != 0 &&
+		    (strncmp(l->v[i].rel, "files/", 6) != 0 ||
+		     elf_dynamic(l->v[i].src)))
 			err = add_closure(ctx, l, loader, libpath, l->v[i].src);
 	free(libpath);
 	if (err < 0)
@@ -724,6 +848,7 @@ static int bundle_make(struct vb_ctx *ctx, const char *agent_path,
 	b = vb_xcalloc(1, sizeof(*b));
 	b->agent_path = vb_xstrdup(agent_path);
 	b->workload_path = vb_xstrdup(workload_path ? workload_path : "");
+	b->carry_key = carry_key();
 	b->hash = vb_xstrdup(hash);
 	b->loader_name = vb_xstrdup(base_name(loader));
 	b->dir = final;
@@ -743,16 +868,20 @@ static int bundle_lookup(struct vb_ctx *ctx, const struct bundle **out)
 	const char *agent = vb_agent_path(ctx);
 	const char *wl = vb_workload_path(ctx);
 	struct bundle *b;
+	char *key;
 	int err = 0;
 
 	if (!agent || !*agent)
 		return VB_ERROR(ctx, -ENOENT,
 				"no virtbench-agent known to the engine");
 	pthread_mutex_lock(&bundle_lock);
+	key = carry_key();
 	for (b = bundles; b; b = b->next)
 		if (strcmp(b->agent_path, agent) == 0 &&
-		    strcmp(b->workload_path, wl ? wl : "") == 0)
+		    strcmp(b->workload_path, wl ? wl : "") == 0 &&
+		    strcmp(b->carry_key, key) == 0)
 			break;
+	free(key);
 	if (!b) {
 		err = bundle_make(ctx, agent, wl, &b);
 		if (!err) {

@@ -104,8 +104,10 @@ static int on_agent_line(void *u, const char *line)
 			vb_probe_set(s->probe, l.key, l.value);
 		break;
 	case VB_LINE_ERROR:
-		if (!s->r->error[0])
+		if (!s->r->error[0]) {
 			snprintf(s->r->error, sizeof(s->r->error), "%s", l.value);
+			s->r->error_code = (int)l.num;
+		}
 		break;
 	case VB_LINE_DONE:
 		s->r->done_status = (int)l.num;
@@ -189,6 +191,11 @@ int vb_env_call(struct vb_env *env, const char *const *argv,
 	explain_failure(env, sink.r, rc, status);
 	if (!r && rc != -EINTR)
 		warn(env, "%s: %s", env->label, tmp.error);
+	/* A workload that timed out inside (exec's `timeout` killed its
+	 * command's process group): the environment is restarted as after
+	 * the engine's own timeout, since anything may be left in it. */
+	if (rc >= 0 && sink.r->error_code == -ETIMEDOUT)
+		rc = -ETIMEDOUT;
 	vb_reply_reset(&tmp);
 	return rc < 0 ? rc : -EIO;
 }
@@ -410,16 +417,15 @@ static int measure_cold(struct vb_env *env, const struct vb_plugin_info *wl,
 }
 
 int vb_env_measure(struct vb_env *env, const struct vb_plugin_info *wl,
-		   char *const *kv, size_t nkv, uint64_t seed,
+		   uint32_t flags, char *const *kv, size_t nkv, uint64_t seed,
 		   struct vb_reply *r)
 {
-	const struct vb_workload_ops *wo = wl->ops;
 	char s[32];
 	double host = 0;
 	int rc;
 
 	snprintf(s, sizeof(s), "%llu", (unsigned long long)seed);
-	if (wo->flags & VB_WL_DROP_CACHES)
+	if (flags & VB_WL_DROP_CACHES)
 		return measure_cold(env, wl, kv, nkv, s, r);
 	rc = measured_call(env, wl, "run", kv, nkv, s, r, &host);
 	if (rc == 0)

@@ -54,6 +54,7 @@ struct vb_reply {
 	struct vb_buf facts;   /* the request's facts, "k=v;k=v" */
 	char error[1024];      /* the first error line, or why it failed */
 	int done_status;       /* -1: no done line */
+	int error_code;        /* the first error line's -errno, 0: none */
 	struct vb_agent_usage usage;  /* the agent's usage lines */
 	/* vb_env_measure(): the host's noise around the measured request
 	 * (noise.sampled false when there is none). */
@@ -122,13 +123,14 @@ int vb_env_call(struct vb_env *env, const char *const *argv,
 
 /*
  * One repetition or warmup of a workload in the open environment: `run`,
- * or, for a VB_WL_DROP_CACHES workload, prepare, drop the page cache,
- * measure and cleanup. Adds the host_time metric (and
- * page_cache_dropped), and samples the host's noise around the measured
- * request into r->noise. Returns as vb_env_call().
+ * or, when `flags` (the instance's, vb_workload_describe) have
+ * VB_WL_DROP_CACHES, prepare, drop the page cache, measure and cleanup.
+ * Adds the host_time metric (and page_cache_dropped), and samples the
+ * host's noise around the measured request into r->noise. Returns as
+ * vb_env_call().
  */
 int vb_env_measure(struct vb_env *env, const struct vb_plugin_info *wl,
-		   char *const *kv, size_t nkv, uint64_t seed,
+		   uint32_t flags, char *const *kv, size_t nkv, uint64_t seed,
 		   struct vb_reply *r);
 
 #endif /* VB_ENGINE_ENV_H */

@@ -17,6 +17,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <jansson.h>
 #include <libconfig.h>
 #include <limits.h>
 #include <math.h>
@@ -24,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "engine/experiment.h"
@@ -183,6 +185,10 @@ static const char *expected_of(const struct vb_option *o)
 	case VB_OPT_STRING:
 		return "a string in double quotes";
 	case VB_OPT_LIST:
+		if (o->flags & VB_OPTF_PARAMS)
+			return "a group of parameters { name = value; other = [1, 2]; }";
+		if (o->flags & VB_OPTF_RECORDS)
+			return "a list of groups ( { key = value; ... }, ... )";
 		return "a string or an array of strings [\"a\", \"b\"]";
 	}
 	return "a value";
@@ -209,8 +215,11 @@ static bool type_ok(const struct vb_option *o, int t)
 		return num || t == CONFIG_TYPE_FLOAT;
 	case VB_OPT_ENUM:
 	case VB_OPT_STRING:
-	case VB_OPT_LIST:
 		return t == CONFIG_TYPE_STRING;
+	case VB_OPT_LIST:
+		/* Elements are text: ok_exit = [0, 3] means "0", "3". */
+		return t == CONFIG_TYPE_STRING || num ||
+		       t == CONFIG_TYPE_FLOAT || t == CONFIG_TYPE_BOOL;
 	}
 	return false;
 }
@@ -249,7 +258,11 @@ static int set_from_setting(struct ld *L, const struct vb_option *o,
 		return -EINVAL;
 	}
 	scalar_text(s, text, sizeof(text));
-	if (vb_opt_set_text(o, block, text, why, sizeof(why))) {
+	/* A string is taken whole (a shell command may be long). */
+	if (vb_opt_set_text(o, block, t == CONFIG_TYPE_STRING
+					      ? config_setting_get_string(s)
+					      : text,
+			    why, sizeof(why))) {
 		report(L, s, "%s: %s%s", where, why, see);
 		return -EINVAL;
 	}
@@ -443,12 +456,15 @@ struct entry {
 	struct vb_axis *axes;
 	int line;
 	bool ok;                  /* no problem found in this entry */
+	struct vb_wl_desc desc;   /* workloads: what the instance reports */
 };
 
 static void axes_free(struct vb_axis *axes, size_t naxes)
 {
-	for (size_t i = 0; axes && i < naxes; i++)
+	for (size_t i = 0; axes && i < naxes; i++) {
 		vb_free_strings(axes[i].values, axes[i].nvalues);
+		free(axes[i].name);
+	}
 	free(axes);
 }
 
@@ -507,6 +523,7 @@ static int parse_axis(struct ld *L, struct entry *e, const struct vb_option *o,
 	e->axes = vb_xreallocarray(e->axes, e->naxes + 1, sizeof(*e->axes));
 	ax = &e->axes[e->naxes++];
 	ax->opt = o;
+	ax->name = vb_xstrdup(o->name);
 	ax->nvalues = 0;
 	ax->values = vb_xcalloc((size_t)n, sizeof(*ax->values));
 	for (int i = 0; i < n; i++) {
@@ -520,6 +537,84 @@ static int parse_axis(struct ld *L, struct entry *e, const struct vb_option *o,
 			bad = 1;
 	}
 	return bad ? -EINVAL : 0;
+}
+
+/*
+ * A group of scalars as compact JSON, members in file order: how a record
+ * of a VB_OPTF_RECORDS option reaches the plugin. NULL (reported) when a
+ * member is itself a group or a list.
+ */
+static char *group_json(struct ld *L, const config_setting_t *g,
+			const char *where)
+{
+	json_t *obj = json_object();
+	char *text = NULL;
+	int n = config_setting_length(g), bad = 0;
+
+	if (!obj)
+		vb_oom();
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
+		json_t *v = NULL;
+		char got[600];
+
+		switch (config_setting_type(m)) {
+		case CONFIG_TYPE_INT:
+			v = json_integer(config_setting_get_int(m));
+			break;
+		case CONFIG_TYPE_INT64:
+			v = json_integer(config_setting_get_int64(m));
+			break;
+		case CONFIG_TYPE_FLOAT:
+			v = json_real(config_setting_get_float(m));
+			break;
+		case CONFIG_TYPE_BOOL:
+			v = json_boolean(config_setting_get_bool(m));
+			break;
+		case CONFIG_TYPE_STRING:
+			v = json_string(config_setting_get_string(m));
+			break;
+		default:
+			describe(m, got, sizeof(got));
+			report(L, m, "%s: %s: wrong type: expected one value (a string, a number or true/false), got %s",
+			       where, config_setting_name(m), got);
+			bad = 1;
+			continue;
+		}
+		/* json_string refuses text that is not UTF-8. */
+		if (!v) {
+			report(L, m, "%s: %s: not valid UTF-8 text", where,
+			       config_setting_name(m));
+			bad = 1;
+			continue;
+		}
+		json_object_set_new(obj, config_setting_name(m), v);
+	}
+	if (!bad && !(text = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER)))
+		vb_oom();
+	json_decref(obj);
+	return text;
+}
+
+/* One element of a list option: a scalar, or a group for a records option. */
+static int set_list_element(struct ld *L, const struct vb_option *o,
+			    void *block, const config_setting_t *v,
+			    const char *w, const char *see)
+{
+	char why[512], *json;
+	int rc = 0;
+
+	if (config_setting_type(v) != CONFIG_TYPE_GROUP ||
+	    !(o->flags & VB_OPTF_RECORDS))
+		return set_from_setting(L, o, block, v, w, see);
+	if (!(json = group_json(L, v, w)))
+		return -EINVAL;
+	if (vb_opt_set_text(o, block, json, why, sizeof(why))) {
+		report(L, v, "%s: %s%s", w, why, see);
+		rc = -EINVAL;
+	}
+	free(json);
+	return rc;
 }
 
 /* Set a VB_OPT_LIST option from an array/list of strings in the file. */
@@ -536,7 +631,7 @@ static int parse_list_value(struct ld *L, const struct vb_option *o,
 		char w[400];
 
 		snprintf(w, sizeof(w), "%s[%d]", where, i);
-		if (set_from_setting(L, o, block, v, w, see))
+		if (set_list_element(L, o, block, v, w, see))
 			bad = 1;
 	}
 	/* An empty array still leaves a non-NULL, empty list. */
@@ -582,20 +677,110 @@ static size_t option_index(const struct vb_plugin_info *info,
 /* The plugins' own checks                                              */
 /* ------------------------------------------------------------------ */
 
+/* The list option's elements with its parameter axes' values at idx. */
+static char *params_text(const struct vb_workload_entry *w,
+			 const struct vb_option *o, const size_t *idx)
+{
+	char *const *list = *(char *const *const *)(const void *)
+				    ((const char *)w->opts + o->offset);
+	struct vb_strv out = VB_STRV_INIT;
+	struct vb_option one = *o;
+	struct { char **v; } block;
+	char *text;
+
+	for (size_t i = 0; list && list[i]; i++) {
+		size_t nl = strcspn(list[i], "=");
+		const char *val = NULL;
+
+		for (size_t a = 0; a < w->naxes && !val; a++)
+			if (w->axes[a].opt == o && vb_axis_is_param(&w->axes[a]) &&
+			    strlen(w->axes[a].name) == nl &&
+			    !strncmp(w->axes[a].name, list[i], nl))
+				val = w->axes[a].values[idx ? idx[a] : 0];
+		if (val)
+			vb_strv_addf(&out, "%.*s=%s", (int)nl, list[i], val);
+		else
+			vb_strv_add(&out, list[i]);
+	}
+	if (!out.v)
+		out.v = vb_xcalloc(1, sizeof(char *));
+	block.v = out.v;
+	one.offset = offsetof(__typeof__(block), v);
+	if (!(text = vb_opt_to_text(&one, &block)))
+		vb_oom();
+	vb_strv_free(&out);
+	return text;
+}
+
+char *vb_workload_option_text(const struct vb_workload_entry *w,
+			      const struct vb_option *o, const size_t *idx)
+{
+	bool params = false;
+	char *t;
+
+	for (size_t a = 0; a < w->naxes; a++) {
+		if (w->axes[a].opt != o)
+			continue;
+		if (!vb_axis_is_param(&w->axes[a]))
+			return vb_xstrdup(w->axes[a].values[idx ? idx[a] : 0]);
+		params = true;
+	}
+	if (params)
+		return params_text(w, o, idx);
+	if (!(t = vb_opt_to_text(o, w->opts)))
+		vb_oom();
+	return t;
+}
+
+const char *vb_workload_param(const struct vb_workload_entry *w,
+			      const char *name, const size_t *idx)
+{
+	size_t nl = strlen(name);
+
+	for (size_t a = 0; a < w->naxes; a++)
+		if (vb_axis_is_param(&w->axes[a]) && !strcmp(w->axes[a].name, name))
+			return w->axes[a].values[idx ? idx[a] : 0];
+	for (const struct vb_option *o = w->plugin ? w->plugin->info->options : NULL;
+	     o && o->name; o++) {
+		char *const *list;
+
+		if (!(o->flags & VB_OPTF_PARAMS))
+			continue;
+		list = *(char *const *const *)(const void *)
+			       ((const char *)w->opts + o->offset);
+		for (size_t i = 0; list && list[i]; i++)
+			if (!strncmp(list[i], name, nl) && list[i][nl] == '=')
+				return list[i] + nl + 1;
+	}
+	return NULL;
+}
+
+/* The entry as the matrix sees it (for the helpers above). */
+static struct vb_workload_entry entry_view(const struct entry *e)
+{
+	return (struct vb_workload_entry){ .plugin = e->plugin,
+					   .opts = e->opts, .naxes = e->naxes,
+					   .axes = e->axes };
+}
+
 /* Set the axes' values of point idx into kv; params gets them joined. */
 static void point_kv(const struct entry *e, const size_t *idx, char **kv,
 		     struct vb_buf *params)
 {
 	const struct vb_plugin_info *info = e->plugin->info;
+	struct vb_workload_entry w = entry_view(e);
 
 	vb_buf_reset(params);
 	for (size_t a = 0; a < e->naxes; a++) {
 		const struct vb_axis *ax = &e->axes[a];
 		size_t k = option_index(info, ax->opt);
+		char *t = vb_workload_option_text(&w, ax->opt, idx);
 
 		free(kv[k]);
-		kv[k] = vb_xasprintf("%s=%s", ax->opt->name, ax->values[idx[a]]);
-		vb_buf_addf(params, "%s%s", a ? ";" : "", kv[k]);
+		kv[k] = vb_xasprintf("%s=%s", ax->opt->name, t);
+		free(t);
+		vb_buf_addf(params, "%s%s=%s", a ? ";" : "", vb_axis_name(ax),
+			    ax->values[idx[a]]);
 	}
 }
 
@@ -612,18 +797,60 @@ static bool next_point(const struct entry *e, size_t *idx)
 
 struct rejects {
 	size_t failed, reported;
+	struct vb_strv seen;      /* reasons reported: each once per entry */
 };
 
-/* validate() of the block of one point; -EINVAL when the plugin's own
+/*
+ * Where a plugin's reason is about: "OPTION[INDEX]: ..." or "OPTION: ..."
+ * names an option of the entry (1.1, plugin.h's validate); then the
+ * setting of that option (element), else NULL.
+ */
+static const config_setting_t *reason_setting(const struct entry *e,
+					      const config_setting_t *s,
+					      const char *msg)
+{
+	const config_setting_t *m;
+	char name[64];
+	size_t n = strcspn(msg, "[:");
+	unsigned long idx = 0;
+	bool indexed = msg[n] == '[';
+
+	if (n == 0 || n >= sizeof(name) || !msg[n])
+		return NULL;
+	memcpy(name, msg, n);
+	name[n] = '\0';
+	if (!vb_option_find(e->plugin->info->options, name) ||
+	    !(m = config_setting_get_member(s, name)))
+		return NULL;
+	if (indexed) {
+		char *end;
+
+		idx = strtoul(msg + n + 1, &end, 10);
+		if (*end != ']' || end[1] != ':')
+			return NULL;
+	} else if (msg[n + 1] != ' ') {
+		return NULL;
+	}
+	if (indexed && config_setting_is_aggregate(m) &&
+	    config_setting_type(m) != CONFIG_TYPE_GROUP &&
+	    idx < (unsigned long)config_setting_length(m))
+		return config_setting_get_elem(m, (unsigned)idx);
+	return m;
+}
+
+/* A validate hook (validate or validate_host) as a function pointer. */
+typedef int (*check_fn)(const void *opts, char *msg, size_t msglen);
+
+/* check() of the block of one point; -EINVAL when the plugin's own
  * table cannot make the block (nothing more can be judged). */
 static int validate_point(struct ld *L, const struct entry *e,
 			   const config_setting_t *s, const char *where,
 			   char **kv, size_t nkv, const char *params,
-			   struct rejects *rj)
+			   check_fn check, struct rejects *rj)
 {
 	const struct vb_plugin_info *info = e->plugin->info;
-	const struct vb_workload_ops *ops = info->ops;
-	char msg[512] = "", err[512];
+	const config_setting_t *at;
+	char msg[1024] = "", err[512];
 	void *block = NULL;
 
 	if (vb_opts_from_kv(info, (const char *const *)kv, nkv, &block, err,
@@ -633,33 +860,39 @@ static int validate_point(struct ld *L, const struct entry *e,
 		report(L, s, "%s: %s", where, err);
 		return -EINVAL;
 	}
-	if (ops->validate(block, msg, sizeof(msg))) {
+	if (check(block, msg, sizeof(msg))) {
 		rj->failed++;
-		if (rj->reported++ < MAX_VALIDATE_REPORTS)
+		if (vb_strv_find(&rj->seen, msg) >= 0) {
+			/* The same reason at another point: said once. */
+		} else if (rj->reported++ < MAX_VALIDATE_REPORTS &&
+			   (at = reason_setting(e, s, msg))) {
+			vb_strv_add(&rj->seen, msg);
+			report(L, at, "%s: %s (see 'virtbench plugins %s')",
+			       where, msg, info->name);
+		} else if (rj->reported <= MAX_VALIDATE_REPORTS) {
+			vb_strv_add(&rj->seen, msg);
 			report(L, s,
 			       "%s: %s%soptions rejected by the plugin: %s; change the values (see 'virtbench plugins %s')",
 			       where, params, *params ? ": " : "",
 			       *msg ? msg : "(no reason given)", info->name);
+		}
 	}
 	vb_opts_free(info->options, block);
 	free(block);
 	return 0;
 }
 
-/* Call the workload's validate() for every point of its axes. */
-static void validate_cells(struct ld *L, struct entry *e,
-			   const config_setting_t *s, const char *where)
+/* Call check (the workload's validate() or validate_host()) for every
+ * point of its axes. */
+static void check_cells(struct ld *L, struct entry *e,
+			const config_setting_t *s, const char *where,
+			check_fn check)
 {
-	const struct vb_workload_ops *ops = e->plugin->info->ops;
 	struct vb_buf params = VB_BUF_INIT;
 	struct rejects rj = { 0 };
 	size_t nkv = 0, *idx, n = 0;
 	char **kv;
 
-	if (!ops || ops->size < offsetof(struct vb_workload_ops, validate) +
-					sizeof(ops->validate) ||
-	    !ops->validate)
-		return;
 	kv = block_kv(e->plugin->info, e->opts, &nkv);
 	idx = vb_xcalloc(e->naxes + 1, sizeof(*idx));
 	do {
@@ -669,17 +902,51 @@ static void validate_cells(struct ld *L, struct entry *e,
 		}
 		point_kv(e, idx, kv, &params);
 		if (validate_point(L, e, s, where, kv, nkv, vb_buf_str(&params),
-				   &rj) < 0)
+				   check, &rj) < 0)
 			break;
 	} while (next_point(e, idx));
-	if (rj.failed > MAX_VALIDATE_REPORTS)
-		report(L, s, "%s: %zu more cells rejected by the plugin",
-		       where, rj.failed - MAX_VALIDATE_REPORTS);
+	if (rj.reported > MAX_VALIDATE_REPORTS)
+		report(L, s, "%s: more cells rejected by the plugin, for %zu other reasons",
+		       where, rj.reported - MAX_VALIDATE_REPORTS);
 	if (rj.failed)
 		e->ok = false;
 	free(idx);
 	vb_free_strings(kv, nkv);
 	vb_buf_free(&params);
+	vb_strv_free(&rj.seen);
+}
+
+/* Some backend's environment is the host's own userland. */
+static bool host_backend(const struct ld *L)
+{
+	for (size_t i = 0; i < L->ex->nbackends; i++) {
+		const struct vb_plugin *p = L->ex->backends[i].plugin;
+		const struct vb_backend_ops *ops = p ? p->info->ops : NULL;
+
+		if (ops && p->info->abi_minor >= 1 && (ops->flags & VB_BACKEND_HOST))
+			return true;
+	}
+	return false;
+}
+
+/* The plugin's own checks, then what the instance reports. */
+static void validate_cells(struct ld *L, struct entry *e,
+			   const config_setting_t *s, const char *where)
+{
+	const struct vb_workload_ops *ops = e->plugin->info->ops;
+
+	char err[1024];
+
+	if (ops->validate)
+		check_cells(L, e, s, where, ops->validate);
+	if (e->ok && ops->validate_host && host_backend(L))
+		check_cells(L, e, s, where, ops->validate_host);
+	if (e->ok && vb_workload_describe(e->plugin, e->opts, &e->desc, err,
+					  sizeof(err)) < 0) {
+		report(L, s, "%s: %s (see 'virtbench plugins %s')", where, err,
+		       e->plugin->info->name);
+		e->ok = false;
+	}
 }
 
 static void validate_backend(struct ld *L, struct entry *e,
@@ -887,6 +1154,176 @@ static int entry_aggregate(struct entry_pass *p, const config_setting_t *m,
 	return parse_axis(p->L, p->e, o, m, w, p->see);
 }
 
+static bool param_name_ok(const char *s)
+{
+	size_t n = 0;
+
+	if (!(*s >= 'a' && *s <= 'z'))
+		return false;
+	for (; s[n]; n++)
+		if (!((s[n] >= 'a' && s[n] <= 'z') ||
+		      (s[n] >= '0' && s[n] <= '9') || s[n] == '_'))
+			return false;
+	return n <= 63;
+}
+
+/* Params travel as "k=v;k=v" (runs.csv, reports): no ';' in a value. */
+static bool param_value_ok(struct entry_pass *p, const char *value,
+			   const config_setting_t *at, const char *w)
+{
+	if (!strpbrk(value, ";\n\r"))
+		return true;
+	report(p->L, at, "%s: '%s': a parameter's value may not hold ';' or a line break (runs.csv's params column separates parameters with ';')%s",
+	       w, value, p->see);
+	return false;
+}
+
+/* A name=value element for parameter `name` of list option o. */
+static int param_element(struct entry_pass *p, const struct vb_option *o,
+			 const char *name, const char *value,
+			 const config_setting_t *at, const char *w)
+{
+	char *el, why[512];
+	int rc;
+
+	if (!param_value_ok(p, value, at, w))
+		return -EINVAL;
+	el = vb_xasprintf("%s=%s", name, value);
+	rc = vb_opt_set_text(o, p->e->opts, el, why, sizeof(why));
+
+	if (rc)
+		report(p->L, at, "%s: %s%s", w, why, p->see);
+	free(el);
+	return rc ? -EINVAL : 0;
+}
+
+/* One member of a parameter group: a value, or a list (an axis). */
+static int param_member(struct entry_pass *p, const struct vb_option *o,
+			const config_setting_t *mm, const char *where)
+{
+	const char *name = config_setting_name(mm);
+	char w[400], text[512], got[600];
+	struct vb_axis *ax;
+	int n, bad = 0;
+
+	snprintf(w, sizeof(w), "%s.%s", where, name);
+	if (!param_name_ok(name)) {
+		report(p->L, mm, "%s: bad parameter name: expected [a-z][a-z0-9_]*, at most 63 characters%s",
+		       w, p->see);
+		return -EINVAL;
+	}
+	if (vb_option_find(p->info->options, name)) {
+		report(p->L, mm, "%s: '%s' is also an option of the plugin; give the parameter another name, so filters and params can tell them apart%s",
+		       w, name, p->see);
+		return -EINVAL;
+	}
+	if (is_scalar(mm)) {
+		const char *v = config_setting_type(mm) == CONFIG_TYPE_STRING
+					? config_setting_get_string(mm)
+					: (scalar_text(mm, text, sizeof(text)), text);
+
+		return param_element(p, o, name, v, mm, w);
+	}
+	if (config_setting_type(mm) == CONFIG_TYPE_GROUP ||
+	    (n = config_setting_length(mm)) == 0) {
+		describe(mm, got, sizeof(got));
+		report(p->L, mm, "%s: wrong type: expected a value or a non-empty list of values (a matrix axis), got %s%s",
+		       w, got, p->see);
+		return -EINVAL;
+	}
+	/* An axis: its element holds the first value, in file order. */
+	p->e->axes = vb_xreallocarray(p->e->axes, p->e->naxes + 1,
+				      sizeof(*p->e->axes));
+	ax = &p->e->axes[p->e->naxes++];
+	*ax = (struct vb_axis){ .opt = o, .name = vb_xstrdup(name),
+				.values = vb_xcalloc((size_t)n, sizeof(char *)) };
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *v = config_setting_get_elem(mm, (unsigned)i);
+		char wi[440];
+		size_t j;
+
+		snprintf(wi, sizeof(wi), "%s[%d]", w, i);
+		if (!is_scalar(v)) {
+			describe(v, got, sizeof(got));
+			report(p->L, v, "%s: wrong type: expected one value, got %s%s",
+			       wi, got, p->see);
+			bad = 1;
+			continue;
+		}
+		scalar_text(v, text, sizeof(text));
+		if (!param_value_ok(p, text, v, wi)) {
+			bad = 1;
+			continue;
+		}
+		for (j = 0; j < ax->nvalues && strcmp(ax->values[j], text); j++)
+			;
+		if (j < ax->nvalues) {
+			report(p->L, v, "%s: duplicate value '%s' (same as element [%zu]): each cell of the matrix must be distinct; remove one",
+			       wi, text, j);
+			bad = 1;
+			continue;
+		}
+		ax->values[ax->nvalues++] = vb_xstrdup(text);
+	}
+	if (!bad && ax->nvalues)
+		bad = param_element(p, o, name, ax->values[0], mm, w) ? 1 : 0;
+	return bad ? -EINVAL : 0;
+}
+
+/* params = { max_prime = [5000, 10000]; mode = "rndrw"; } */
+static int parse_params(struct entry_pass *p, const config_setting_t *m,
+			const struct vb_option *o, const char *w)
+{
+	char got[600];
+	int n, bad = 0;
+
+	if (config_setting_type(m) != CONFIG_TYPE_GROUP) {
+		describe(m, got, sizeof(got));
+		report(p->L, m, "%s: wrong type: expected %s, got %s%s", w,
+		       "a group of parameters { name = value; other = [1, 2]; }",
+		       got, p->see);
+		return -EINVAL;
+	}
+	list_clear(o, p->e->opts);
+	{
+		/* Empty, not absent, when the group is. */
+		char **empty = vb_xcalloc(1, sizeof(char *));
+
+		memcpy((char *)p->e->opts + o->offset, &empty, sizeof(empty));
+	}
+	n = config_setting_length(m);
+	for (int i = 0; i < n; i++)
+		if (param_member(p, o, config_setting_get_elem(m, (unsigned)i), w))
+			bad = 1;
+	return bad ? -EINVAL : 0;
+}
+
+/* VB_OPTF_FILES: every element a host path that is there now. */
+static int check_files(struct entry_pass *p, const struct vb_option *o,
+		       const config_setting_t *m, const char *w)
+{
+	char *const *list = *(char *const *const *)(const void *)
+				    ((const char *)p->e->opts + o->offset);
+	int bad = 0;
+
+	for (size_t i = 0; list && list[i]; i++) {
+		const config_setting_t *at = config_setting_is_aggregate(m)
+			? config_setting_get_elem(m, (unsigned)i) : m;
+		struct stat st;
+
+		if (list[i][0] != '/') {
+			report(p->L, at, "%s[%zu]: '%s' is not an absolute path; give the host path, e.g. \"/usr/bin/sysbench\"%s",
+			       w, i, list[i], p->see);
+			bad = 1;
+		} else if (stat(list[i], &st) != 0) {
+			report(p->L, at, "%s[%zu]: %s: %s on this host; it is carried from here into containers and VMs%s",
+			       w, i, list[i], strerror(errno), p->see);
+			bad = 1;
+		}
+	}
+	return bad ? -EINVAL : 0;
+}
+
 /* One member of the entry other than plugin and name. */
 static void entry_option(struct entry_pass *p, const config_setting_t *m)
 {
@@ -909,8 +1346,15 @@ static void entry_option(struct entry_pass *p, const config_setting_t *m)
 		return;
 	}
 	p->seen[option_index(p->info, o)] = true;
-	if (config_setting_is_aggregate(m) &&
-	    config_setting_type(m) != CONFIG_TYPE_GROUP) {
+	if (o->flags & VB_OPTF_PARAMS) {
+		rc = parse_params(p, m, o, w);
+	} else if (config_setting_type(m) == CONFIG_TYPE_GROUP &&
+		   (o->flags & VB_OPTF_RECORDS)) {
+		/* One record: a list of one. */
+		list_clear(o, p->e->opts);
+		rc = set_list_element(p->L, o, p->e->opts, m, w, p->see);
+	} else if (config_setting_is_aggregate(m) &&
+		   config_setting_type(m) != CONFIG_TYPE_GROUP) {
 		rc = entry_aggregate(p, m, o, w);
 	} else {
 		/* One string for a list option: a list of one. */
@@ -918,6 +1362,8 @@ static void entry_option(struct entry_pass *p, const config_setting_t *m)
 			list_clear(o, p->e->opts);
 		rc = set_from_setting(p->L, o, p->e->opts, m, w, p->see);
 	}
+	if (!rc && (o->flags & VB_OPTF_FILES))
+		rc = check_files(p, o, m, w);
 	if (rc)
 		p->e->ok = false;
 }
@@ -1052,6 +1498,7 @@ static void store_entry(struct vb_experiment *ex, enum vb_plugin_kind kind,
 	ex->workloads[ex->nworkloads++] = (struct vb_workload_entry){
 		.label = e->label, .plugin = e->plugin, .opts = e->opts,
 		.naxes = e->naxes, .axes = e->axes, .line = e->line,
+		.desc = e->desc,
 	};
 }
 
@@ -1381,6 +1828,40 @@ filter_option(struct ld *L, const char *key,
 	return NULL;
 }
 
+/* Some workload (the filter's, if it names one) has parameter `key`. */
+static bool filter_param(struct ld *L, const char *key,
+			 const struct vb_workload_entry *fw)
+{
+	for (size_t j = 0; j < L->ex->nworkloads; j++) {
+		const struct vb_workload_entry *cw = fw ? fw : &L->ex->workloads[j];
+
+		if (cw->plugin && vb_workload_param(cw, key, NULL))
+			return true;
+		if (fw)
+			break;
+	}
+	return false;
+}
+
+/* A parameter's value in a filter: its text, as params store it. */
+static char *param_filter_value(struct ld *L, const config_setting_t *ms,
+				const char *w)
+{
+	char text[512], got[600];
+
+	if (!is_scalar(ms)) {
+		describe(ms, got, sizeof(got));
+		report(L, ms,
+		       "%s: wrong type: expected one value, got %s; a filter matches single values, so write one filter per value",
+		       w, got);
+		return NULL;
+	}
+	if (config_setting_type(ms) == CONFIG_TYPE_STRING)
+		return vb_xstrdup(config_setting_get_string(ms));
+	scalar_text(ms, text, sizeof(text));
+	return vb_xstrdup(text);
+}
+
 static void unknown_filter_key(struct ld *L, const config_setting_t *ms,
 			       const char *key, const char *w, bool narrowed)
 {
@@ -1396,9 +1877,12 @@ static void unknown_filter_key(struct ld *L, const config_setting_t *ms,
 		for (const struct vb_option *o = p ? p->info->options : NULL;
 		     o && o->name; o++)
 			vb_strv_add(&nm, o->name);
+		for (size_t a = 0; a < L->ex->workloads[j].naxes; a++)
+			if (vb_axis_is_param(&L->ex->workloads[j].axes[a]))
+				vb_strv_add(&nm, L->ex->workloads[j].axes[a].name);
 	}
 	report(L, ms,
-	       "%s: unknown filter key%s (a filter key is backend, config, workload or an option of %s)",
+	       "%s: unknown filter key%s (a filter key is backend, config, workload, or an option or parameter of %s)",
 	       w, did_you_mean(key, names_get(&nm), dym, sizeof(dym)),
 	       narrowed ? "that workload" : "one of the workloads");
 	vb_strv_free(&nm);
@@ -1419,6 +1903,8 @@ static char *filter_key(struct ld *L, const config_setting_t *ms,
 		return filter_label(L, ms, key, w);
 	if ((o = filter_option(L, key, fw, &ow)))
 		return filter_value(L, ow, o, ms, w);
+	if (filter_param(L, key, fw))
+		return param_filter_value(L, ms, w);
 	if (!workload_unresolved(L))
 		unknown_filter_key(L, ms, key, w, fw != NULL);
 	return NULL;
@@ -1489,11 +1975,23 @@ static void metric_names(struct ld *L, struct vb_strv *nm)
 
 	vb_strv_add(nm, "host_time");
 	vb_strv_add(nm, "page_cache_dropped");
+	/* The instance's table (exec's are the user's); the plugin's when
+	 * the entry was refused before it could be described. */
 	for (i = 0; i < ex->nworkloads; i++)
-		for (mt = ex->workloads[i].plugin ?
-				  ex->workloads[i].plugin->info->metrics : NULL;
+		for (mt = ex->workloads[i].desc.metrics ? ex->workloads[i].desc.metrics
+			  : ex->workloads[i].plugin ? ex->workloads[i].plugin->info->metrics
+			  : NULL;
 		     mt && mt->name; mt++)
 			vb_strv_add(nm, mt->name);
+}
+
+/* An entry refused before it was described: its metrics are unknown. */
+static bool workload_undescribed(struct ld *L)
+{
+	for (size_t i = 0; i < L->ex->nworkloads; i++)
+		if (!L->ex->workloads[i].desc.metrics)
+			return true;
+	return false;
 }
 
 static bool parse_threshold(struct ld *L, const config_setting_t *ts,
@@ -1525,7 +2023,8 @@ static bool parse_threshold(struct ld *L, const config_setting_t *ts,
 		ok = false;
 	}
 	metric_names(L, &mn);
-	if (!in_names(&mn, t->metric) && !workload_unresolved(L)) {
+	if (!in_names(&mn, t->metric) && !workload_unresolved(L) &&
+	    !workload_undescribed(L)) {
 		report(L, ts,
 		       "%s: unknown metric '%s' in \"%s\"%s (use a metric of one of the workloads; 'virtbench plugins NAME' lists them)",
 		       where, t->metric, text,
@@ -2070,6 +2569,7 @@ void vb_experiment_free(struct vb_experiment *ex)
 		free(ex->workloads[i].label);
 		opts_release(ex->workloads[i].plugin, ex->workloads[i].opts);
 		axes_free(ex->workloads[i].axes, ex->workloads[i].naxes);
+		vb_wl_desc_free(&ex->workloads[i].desc);
 	}
 	free(ex->workloads);
 	for (i = 0; ex->excludes && i < ex->nexcludes; i++) {

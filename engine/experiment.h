@@ -83,12 +83,26 @@ struct vb_config_entry {
 	int line;
 };
 
-/* One workload option that is a matrix axis (a list in the file). */
+/* One workload option that is a matrix axis (a list in the file), or one
+ * parameter of a VB_OPTF_PARAMS option that is (params = { n = [1, 2]; }). */
 struct vb_axis {
 	const struct vb_option *opt;
+	char *name;               /* opt->name, or the parameter's name */
 	size_t nvalues;
 	char **values;            /* canonical text of each value */
 };
+
+/* The axis's name in params, filters and charts (NULL name: opt's). */
+static inline const char *vb_axis_name(const struct vb_axis *ax)
+{
+	return ax->name ? ax->name : ax->opt->name;
+}
+
+/* A parameter axis (its value is one element "name=value" of opt). */
+static inline bool vb_axis_is_param(const struct vb_axis *ax)
+{
+	return (ax->opt->flags & VB_OPTF_PARAMS) != 0;
+}
 
 struct vb_workload_entry {
 	char *label;              /* `name`, default: the plugin name */
@@ -97,7 +111,23 @@ struct vb_workload_entry {
 	size_t naxes;
 	struct vb_axis *axes;     /* in file order */
 	int line;
+	/* What the instance reports (metric table, flags), from its
+	 * options: vb_workload_describe(); empty when the entry is bad. */
+	struct vb_wl_desc desc;
 };
+
+/*
+ * The canonical text of option o of workload w at point idx of its axes
+ * (idx: one index per axis; NULL: the first value of each): an axis
+ * value, the elements of a parameter option with its axes' values in
+ * place, or the scalar from the block. Malloc'd.
+ */
+char *vb_workload_option_text(const struct vb_workload_entry *w,
+			      const struct vb_option *o, const size_t *idx);
+/* The value of parameter `name` (a VB_OPTF_PARAMS element) of w at idx,
+ * or NULL when w has no such parameter. Points into w. */
+const char *vb_workload_param(const struct vb_workload_entry *w,
+			      const char *name, const size_t *idx);
 
 /* exclude = ( { backend = "qemu"; config = "4cpu-4g"; total_size = "4G"; } )
  * A cell is dropped when every key of one filter matches it. */

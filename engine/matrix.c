@@ -88,8 +88,9 @@ static const char *option_text(const struct point *p, size_t i)
 	const struct vb_workload_entry *w = &p->ex->workloads[p->w];
 	const struct vb_option *o = &w->plugin->info->options[i];
 
+	/* A parameter option's text is rebuilt per point (walk_workload). */
 	for (size_t a = 0; a < w->naxes; a++)
-		if (w->axes[a].opt == o)
+		if (w->axes[a].opt == o && !vb_axis_is_param(&w->axes[a]))
 			return w->axes[a].values[p->idx[a]];
 	return p->texts[i];
 }
@@ -107,7 +108,9 @@ static const char *point_value(const struct point *p, const char *key)
 	if (!strcmp(key, "workload"))
 		return w->label;
 	o = vb_option_find(tab, key);
-	return o ? option_text(p, (size_t)(o - tab)) : NULL;
+	/* Else a parameter (params = { key = ...; }), if w has one. */
+	return o ? option_text(p, (size_t)(o - tab))
+		 : vb_workload_param(w, key, p->idx);
 }
 
 static bool filter_matches(const struct point *p, const struct vb_filter *f)
@@ -141,6 +144,23 @@ static char **option_texts(const struct vb_workload_entry *w, size_t *n)
 	return t;
 }
 
+/* The texts of w's parameter options that have axes, at this point. */
+static void set_param_texts(struct point *p)
+{
+	const struct vb_workload_entry *w = &p->ex->workloads[p->w];
+	const struct vb_option *tab = w->plugin->info->options;
+
+	for (size_t a = 0; a < w->naxes; a++) {
+		size_t i = (size_t)(w->axes[a].opt - tab);
+
+		if (!vb_axis_is_param(&w->axes[a]) ||
+		    (a > 0 && w->axes[a - 1].opt == w->axes[a].opt))
+			continue;
+		free(p->texts[i]);
+		p->texts[i] = vb_workload_option_text(w, w->axes[a].opt, p->idx);
+	}
+}
+
 /* Every point of workload w in environment (b, c); the odometer puts the
  * first axis outermost, the last fastest. */
 static int walk_workload(struct point *p, point_fn fn, void *user,
@@ -157,6 +177,7 @@ static int walk_workload(struct point *p, point_fn fn, void *user,
 			rc = -EINTR;
 			break;
 		}
+		set_param_texts(p);
 		if ((rc = fn(p, user)) < 0)
 			break;
 		for (a = w->naxes; a-- > 0;) {
@@ -255,7 +276,7 @@ static char *point_params(const struct point *p)
 	struct vb_buf b = VB_BUF_INIT;
 
 	for (size_t a = 0; a < w->naxes; a++)
-		vb_buf_addf(&b, "%s%s=%s", a ? ";" : "", w->axes[a].opt->name,
+		vb_buf_addf(&b, "%s%s=%s", a ? ";" : "", vb_axis_name(&w->axes[a]),
 			    w->axes[a].values[p->idx[a]]);
 	return vb_buf_detach(&b);
 }
@@ -291,6 +312,15 @@ static int add_cell(const struct point *p, void *user)
 		memcpy(cell.axis_index, p->idx, w->naxes * sizeof(*p->idx));
 	rc = vb_opts_from_kv(w->plugin->info, (const char *const *)cell.kv,
 			     cell.nkv, &cell.opts, err, sizeof(err));
+	if (!rc) {
+		/* Its flags (exec's drop_caches may be an axis). */
+		struct vb_wl_desc d;
+
+		rc = vb_workload_describe(w->plugin, cell.opts, &d, err,
+					  sizeof(err));
+		cell.flags = d.flags;
+		vb_wl_desc_free(&d);
+	}
 	if (rc) {
 		cell_free(&cell, p->ex);
 		return rc;

@@ -7,6 +7,7 @@
 #define VB_ENGINE_MATRIX_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "engine/experiment.h"
 
@@ -26,6 +27,7 @@ struct vb_cell {
 	                      axes only, in file order; "" when no axes */
 	char **kv;         /* all options as "key=value" for the agent */
 	size_t nkv;
+	uint32_t flags;    /* the instance's VB_WL_* (vb_workload_describe) */
 };
 
 /* Value of option `key` in a cell's kv ("key=value"), NULL if absent. */

@@ -45,11 +45,12 @@ static json_t *options_json(const struct vb_option *tab, const void *block)
 	return o;
 }
 
-static json_t *metrics_json(const struct vb_plugin_info *in)
+static json_t *metrics_json(const struct vb_plugin_info *in,
+			    const struct vb_metric *table)
 {
 	json_t *ms = nn(json_array());
 
-	for (const struct vb_metric *m = in->metrics; m && m->name; m++) {
+	for (const struct vb_metric *m = table; m && m->name; m++) {
 		json_t *mj = nn(json_pack("{s:s, s:s, s:s}", "name", m->name,
 					  "unit", m->unit, "better",
 					  vb_better_name(m->better)));
@@ -76,7 +77,8 @@ static json_t *plugins_json(const struct vb_registry *reg)
 					 in->summary, "path", reg->items[i].path));
 
 		if (in->metrics)
-			json_object_set_new(p, "metrics", metrics_json(in));
+			json_object_set_new(p, "metrics",
+					    metrics_json(in, in->metrics));
 		json_array_append_new(arr, p);
 	}
 	return arr;
@@ -92,7 +94,7 @@ static json_t *axes_json(const struct vb_workload_entry *w)
 		for (size_t k = 0; k < w->axes[j].nvalues; k++)
 			json_array_append_new(vals,
 					      nn(json_string(w->axes[j].values[k])));
-		json_object_set_new(axes, w->axes[j].opt->name, vals);
+		json_object_set_new(axes, vb_axis_name(&w->axes[j]), vals);
 	}
 	return axes;
 }
@@ -258,6 +260,17 @@ static json_t *experiment_json(const struct vb_experiment *ex)
 		json_array_append_new(th, nn(json_string(buf)));
 	}
 	json_object_set_new(e, "thresholds", th);
+	/* Each entry's own metric table (exec's are the user's); not in
+	 * matrix_json, so the config hash of a 1.0 experiment is unchanged. */
+	for (size_t i = 0; i < ex->nworkloads; i++) {
+		const struct vb_workload_entry *w = &ex->workloads[i];
+		json_t *wj = json_array_get(json_object_get(e, "workloads"), i);
+
+		if (wj && w->desc.metrics)
+			json_object_set_new(wj, "metrics",
+					    metrics_json(w->plugin->info,
+							 w->desc.metrics));
+	}
 	return e;
 }
 

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "engine/adaptive.h"
+#include "engine/bundle.h"
 #include "engine/env.h"
 #include "engine/experiment.h"
 #include "engine/journal.h"
@@ -284,22 +285,22 @@ static void row_common(struct run *r, const struct rep_ctx *rc,
 	f[VB_RC_STOP] = vb_stop_name(rc->stop);
 }
 
-static const char *metric_unit(const struct vb_plugin_info *in,
+/* The unit of a metric of workload entry w (its instance's table). */
+static const char *metric_unit(const struct vb_workload_entry *w,
 			       const char *name)
 {
+	const struct vb_metric *m = vb_wl_desc_find(&w->desc, name);
+
 	if (!strcmp(name, "host_time"))
 		return "s";
-	for (const struct vb_metric *m = in->metrics; m && m->name; m++)
-		if (strcmp(m->name, name) == 0)
-			return m->unit;
-	return "";
+	return m ? m->unit : "";
 }
 
 static int record_ok(struct run *r, const struct rep_ctx *rc,
 		     const struct vb_reply *rr)
 {
-	const struct vb_plugin_info *in =
-		r->ex->workloads[r->cells[rc->cell].workload].plugin->info;
+	const struct vb_workload_entry *we =
+		&r->ex->workloads[r->cells[rc->cell].workload];
 	size_t n = rr->nm ? rr->nm : 1;
 	const char *(*rows)[VB_RC_N] = vb_xcalloc(n, sizeof(*rows));
 	const char **rowp[n];
@@ -319,7 +320,7 @@ static int record_ok(struct run *r, const struct rep_ctx *rc,
 		snprintf(vals[i], sizeof(vals[i]), "%.17g", rr->m[i].value);
 		f[VB_RC_METRIC] = rr->m[i].name;
 		f[VB_RC_VALUE] = vals[i];
-		f[VB_RC_UNIT] = metric_unit(in, rr->m[i].name);
+		f[VB_RC_UNIT] = metric_unit(we, rr->m[i].name);
 		f[VB_RC_STATUS] = "ok";
 		f[VB_RC_FACTS] = vb_buf_str(&facts);
 		f[VB_RC_ERROR] = "";
@@ -467,7 +468,8 @@ static int rep_with_retries(struct run *r, const struct group *g,
 
 	for (int attempt = 0;; attempt++) {
 		vb_reply_reset(rr);
-		rc = vb_env_measure(env, wl, c->kv, c->nkv, r->ex->seed, rr);
+		rc = vb_env_measure(env, wl, c->flags, c->kv, c->nkv,
+				    r->ex->seed, rr);
 		if (rc == 0 || rc == -EINTR || attempt >= retries)
 			return rc;
 		say(r, "%s: repetition failed (%s); restarting the environment and retrying",
@@ -867,6 +869,31 @@ static void build_groups(struct run *r)
 /* The phases                                                           */
 /* ------------------------------------------------------------------ */
 
+/* Every VB_OPTF_FILES element of the workloads: into the agent bundle,
+ * so containers and VMs have them (engine/bundle.c). */
+static void carry_files(const struct vb_experiment *ex)
+{
+	struct vb_strv files = VB_STRV_INIT;
+
+	for (size_t w = 0; w < ex->nworkloads; w++) {
+		const struct vb_workload_entry *we = &ex->workloads[w];
+
+		for (const struct vb_option *o = we->plugin->info->options;
+		     o && o->name; o++) {
+			char *const *list;
+
+			if (!(o->flags & VB_OPTF_FILES))
+				continue;
+			list = *(char *const *const *)(const void *)
+				       ((const char *)we->opts + o->offset);
+			for (size_t i = 0; list && list[i]; i++)
+				vb_strv_add(&files, list[i]);
+		}
+	}
+	vb_bundle_carry((const char *const *)files.v, files.n);
+	vb_strv_free(&files);
+}
+
 /* The plugins, the experiment, its matrix and the limits. */
 static int load(struct run *r)
 {
@@ -892,6 +919,7 @@ static int load(struct run *r)
 		return rc;
 	}
 	r->shard = o->shard;
+	carry_files(r->ex);
 	runs = r->ncells * (size_t)r->ex->repetitions;
 	if (runs > VB_RUN_FORCE_LIMIT && !o->force) {
 		vb_diag_add(r->d, o->experiment, 0,

@@ -43,15 +43,23 @@ static void verify_cpus(const struct vb_env_spec *spec,
 			struct judgement *j)
 {
 	double cpus = p->cpus_affinity > 0 ? p->cpus_affinity : p->cpus_online;
+	double quota = p->cpu_quota;
+	bool host = false;
 	char msg[512];
 
-	if (p->cpu_quota > 0 && p->cpu_quota < cpus)
-		cpus = p->cpu_quota;
+	/* A quota the inside does not show, read back on the host. */
+	if (quota <= 0 && granted->host_cpu_quota > 0) {
+		quota = granted->host_cpu_quota;
+		host = true;
+	}
+	if (quota > 0 && quota < cpus)
+		cpus = quota;
 	out->cpus_observed = cpus;
 	if (fabs(cpus - spec->cpus) > 0.01) {
 		snprintf(msg, sizeof(msg),
-			 "cpus: requested %d, observed %.2f (affinity %d, quota %.2f)",
-			 spec->cpus, cpus, p->cpus_affinity, p->cpu_quota);
+			 "cpus: requested %d, observed %.2f (affinity %d, quota %.2f%s)",
+			 spec->cpus, cpus, p->cpus_affinity, quota,
+			 host ? " host-side" : "");
 		append(out->reason, sizeof(out->reason), msg);
 		if (granted->cpus_enforced)
 			j->bad = true;
@@ -60,7 +68,28 @@ static void verify_cpus(const struct vb_env_spec *spec,
 	} else if (!granted->cpus_enforced) {
 		append(out->reason, sizeof(out->reason), "cpus not enforced");
 		j->warn = true;
+	} else if (host) {
+		snprintf(msg, sizeof(msg),
+			 "cpus: quota %.2f read host-side (not visible inside)",
+			 quota);
+		append(out->reason, sizeof(out->reason), msg);
 	}
+}
+
+/* What the backend says the probe must see inside (gvisor, docker ...). */
+static void verify_virt(const struct vb_env_granted *granted,
+			const struct vb_probe *p, struct vb_verification *out,
+			struct judgement *j)
+{
+	char msg[512];
+
+	if (!granted->expect_virt[0] || strcmp(p->virt, granted->expect_virt) == 0)
+		return;
+	snprintf(msg, sizeof(msg),
+		 "environment: expected %s inside, the probe saw %s (kernel %s)",
+		 granted->expect_virt, p->virt, p->kernel);
+	append(out->reason, sizeof(out->reason), msg);
+	j->bad = true;
 }
 
 /* A VM: MemTotal within the guest kernel's share below the request. */
@@ -90,22 +119,33 @@ static void verify_memory(const struct vb_env_spec *spec,
 			  const struct vb_probe *p, bool vm,
 			  struct vb_verification *out, struct judgement *j)
 {
-	int64_t mem = p->mem_total;
+	int64_t mem = p->mem_total, limit = p->mem_limit;
+	bool host = false;
 	char msg[512];
 
-	if (p->mem_limit > 0 && (mem <= 0 || p->mem_limit < mem))
-		mem = p->mem_limit;
+	/* A limit the inside does not show, read back on the host. */
+	if (limit <= 0 && granted->host_mem_limit > 0 && !vm) {
+		limit = granted->host_mem_limit;
+		host = true;
+	}
+	if (limit > 0 && (mem <= 0 || limit < mem))
+		mem = limit;
 	out->mem_observed = mem;
 	if (vm) {
 		verify_vm_memory(spec, p, out, j);
 	} else if (granted->memory_enforced) {
-		if (p->mem_limit <= 0 ||
-		    llabs(p->mem_limit - spec->memory) > MEM_SLACK) {
+		if (limit <= 0 || llabs(limit - spec->memory) > MEM_SLACK) {
 			snprintf(msg, sizeof(msg),
-				 "memory: requested %lld, observed cgroup limit %lld",
-				 (long long)spec->memory, (long long)p->mem_limit);
+				 "memory: requested %lld, observed cgroup limit %lld%s",
+				 (long long)spec->memory, (long long)limit,
+				 host ? " host-side" : "");
 			append(out->reason, sizeof(out->reason), msg);
 			j->bad = true;
+		} else if (host) {
+			snprintf(msg, sizeof(msg),
+				 "memory: limit %lld read host-side (not visible inside; MemTotal inside %lld)",
+				 (long long)limit, (long long)p->mem_total);
+			append(out->reason, sizeof(out->reason), msg);
 		}
 	} else {
 		snprintf(msg, sizeof(msg),
@@ -124,6 +164,7 @@ void vb_verify(const struct vb_env_spec *spec,
 	struct judgement j = { false, false };
 
 	memset(out, 0, sizeof(*out));
+	verify_virt(granted, p, out, &j);
 	verify_cpus(spec, granted, p, out, &j);
 	verify_memory(spec, granted, p, vm, out, &j);
 	if (j.bad)

@@ -25,7 +25,10 @@ struct vb_verification {
  * [requested - max(VB_VM_MEM_SLACK_MIN, VB_VM_MEM_SLACK_FRACTION ×
  * requested), requested] (the guest kernel keeps a roughly fixed ~50 MiB
  * plus a small share); otherwise the observed limit must equal the
- * request. Unenforced resources only warn.
+ * request. Unenforced resources only warn. A CPU quota or memory limit the
+ * probe did not find is taken from granted->host_cpu_quota/host_mem_limit
+ * when the backend read one back on the host, and the reason says
+ * "host-side"; granted->expect_virt, when set, must equal the probe's virt.
  */
 #define VB_VM_MEM_SLACK_MIN (96LL << 20)
 #define VB_VM_MEM_SLACK_FRACTION 0.10

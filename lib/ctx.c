@@ -31,6 +31,7 @@ struct ctx {
 	int (*env_fact)(void *u, const char *k, const char *v);
 	void *user;
 	const struct vb_bundle_provider *bundle;
+	const struct vb_metric *metrics;  /* the instance's, else the plugin's */
 };
 
 static struct ctx *impl(struct vb_ctx *c)
@@ -132,9 +133,11 @@ static int op_metric(struct vb_ctx *pub, const char *name, double value)
 	const struct vb_metric *m;
 	int rc = 0;
 
-	if (!c->plugin || !c->plugin->info->metrics)
+	m = c->metrics ? c->metrics
+	    : c->plugin ? c->plugin->info->metrics : NULL;
+	if (!m)
 		return -ENOENT;
-	for (m = c->plugin->info->metrics; m->name; m++)
+	for (; m->name; m++)
 		if (strcmp(m->name, name) == 0)
 			break;
 	if (!m->name)
@@ -346,6 +349,11 @@ void vb_ctx_set_sinks(struct vb_ctx *pub,
 	c->fact = fact;
 	c->env_fact = env_fact;
 	c->user = user;
+}
+
+void vb_ctx_set_metrics(struct vb_ctx *pub, const struct vb_metric *table)
+{
+	impl(pub)->metrics = table;
 }
 
 void vb_ctx_set_bundle(struct vb_ctx *pub,

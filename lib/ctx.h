@@ -73,6 +73,10 @@ void vb_ctx_set_sinks(struct vb_ctx *ctx,
 		      int (*fact)(void *u, const char *k, const char *v),
 		      int (*env_fact)(void *u, const char *k, const char *v),
 		      void *user);
+/* The metric table vb_report_metric() accepts (engine layout, NULL-name
+ * terminated; NULL: the plugin's own). The workload instance's, from
+ * vb_workload_describe(); it must outlive ctx's use. */
+void vb_ctx_set_metrics(struct vb_ctx *ctx, const struct vb_metric *table);
 /* What vb_bundle_get()/vb_bundle_argv() do: the engine provides the agent
  * bundle (engine/bundle.c); without one they return -ENOSYS. */
 struct vb_bundle_provider {

@@ -62,7 +62,7 @@ static const struct abi_sizes {
 		END_OF(struct vb_option, help), END_OF(struct vb_metric, help) },
 	[1] = { END_OF(struct vb_backend_ops, destroy),
 		END_OF(struct vb_workload_ops, cleanup),
-		END_OF(struct vb_option, help), END_OF(struct vb_metric, flags) },
+		END_OF(struct vb_option, flags), END_OF(struct vb_metric, flags) },
 };
 _Static_assert(sizeof(abi_sizes) / sizeof(abi_sizes[0]) ==
 		       VB_PLUGIN_ABI_MINOR + 1,
@@ -80,6 +80,7 @@ struct copy {
 	} ops;
 	struct vb_option *options;
 	struct vb_metric *metrics;
+	size_t metric_elem;   /* the plugin's sizeof(struct vb_metric) */
 };
 
 static void copy_free(struct copy *c)
@@ -203,6 +204,24 @@ static int check_options(const struct vb_option *o, size_t n,
 				 o[i].name);
 			return -EINVAL;
 		}
+		if (o[i].flags & ~(uint32_t)(VB_OPTF_PARAMS | VB_OPTF_RECORDS |
+					     VB_OPTF_FILES)) {
+			snprintf(err, errlen, "option '%s': unknown flags 0x%x",
+				 o[i].name, (unsigned)o[i].flags);
+			return -EINVAL;
+		}
+		if (o[i].flags && o[i].type != VB_OPT_LIST) {
+			snprintf(err, errlen,
+				 "option '%s': VB_OPTF_* flags are for VB_OPT_LIST options only",
+				 o[i].name);
+			return -EINVAL;
+		}
+		if ((o[i].flags & VB_OPTF_PARAMS) && (o[i].flags & VB_OPTF_RECORDS)) {
+			snprintf(err, errlen,
+				 "option '%s': VB_OPTF_PARAMS and VB_OPTF_RECORDS exclude each other",
+				 o[i].name);
+			return -EINVAL;
+		}
 	}
 	return 0;
 }
@@ -270,6 +289,11 @@ static int copy_ops(const struct vb_plugin_info *in, const struct abi_sizes *sz,
 	} else if (!c->ops.w.run) {
 		snprintf(err, errlen, "workload lacks the required hook 'run'");
 		return -EINVAL;
+	} else if (!c->ops.w.instance != !c->ops.w.instance_free) {
+		snprintf(err, errlen, "workload has %s without %s",
+			 c->ops.w.instance ? "instance" : "instance_free",
+			 c->ops.w.instance ? "instance_free" : "instance");
+		return -EINVAL;
 	}
 	return 0;
 }
@@ -336,6 +360,7 @@ static int normalize(const struct vb_plugin_info *in, const char *expect_name,
 				: offsetof(struct vb_plugin_info, option_size));
 	c->info.option_size = sizeof(struct vb_option);
 	c->info.metric_size = sizeof(struct vb_metric);
+	c->metric_elem = msz;
 	c->info.ops = &c->ops;
 	rc = copy_ops(in, sz, c, err, errlen);
 	if (rc == 0 && in->options) {
@@ -363,6 +388,89 @@ static int normalize(const struct vb_plugin_info *in, const char *expect_name,
 	}
 	*out = c;
 	return 0;
+}
+
+int vb_workload_describe(const struct vb_plugin *p, const void *opts,
+			 struct vb_wl_desc *out, char *err, size_t errlen)
+{
+	const struct vb_plugin_info *in = p->info;
+	const struct vb_workload_ops *ops = in->ops;
+	const struct copy *c = p->copy;
+	struct vb_wl_instance inst = { .size = sizeof(inst), .flags = ops->flags };
+	const struct vb_metric *tab = in->metrics;
+	size_t elem = sizeof(struct vb_metric), n = 0;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->flags = ops->flags;
+	if (ops->instance) {
+		rc = ops->instance(opts, &inst);
+		if (rc < 0) {
+			char why[512] = "";
+
+			/* instance() has no message; validate() says why. */
+			if (ops->validate)
+				ops->validate(opts, why, sizeof(why));
+			snprintf(err, errlen, "the plugin cannot describe this instance: %s",
+				 *why ? why : strerror(-rc));
+			return rc;
+		}
+		out->flags = inst.flags;
+		/* Static test entries have no copy: their layout is ours. */
+		if (inst.metrics) {
+			tab = inst.metrics;
+			elem = c && c->metric_elem ? c->metric_elem : elem;
+		}
+	}
+	{
+		const struct vb_metric *m = NULL;
+		struct vb_metric *v = copy_table(tab, elem, sizeof(*v), &n,
+						 "metric", err, errlen);
+
+		rc = v ? check_metrics(v, n, err, errlen) : -EINVAL;
+		if (rc == 0 && n == 0) {
+			snprintf(err, errlen, "the instance declares no metrics");
+			rc = -EINVAL;
+		}
+		out->metrics = vb_xcalloc(n + 1, sizeof(*out->metrics));
+		for (size_t i = 0; rc == 0 && i < n; i++) {
+			m = &v[i];
+			out->metrics[i] = (struct vb_metric){
+				.name = vb_xstrdup(m->name),
+				.unit = vb_xstrdup(m->unit),
+				.better = m->better,
+				.help = m->help ? vb_xstrdup(m->help) : NULL,
+				.flags = m->flags,
+			};
+			out->nmetrics++;
+		}
+		free(v);
+	}
+	if (ops->instance)
+		ops->instance_free(&inst);
+	if (rc)
+		vb_wl_desc_free(out);
+	return rc;
+}
+
+void vb_wl_desc_free(struct vb_wl_desc *d)
+{
+	for (size_t i = 0; d->metrics && i < d->nmetrics; i++) {
+		free((char *)d->metrics[i].name);
+		free((char *)d->metrics[i].unit);
+		free((char *)d->metrics[i].help);
+	}
+	free(d->metrics);
+	memset(d, 0, sizeof(*d));
+}
+
+const struct vb_metric *vb_wl_desc_find(const struct vb_wl_desc *d,
+					const char *name)
+{
+	for (size_t i = 0; d->metrics && i < d->nmetrics; i++)
+		if (strcmp(d->metrics[i].name, name) == 0)
+			return &d->metrics[i];
+	return NULL;
 }
 
 int vb_plugin_check(const struct vb_plugin_info *info, const char *expect_name,

@@ -92,4 +92,26 @@ int vb_plugin_check(const struct vb_plugin_info *info,
 		    const char *expect_name, char *err,
 		    size_t errlen);
 
+/*
+ * What one instance of a workload reports (plugin.h, struct
+ * vb_wl_instance): its metric table in this engine's layout, strings
+ * owned here, and its VB_WL_* flags. From the plugin's instance() hook
+ * when it has one (checked like a descriptor's table), else the
+ * descriptor's table and ops flags. Engine and agent ask this, never
+ * info->metrics directly, so per-instance metrics (exec) are everywhere
+ * a built-in workload's are.
+ */
+struct vb_wl_desc {
+	struct vb_metric *metrics;  /* NULL-name terminated */
+	size_t nmetrics;
+	uint32_t flags;
+};
+/* 0, or -EINVAL / -ENOMEM with a one-line reason in err (out empty). */
+int vb_workload_describe(const struct vb_plugin *p, const void *opts,
+			 struct vb_wl_desc *out, char *err, size_t errlen);
+void vb_wl_desc_free(struct vb_wl_desc *d);
+/* The metric `name` of d, or NULL. */
+const struct vb_metric *vb_wl_desc_find(const struct vb_wl_desc *d,
+					const char *name);
+
 #endif /* VB_LIB_LOADER_H */

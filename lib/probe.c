@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/klog.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -182,13 +183,57 @@ static void probe_cgroup(struct vb_probe *p)
 		snprintf(p->cpuset, sizeof(p->cpuset), "%.127s", buf);
 }
 
+/* gVisor's own kernel log starts "Starting gVisor..."; a real kernel
+ * refuses the read in a container (EPERM) or shows its own boot log. */
+static bool is_gvisor(void)
+{
+	char buf[4096];
+	int n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, sizeof(buf) - 1);
+
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	return strstr(buf, "Starting gVisor") != NULL;
+}
+
+/* LXC, podman and systemd-nspawn give init container=NAME in its
+ * environment; docker does not. */
+static bool init_container_env(char *out, size_t n)
+{
+	char buf[8192];
+	FILE *f = fopen("/proc/1/environ", "r");
+	size_t len;
+
+	if (!f)
+		return false;
+	len = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[len] = '\0';
+	for (size_t i = 0; i < len; i += strlen(buf + i) + 1)
+		if (strncmp(buf + i, "container=", 10) == 0 && buf[i + 10]) {
+			snprintf(out, n, "%s", buf + i + 10);
+			return true;
+		}
+	return false;
+}
+
 static void probe_virt(struct vb_probe *p)
 {
 	char buf[256];
 	FILE *f;
 
+	/* First: a gVisor sandbox under docker has /.dockerenv too. */
+	if (is_gvisor()) {
+		snprintf(p->virt, sizeof(p->virt), "gvisor");
+		return;
+	}
 	if (access("/.dockerenv", F_OK) == 0) {
 		snprintf(p->virt, sizeof(p->virt), "docker");
+		return;
+	}
+	/* "lxc", "podman" (which also writes /run/.containerenv) ... */
+	if (init_container_env(buf, sizeof(buf))) {
+		snprintf(p->virt, sizeof(p->virt), "%.63s", buf);
 		return;
 	}
 	if (access("/run/.containerenv", F_OK) == 0) {

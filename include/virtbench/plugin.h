@@ -75,7 +75,8 @@ extern "C" {
  *   VB_OPT_STRING    char *    owned by the engine, never NULL once filled
  *   VB_OPT_LIST      char **   NULL-terminated strings, owned by the engine;
  *                              in an experiment file a list for this type is
- *                              the value itself, not a matrix axis
+ *                              the value itself, not a matrix axis (numbers
+ *                              and booleans in it arrive as their text)
  */
 enum vb_opt_type {
 	VB_OPT_INT = 1,
@@ -107,7 +108,42 @@ struct vb_option {
 	const char *const *choices;/* VB_OPT_ENUM: NULL-terminated names */
 	bool required;             /* no default; the file must give it */
 	const char *help;          /* one line, shown by `virtbench plugins` */
+	/* Added in 1.1: VB_OPTF_*, for VB_OPT_LIST options only. */
+	uint32_t flags;
 };
+
+/*
+ * vb_option.flags (1.1): what a VB_OPT_LIST option's elements are, which
+ * decides how an experiment file may write it and what the engine does
+ * with it. At most one of PARAMS and RECORDS.
+ *
+ * VB_OPTF_PARAMS: named parameters. In a file, a group
+ *     params = { max_prime = [5000, 10000]; mode = "rndrw"; };
+ * whose members arrive as elements "max_prime=5000", "mode=rndrw" (file
+ * order, values as canonical text). A member written as a list is a
+ * matrix axis named by the member, exactly like a list for a scalar
+ * option: it multiplies the cells and shows in runs.csv's params under
+ * its own name, and `exclude` may filter on it. Member names are
+ * [a-z][a-z0-9_]* and must not be names of the plugin's options.
+ *
+ * VB_OPTF_RECORDS: structured entries. In a file, a list of groups
+ *     metrics = ( { name = "eps"; unit = "1/s"; regex = "..."; }, ... );
+ * (or one group) of scalar members; each group arrives as one element,
+ * the group written as a compact JSON object with its members in file
+ * order (strings, integers, reals, booleans). The plugin checks the
+ * members in validate() (see "OPTION[INDEX]: " below).
+ *
+ * VB_OPTF_FILES: host paths. Each element must be an absolute path that
+ * exists on the host (checked with the experiment); the engine copies
+ * them into every container and VM with the agent bundle, under the
+ * bundle's files/ at their host paths, directories with what they hold,
+ * dynamically linked ELF programs with their shared-library closure in
+ * the bundle's lib/ (engine/bundle.c). A workload finds them relative to
+ * the bundle it was loaded from.
+ */
+#define VB_OPTF_PARAMS (1u << 0)
+#define VB_OPTF_RECORDS (1u << 1)
+#define VB_OPTF_FILES (1u << 2)
 
 /* ------------------------------------------------------------------ */
 /* Metrics (workloads)                                                  */
@@ -160,6 +196,25 @@ enum vb_log_level {
  * and before run, so that the run does not measure cached data. */
 #define VB_WL_DROP_CACHES (1u << 0)
 
+/*
+ * What one instance of a workload reports (1.1, vb_workload_ops.instance):
+ * for a workload whose metrics follow from its options, such as one whose
+ * user declares them.
+ */
+struct vb_wl_instance {
+	/* Set by the caller: sizeof(struct vb_wl_instance) as it was built.
+	 * The plugin writes only fields that fit in it. */
+	size_t size;
+	/* VB_WL_* for this instance; the caller preset it to ops->flags. */
+	uint32_t flags;
+	/* NULL-name terminated, entries of the plugin's own struct vb_metric
+	 * (the descriptor's metric_size). Names, units and directions obey
+	 * the rules of the descriptor's table. */
+	const struct vb_metric *metrics;
+	/* The plugin's, for instance_free(). */
+	void *priv;
+};
+
 struct vb_workload_ops {
 	size_t size;    /* sizeof(struct vb_workload_ops) */
 	uint32_t flags; /* VB_WL_* */
@@ -168,6 +223,9 @@ struct vb_workload_ops {
 	 * Optional. Engine side, before anything runs: checks that need more
 	 * than one option (e.g. total_size >= files * block_size). Writes a
 	 * one-line reason to msg and returns -EINVAL when opts make no sense.
+	 * A reason that starts with an option's name, optionally with an
+	 * element index, and ": " ("metrics[1]: regex ... does not compile")
+	 * is reported at that option's (element's) line of the file (1.1).
 	 */
 	int (*validate)(const void *opts, char *msg, size_t msglen);
 
@@ -198,6 +256,31 @@ struct vb_workload_ops {
 	 * there is nothing to remove.
 	 */
 	int (*cleanup)(struct vb_ctx *ctx, const void *opts);
+
+	/* ---- added in 1.1 (read only when `size` covers them) ---- */
+
+	/*
+	 * Optional. Engine side, like validate(), but only when the
+	 * experiment has a backend whose environment is the host's own
+	 * userland (VB_BACKEND_HOST, e.g. bare-metal): checks that need the
+	 * host, such as "the program to run exists in PATH". Same contract.
+	 */
+	int (*validate_host)(const void *opts, char *msg, size_t msglen);
+
+	/*
+	 * Optional. Engine and agent side: this instance's metric table and
+	 * flags, when they depend on opts (validate() accepted them). Fills
+	 * *inst (see struct vb_wl_instance) and returns 0, or -ENOMEM /
+	 * -EINVAL (with nothing to free). The table must be the same for
+	 * every cell of a workload entry (a matrix axis may change flags,
+	 * not metrics). Everything it points to stays valid until
+	 * instance_free(inst). Without this hook, info->metrics and
+	 * ops->flags hold for every instance; vb_report_metric() accepts
+	 * the names of the instance's table.
+	 */
+	int (*instance)(const void *opts, struct vb_wl_instance *inst);
+	/* Required with instance(): release what instance() made. */
+	void (*instance_free)(struct vb_wl_instance *inst);
 };
 
 /* ------------------------------------------------------------------ */
@@ -231,6 +314,22 @@ struct vb_env_granted {
 	bool vm;                /* a virtual machine: memory shows as MemTotal,
 	                           which the guest kernel keeps a part of */
 	char note[256];         /* e.g. "no memory cgroup: limit not enforced" */
+	/*
+	 * Added in 1.1. Limits the backend read back on the host side (from
+	 * the environment's own cgroup) because its inside does not show them:
+	 * a gVisor sandbox has no cgroupfs. 0: not read. The engine uses one
+	 * only where the probe found no such limit, and the verification's
+	 * reason then says "host-side" for it: a value is never "ok" on trust.
+	 */
+	double host_cpu_quota;  /* CPUs: the CFS quota / period */
+	int64_t host_mem_limit; /* bytes */
+	/*
+	 * Added in 1.1. What the agent's probe must call the environment from
+	 * inside (its `virt`: "gvisor" for a gVisor sandbox, "docker" for runc
+	 * under dockerd, ...); "": not checked. A cell that lands elsewhere
+	 * (a runc container where gVisor was asked for) is refused.
+	 */
+	char expect_virt[32];
 };
 
 /* One request to the agent inside an open environment. */
@@ -276,9 +375,14 @@ struct vb_env_accounting {
 	pid_t pid;
 };
 
+/* vb_backend_ops.flags (1.1): the environment is the host's own userland
+ * (its programs and files), so host-side checks of workloads apply
+ * (vb_workload_ops.validate_host). */
+#define VB_BACKEND_HOST (1u << 0)
+
 struct vb_backend_ops {
 	size_t size;    /* sizeof(struct vb_backend_ops) */
-	uint32_t flags; /* reserved, 0 */
+	uint32_t flags; /* VB_BACKEND_* (1.1; 1.0: reserved, 0) */
 
 	/*
 	 * Optional. Engine side, before anything runs: cross-option checks.
@@ -385,6 +489,10 @@ struct vb_plugin_info {
 	 * sizeof(struct vb_metric) as this plugin was built. */
 	size_t option_size;
 	size_t metric_size;
+	/* Added in 1.1, may be NULL: how to use the plugin, several lines
+	 * with an example, printed by `virtbench plugins NAME` after the
+	 * tables. */
+	const char *description;
 };
 
 /*

@@ -366,6 +366,8 @@ static int bm_accounting(void *state, struct vb_ctx *ctx,
 
 static const struct vb_backend_ops bm_ops = {
 	.size = sizeof(struct vb_backend_ops),
+	/* The agent runs in the host's own userland. */
+	.flags = VB_BACKEND_HOST,
 	.create = bm_create,
 	.open = bm_open,
 	.exec = bm_exec,

@@ -55,6 +55,7 @@ struct dk_opts {
 	char **extra_args;
 	char *workdir_host;
 	double start_timeout;
+	char *runtime;
 };
 
 static const char *const dk_cpu_modes[] = { "quota", "cpuset", "both", NULL };
@@ -87,6 +88,11 @@ static const struct vb_option dk_options[] = {
 	  .offset = offsetof(struct dk_opts, start_timeout), .def = "60s",
 	  .min = 1, .max = 3600,
 	  .help = "limit for `docker run` to start a container" },
+	{ .name = "runtime", .type = VB_OPT_STRING,
+	  .offset = offsetof(struct dk_opts, runtime), .def = "",
+	  .help = "OCI runtime: \"runc\", \"runsc\" (gVisor) or another one "
+		  "the engine has; \"\": the engine's default. Verified "
+		  "from inside (gVisor's kernel)" },
 	{ .name = NULL },
 };
 
@@ -106,6 +112,15 @@ struct dk_state {
 	struct vb_child *holder; /* its attached `docker run -i` */
 	int64_t memory;       /* its memory limit */
 	char scratch[32];
+	/* The runtime (docs/docker.md "Runtimes"): its name as the engine
+	 * knows it, what the probe must see inside, gVisor's facts. */
+	char runtime[64];
+	char expect_virt[32];
+	bool gvisor;
+	bool gvisor_overlay;  /* root fs in the sandbox's memory: not dropped */
+	bool overlay_said;
+	char gvisor_platform[32];
+	char gvisor_version[64];
 };
 
 /* ------------------------------------------------------------------ */
@@ -588,6 +603,14 @@ static int dk_validate(const void *opts, char *msg, size_t msglen)
 			 o->workdir_host);
 		return -EINVAL;
 	}
+	/* It goes into a `docker info` template: a plain name or path. */
+	if (o->runtime && o->runtime[0] &&
+	    strspn(o->runtime, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			       "0123456789._/-") != strlen(o->runtime)) {
+		snprintf(msg, msglen, "runtime \"%s\" must be a runtime's "
+			 "name (runc, runsc, ...) or path", o->runtime);
+		return -EINVAL;
+	}
 	if (o->workdir_host && *o->workdir_host && o->workdir_host[0] != '/') {
 		snprintf(msg, msglen, "workdir_host \"%s\" must be an "
 			 "absolute path (or \"\" for the container's own "
@@ -675,6 +698,325 @@ static void dk_sweep_stale(struct dk_state *s, struct vb_ctx *ctx)
 	free(out);
 }
 
+/* ------------------------------------------------------------------ */
+/* Runtimes: runc, runsc (gVisor), NAME                                  */
+/* ------------------------------------------------------------------ */
+
+static const char *dk_base(const char *path)
+{
+	const char *b = strrchr(path, '/');
+
+	return b ? b + 1 : path;
+}
+
+/* "--platform=kvm" or "--platform kvm" in a runtime's arguments. */
+static bool dk_arg_value(const char *args, const char *flag, char *out,
+			 size_t n)
+{
+	const char *p = strstr(args, flag);
+	size_t l = strlen(flag);
+
+	if (!p || (p[l] != '=' && p[l] != ' '))
+		return false;
+	p += l + 1;
+	snprintf(out, n, "%.*s", (int)strcspn(p, " "), p);
+	return true;
+}
+
+/* gVisor's facts: version, platform (an explicit --platform, else the
+ * default `runsc flags` names), and whether the root filesystem is an
+ * overlay in the sandbox's memory (which no host cache drop reaches). */
+static void dk_gvisor_facts(struct dk_state *s, struct vb_ctx *ctx,
+			    const char *path, const char *args)
+{
+	const char *vargv[] = { path, "--version", NULL };
+	const char *fargv[] = { path, "flags", NULL };
+	char *out = NULL, val[64];
+	int status;
+
+	snprintf(s->gvisor_version, sizeof(s->gvisor_version), "unknown");
+	if (dk_cmd(ctx, vargv, DK_INFO_TIMEOUT, &out, NULL, &status) == 0 &&
+	    status == 0 && out) {
+		out[strcspn(out, "\n")] = '\0';
+		snprintf(s->gvisor_version, sizeof(s->gvisor_version), "%s",
+			 strncmp(out, "runsc version ", 14) == 0 ? out + 14 : out);
+	}
+	free(out);
+	out = NULL;
+	if (dk_arg_value(args, "--platform", s->gvisor_platform,
+			 sizeof(s->gvisor_platform)))
+		goto overlay;
+	snprintf(s->gvisor_platform, sizeof(s->gvisor_platform), "unknown");
+	/* runsc prints its flags on stderr in some versions: both read. */
+	{
+		struct vb_proc p = VB_PROC_INIT;
+		int efd = memfd_create("vb-runsc-flags", MFD_CLOEXEC);
+		struct dk_buf b = { 0 };
+
+		p.argv = fargv;
+		p.timeout = DK_INFO_TIMEOUT;
+		p.on_line = dk_collect_line;
+		p.user = &b;
+		p.log_fd = efd;
+		if (vb_proc_run(ctx, &p, &status) == 0 && efd >= 0) {
+			char chunk[4096];
+			ssize_t r;
+
+			lseek(efd, 0, SEEK_SET);
+			while ((r = read(efd, chunk, sizeof(chunk))) > 0)
+				dk_buf_add(&b, chunk, (size_t)r);
+		}
+		if (efd >= 0)
+			close(efd);
+		if (b.p) {
+			const char *f = strstr(b.p, "-platform string");
+			const char *d = f ? strstr(f, "(default \"") : NULL;
+
+			if (d && d - f < 400) {
+				d += 10;
+				snprintf(s->gvisor_platform,
+					 sizeof(s->gvisor_platform), "%.*s",
+					 (int)strcspn(d, "\""), d);
+			}
+		}
+		free(b.p);
+	}
+overlay:
+	/* args: each argument followed by one space. */
+	s->gvisor_overlay = strstr(args, "--overlay ") != NULL ||
+			    strstr(args, "--overlay=true ") != NULL;
+	if (dk_arg_value(args, "--overlay2", val, sizeof(val)) &&
+	    strcmp(val, "none") != 0)
+		s->gvisor_overlay = true;
+	(void)ctx;
+}
+
+/*
+ * Resolves the runtime option against the engine: the name it knows, its
+ * path and arguments (docker info), and from them what the probe must see
+ * inside: "gvisor" for runsc, the engine's own container marker for runc
+ * and crun, nothing for a runtime we do not know (kata, ...).
+ */
+static int dk_runtime(struct dk_state *s, struct vb_ctx *ctx)
+{
+	const struct dk_opts *o = s->o;
+	char fmt[256], *out = NULL, *bar, *errl = NULL;
+	const char *path = "", *args = "";
+	int err, status;
+
+	if (s->podman) {
+		const char *argv[] = { o->engine, "info", "--format",
+				       "{{.Host.OCIRuntime.Name}}|{{.Host.OCIRuntime.Path}}|",
+				       NULL };
+		const char *rargv[] = { o->engine, "--runtime", o->runtime,
+					"info", "--format",
+					"{{.Host.OCIRuntime.Name}}|{{.Host.OCIRuntime.Path}}|",
+					NULL };
+
+		err = dk_cmd(ctx, o->runtime[0] ? rargv : argv, DK_INFO_TIMEOUT,
+			     &out, &errl, &status);
+	} else {
+		const char *argv[] = { o->engine, "info", "--format", fmt, NULL };
+
+		/* The default runtime's name, or the one asked for: its path
+		 * and arguments ("" when the engine has no such runtime). */
+		if (o->runtime[0])
+			snprintf(fmt, sizeof(fmt),
+				 "%s|{{with index .Runtimes \"%s\"}}{{.Path}}|"
+				 "{{range .Args}}{{.}} {{end}}{{end}}",
+				 o->runtime, o->runtime);
+		else
+			snprintf(fmt, sizeof(fmt),
+				 "{{.DefaultRuntime}}|{{with index .Runtimes "
+				 ".DefaultRuntime}}{{.Path}}|{{range .Args}}{{.}} "
+				 "{{end}}{{end}}");
+		err = dk_cmd(ctx, argv, DK_INFO_TIMEOUT, &out, &errl, &status);
+	}
+	if (err == 0 && status != 0)
+		err = -EIO;
+	if (err < 0) {
+		err = VB_ERROR(ctx, err == -EINTR ? err : -EHOSTDOWN,
+			       "%s info (runtime %s): %s", o->engine,
+			       o->runtime[0] ? o->runtime : "default",
+			       errl && *errl ? errl : strerror(-err));
+		free(out);
+		free(errl);
+		return err;
+	}
+	free(errl);
+	dk_chomp(out);
+	bar = strchr(out, '|');
+	if (bar) {
+		*bar++ = '\0';
+		path = bar;
+		bar = strchr(bar, '|');
+		if (bar) {
+			*bar++ = '\0';
+			args = bar;
+		}
+	}
+	snprintf(s->runtime, sizeof(s->runtime), "%s", out);
+	if (!s->podman && !*path) {
+		err = VB_ERROR(ctx, -EHOSTDOWN,
+			       "the Docker engine has no runtime \"%s\": "
+			       "register it in its daemon.json (\"runtimes\": "
+			       "{\"runsc\": {\"path\": \"/usr/bin/runsc\", "
+			       "\"runtimeArgs\": [\"--network=none\"]}}) and "
+			       "send dockerd SIGHUP, or start one with "
+			       "scripts/ensure-dockerd (docs/docker.md)",
+			       s->runtime);
+		free(out);
+		return err;
+	}
+	/* A name docker passes on as is ("runc") has no path of its own. */
+	s->gvisor = strcmp(dk_base(path), "runsc") == 0 ||
+		    strcmp(s->runtime, "runsc") == 0;
+	if (s->gvisor) {
+		snprintf(s->expect_virt, sizeof(s->expect_virt), "gvisor");
+		dk_gvisor_facts(s, ctx, *path == '/' ? path : "runsc", args);
+	} else if (!strcmp(dk_base(path), "runc") || !strcmp(dk_base(path), "crun") ||
+		   !strcmp(s->runtime, "runc") || !strcmp(s->runtime, "crun")) {
+		snprintf(s->expect_virt, sizeof(s->expect_virt), "%s",
+			 s->podman ? "podman" : "docker");
+	}
+	free(out);
+	return 0;
+}
+
+/* The container's main process on the host (runc: its PID 1; runsc: the
+ * sandbox), or 0. */
+static long dk_container_pid(struct dk_state *s, struct vb_ctx *ctx)
+{
+	const char *argv[] = { s->o->engine, "inspect", "--format",
+			       "{{.State.Pid}}", s->name, NULL };
+	char *out = NULL;
+	long pid = 0;
+	int status;
+
+	if (dk_cmd(ctx, argv, DK_INFO_TIMEOUT, &out, NULL, &status) == 0 &&
+	    status == 0 && out)
+		pid = atol(out);
+	free(out);
+	return pid;
+}
+
+/* Host directory of cgroup controller `ctrl` (v1) or of the unified
+ * tree (ctrl NULL) that `pid` is in. */
+static int dk_pid_cgroup(long pid, const char *ctrl, char *out, size_t n)
+{
+	char path[64], line[1024];
+	FILE *f;
+	int err = -ENOENT;
+
+	snprintf(path, sizeof(path), "/proc/%ld/cgroup", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		char *c1 = strchr(line, ':'), *c2, *tok, *save = NULL;
+		bool hit = false;
+
+		if (!c1 || !(c2 = strchr(c1 + 1, ':')))
+			continue;
+		*c2++ = '\0';
+		c2[strcspn(c2, "\n")] = '\0';
+		if (!ctrl) {
+			if (c1[1] != '\0')
+				continue;
+			snprintf(out, n, "/sys/fs/cgroup%s", c2);
+			err = 0;
+			break;
+		}
+		for (tok = strtok_r(c1 + 1, ",", &save); tok;
+		     tok = strtok_r(NULL, ",", &save))
+			if (strcmp(tok, ctrl) == 0)
+				hit = true;
+		if (!hit)
+			continue;
+		snprintf(out, n, "/sys/fs/cgroup/%s%s", ctrl, c2);
+		err = access(out, R_OK) == 0 ? 0 : -ENOENT;
+		break;
+	}
+	fclose(f);
+	return err;
+}
+
+static long long dk_read_ll(const char *dir, const char *file, bool *ok)
+{
+	char path[4200], buf[128];
+	FILE *f;
+
+	*ok = false;
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	if (fgets(buf, sizeof(buf), f)) {
+		*ok = true;
+		fclose(f);
+		if (strncmp(buf, "max", 3) == 0)
+			return -1;
+		return strtoll(buf, NULL, 10);
+	}
+	fclose(f);
+	return 0;
+}
+
+/*
+ * Reads the container's CPU quota and memory limit back on the host, from
+ * the cgroup its main process is in, into granted (the engine uses them
+ * only where the probe inside finds none: gVisor shows no cgroup) and
+ * into facts (host_cgroup, host_cpu_quota, host_memory_limit).
+ */
+static void dk_host_readback(struct dk_state *s, struct vb_ctx *ctx,
+			     struct vb_env_granted *granted)
+{
+	bool v2 = access("/sys/fs/cgroup/cgroup.controllers", R_OK) == 0;
+	char cpu[4096], mem[4096], val[64];
+	long pid = dk_container_pid(s, ctx);
+	bool ok1, ok2;
+
+	if (pid <= 0)
+		return;
+	if (dk_pid_cgroup(pid, v2 ? NULL : "cpu", cpu, sizeof(cpu)) == 0) {
+		double q = 0;
+
+		vb_env_fact(ctx, "host_cgroup", cpu);
+		if (v2) {
+			char path[4200], buf[128];
+			FILE *f;
+			double a = 0, b = 0;
+
+			snprintf(path, sizeof(path), "%s/cpu.max", cpu);
+			f = fopen(path, "re");
+			if (f && fgets(buf, sizeof(buf), f) &&
+			    sscanf(buf, "%lf %lf", &a, &b) == 2 && b > 0)
+				q = a / b;
+			if (f)
+				fclose(f);
+		} else {
+			long long a = dk_read_ll(cpu, "cpu.cfs_quota_us", &ok1);
+			long long b = dk_read_ll(cpu, "cpu.cfs_period_us", &ok2);
+
+			if (ok1 && ok2 && a > 0 && b > 0)
+				q = (double)a / (double)b;
+		}
+		granted->host_cpu_quota = q;
+		snprintf(val, sizeof(val), q > 0 ? "%.4g" : "none", q);
+		vb_env_fact(ctx, "host_cpu_quota", val);
+	}
+	if (dk_pid_cgroup(pid, v2 ? NULL : "memory", mem, sizeof(mem)) == 0) {
+		long long l = dk_read_ll(mem, v2 ? "memory.max" : "memory.limit_in_bytes",
+					 &ok1);
+
+		if (ok1 && l > 0 && l < (1LL << 60)) {
+			granted->host_mem_limit = l;
+			snprintf(val, sizeof(val), "%lld", l);
+			vb_env_fact(ctx, "host_memory_limit", val);
+		}
+	}
+}
+
 static int dk_create(struct vb_ctx *ctx, const void *opts, void **state)
 {
 	const struct dk_opts *o = opts;
@@ -736,6 +1078,10 @@ static int dk_create(struct vb_ctx *ctx, const void *opts, void **state)
 	}
 
 	dk_sweep_stale(s, ctx);
+
+	err = dk_runtime(s, ctx);
+	if (err < 0)
+		goto fail;
 
 	err = vb_bundle_get(ctx, &s->bundle_dir, &s->bundle_hash);
 	if (err < 0)
@@ -831,7 +1177,7 @@ static int dk_open(void *state, struct vb_ctx *ctx,
 	const struct dk_opts *o = s->o;
 	const char *argv[DK_ARGV_MAX];
 	char cpus[32], cpuset[32], mem[64], swap[64], bundle[4200];
-	char scratch_env[64], workdir[4200], pidlabel[64];
+	char scratch_env[64], workdir[4200], pidlabel[64], runtime[96];
 	struct vb_proc p = VB_PROC_INIT;
 	size_t n = 0, nextra = 0;
 	int err, status = -1, efd;
@@ -863,6 +1209,13 @@ static int dk_open(void *state, struct vb_ctx *ctx,
 		 (long)getpid());
 
 	argv[n++] = o->engine;
+	if (o->runtime[0] && s->podman) {
+		/* podman takes the runtime as a global option. */
+		argv[n++] = "--runtime";
+		argv[n++] = o->runtime;
+		if (s->gvisor)
+			argv[n++] = "--runtime-flag=network=none";
+	}
 	argv[n++] = "run";
 	/* Attached, stdin open: the container lives as long as the pipe
 	 * from this engine does (and --rm removes it when it ends). */
@@ -900,6 +1253,11 @@ static int dk_open(void *state, struct vb_ctx *ctx,
 	if (s->podman) {
 		argv[n++] = s->ulimit_nofile;
 		argv[n++] = s->ulimit_nproc;
+	}
+	/* Before extra_args, which may override it (the probe will tell). */
+	if (o->runtime[0] && !s->podman) {
+		snprintf(runtime, sizeof(runtime), "--runtime=%s", o->runtime);
+		argv[n++] = runtime;
 	}
 	for (char **e = o->extra_args; e && *e; e++)
 		argv[n++] = *e;
@@ -950,6 +1308,18 @@ static int dk_open(void *state, struct vb_ctx *ctx,
 	vb_env_fact(ctx, "image", s->image_id);
 	vb_env_fact(ctx, "container", s->name);
 	vb_env_fact(ctx, "cpu_mode", dk_cpu_modes[o->cpu_mode]);
+	vb_env_fact(ctx, "runtime", s->runtime);
+	snprintf(granted->expect_virt, sizeof(granted->expect_virt), "%s",
+		 s->expect_virt);
+	if (s->gvisor) {
+		vb_env_fact(ctx, "gvisor_version", s->gvisor_version);
+		vb_env_fact(ctx, "gvisor_platform", s->gvisor_platform);
+		/* What drop_caches reaches (docs/docker.md "Runtimes"). */
+		vb_env_fact(ctx, "gvisor_page_cache",
+			    s->gvisor_overlay ? "sentry (overlay in the sandbox's memory: not dropped)"
+					      : "host (dropped with the host's)");
+	}
+	dk_host_readback(s, ctx, granted);
 	return 0;
 }
 
@@ -1025,6 +1395,55 @@ static double dk_realtime(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/*
+ * Runs `docker exec` to its end, like vb_proc_run(), while watching the
+ * container's holder: when the container dies (killed, OOM-killed as a
+ * whole, removed) the holder ends, but `docker exec` into a gVisor
+ * sandbox that was killed never does (the daemon keeps its streams open).
+ * Then the exec is stopped and *status is 137, as if it had been killed
+ * with its container, and the caller looks at what happened.
+ */
+static int dk_exec_wait(struct dk_state *s, struct vb_ctx *ctx,
+			const struct vb_proc *p, double timeout, int *status)
+{
+	uint64_t deadline = timeout > 0 ? vb_now_ns() + (uint64_t)(timeout * 1e9) : 0;
+	struct vb_child *child;
+	int err;
+
+	err = vb_proc_spawn(ctx, p, &child);
+	if (err < 0)
+		return err;
+	for (;;) {
+		double slice = 0.25;
+
+		if (deadline) {
+			int64_t left = (int64_t)(deadline - vb_now_ns());
+
+			if (left <= 0) {
+				err = -ETIMEDOUT;
+				break;
+			}
+			if ((double)left / 1e9 < slice)
+				slice = (double)left / 1e9;
+		}
+		err = vb_proc_wait(ctx, child, slice, status);
+		if (err != -ETIMEDOUT)
+			break;
+		if (s->holder && vb_proc_wait(ctx, s->holder, 0, NULL) == 0) {
+			/* The container is gone; its exec may not notice. */
+			vb_proc_stop(ctx, child, 1.0, NULL);
+			*status = 137;
+			return 0;
+		}
+	}
+	if (err == 0)
+		return vb_proc_stop(ctx, child, 0, status);
+	/* Timeout or Ctrl-C: as vb_proc_run() does, SIGTERM and some time
+	 * for the agent to clean up (Ctrl-C), SIGKILL at once (timeout). */
+	vb_proc_stop(ctx, child, err == -EINTR ? 10.0 : 0, status);
+	return err;
+}
+
 static int dk_exec(void *state, struct vb_ctx *ctx, const struct vb_exec *ex,
 		   int *exit_status)
 {
@@ -1056,11 +1475,10 @@ static int dk_exec(void *state, struct vb_ctx *ctx, const struct vb_exec *ex,
 	argv[n] = NULL;
 
 	p.argv = argv;
-	p.timeout = ex->timeout;
 	p.on_line = dk_on_line;
 	p.user = &lines;
 	p.log_fd = ex->log_fd;
-	err = vb_proc_run(ctx, &p, exit_status);
+	err = dk_exec_wait(s, ctx, &p, ex->timeout, exit_status);
 	if (err == -ETIMEDOUT || err == -EINTR) {
 		/*
 		 * Killing `docker exec` leaves the agent running inside:
@@ -1112,9 +1530,29 @@ static int dk_exec(void *state, struct vb_ctx *ctx, const struct vb_exec *ex,
 
 static int dk_drop_caches(void *state, struct vb_ctx *ctx)
 {
-	int err = vb_drop_host_caches(ctx);
+	struct dk_state *s = state;
+	int err;
 
-	(void)state;
+	/* gVisor reads files through the host's page cache, so dropping the
+	 * host's drops its too; an overlay in the sandbox's memory is out of
+	 * reach, and then nothing is said to be dropped. */
+	if (s && s->gvisor && s->gvisor_overlay) {
+		/* The engine shows only "not supported": say why, once. */
+		if (!s->overlay_said)
+			vb_log(ctx, VB_LOG_WARN,
+			       "runtime %s keeps the container's root "
+			       "filesystem in gVisor's own memory "
+			       "(--overlay): no host cache drop reaches it, "
+			       "so the page cache is recorded as not dropped",
+			       s->runtime);
+		s->overlay_said = true;
+		return VB_ERROR(ctx, -ENOTSUP,
+				"gVisor keeps this container's root filesystem "
+				"in the sandbox's memory (runtime %s has "
+				"--overlay): no host cache drop reaches it",
+				s->runtime);
+	}
+	err = vb_drop_host_caches(ctx);
 	if (err < 0)
 		return VB_ERROR(ctx, err,
 				"cannot drop the host page cache (the "

@@ -119,6 +119,52 @@ START_TEST(test_verify)
 }
 END_TEST
 
+/* gVisor: no cgroupfs inside, so neither the quota nor the limit shows;
+ * the backend reads both on the host and the verdict says so. */
+START_TEST(test_verify_host_side)
+{
+	struct vb_env_spec spec = { .label = "x", .cpus = 1, .memory = 256LL << 20 };
+	struct vb_env_granted g = { .cpus_enforced = true, .memory_enforced = true };
+	struct vb_verification v;
+	struct vb_probe p = probe(2, 0, 256LL << 20, 0);
+
+	snprintf(p.virt, sizeof(p.virt), "gvisor");
+	/* nothing read back: 2 CPUs and no limit seen, refused */
+	vb_verify(&spec, &g, &p, false, VB_VERIFY_STRICT, &v);
+	ck_assert_int_eq(v.verdict, VB_VERDICT_REFUSED);
+	/* read back on the host: ok, and the reason says host-side */
+	g.host_cpu_quota = 1.0;
+	g.host_mem_limit = 256LL << 20;
+	snprintf(g.expect_virt, sizeof(g.expect_virt), "gvisor");
+	vb_verify(&spec, &g, &p, false, VB_VERIFY_STRICT, &v);
+	ck_assert_int_eq(v.verdict, VB_VERDICT_OK);
+	ck_assert_double_eq_tol(v.cpus_observed, 1.0, 1e-9);
+	ck_assert_int_eq(v.mem_observed, 256LL << 20);
+	ck_assert_msg(strstr(v.reason, "cpus: quota 1.00 read host-side") &&
+		      strstr(v.reason, "memory: limit 268435456 read host-side"),
+		      "%s", v.reason);
+	/* the host shows quota 2 (--cpus=2 slipped in): refused, host-side */
+	g.host_cpu_quota = 2.0;
+	vb_verify(&spec, &g, &p, false, VB_VERIFY_STRICT, &v);
+	ck_assert_int_eq(v.verdict, VB_VERDICT_REFUSED);
+	ck_assert_msg(strstr(v.reason, "requested 1, observed 2.00") &&
+		      strstr(v.reason, "host-side"), "%s", v.reason);
+	/* what the probe saw inside wins over the host-side value */
+	g.host_cpu_quota = 2.0;
+	p.cpu_quota = 1.0;
+	vb_verify(&spec, &g, &p, false, VB_VERIFY_STRICT, &v);
+	ck_assert_int_eq(v.verdict, VB_VERDICT_OK);
+	ck_assert_msg(!strstr(v.reason, "cpus: quota"), "%s", v.reason);
+	/* runsc asked for, runc got: refused whatever the limits say */
+	snprintf(p.virt, sizeof(p.virt), "docker");
+	snprintf(p.kernel, sizeof(p.kernel), "6.18.44");
+	vb_verify(&spec, &g, &p, false, VB_VERIFY_STRICT, &v);
+	ck_assert_int_eq(v.verdict, VB_VERDICT_REFUSED);
+	ck_assert_msg(strstr(v.reason, "expected gvisor inside, the probe saw docker (kernel 6.18.44)"),
+		      "%s", v.reason);
+}
+END_TEST
+
 START_TEST(test_csv_roundtrip)
 {
 	const char *in[] = { "plain", "with,comma", "with \"quote\"", "",
@@ -351,6 +397,7 @@ int main(void)
 
 	tcase_add_test(tc, test_line_parse);
 	tcase_add_test(tc, test_verify);
+	tcase_add_test(tc, test_verify_host_side);
 	tcase_add_test(tc, test_csv_roundtrip);
 	tcase_add_test(tc, test_proc);
 	tcase_add_test(tc, test_failed_create_destroyed);

@@ -198,6 +198,12 @@ static const struct opt_case opt_cases[] = {
 	{ { .name = "e", .type = VB_OPT_ENUM, .offset = 0 }, "without choices" },
 	{ { .name = "e", .type = VB_OPT_ENUM, .offset = 0, .choices = t_none }, "without choices" },
 	{ { .name = "s", .type = VB_OPT_STRING, .offset = 4 }, "not aligned" },
+	{ { .name = "n", .type = VB_OPT_INT, .offset = 0, .flags = VB_OPTF_FILES },
+	  "for VB_OPT_LIST options only" },
+	{ { .name = "s", .type = VB_OPT_LIST, .offset = 8,
+	    .flags = VB_OPTF_PARAMS | VB_OPTF_RECORDS }, "exclude each other" },
+	{ { .name = "s", .type = VB_OPT_LIST, .offset = 8, .flags = 1u << 9 },
+	  "unknown flags 0x200" },
 };
 
 START_TEST(test_option_rules)
@@ -234,6 +240,93 @@ START_TEST(test_option_twice)
 
 	ck_assert_int_eq(vb_plugin_check(&in, NULL, err, sizeof(err)), -EINVAL);
 	ck_assert_msg(strstr(err, "declared twice"), "%s", err);
+}
+END_TEST
+
+/* ---- per-instance metrics (1.1) ---- */
+
+static const struct vb_metric inst_good[] = {
+	{ .name = "x", .unit = "" },
+	{ .name = "mine", .unit = "1/s", .better = VB_HIGHER_IS_BETTER,
+	  .flags = VB_METRIC_PRIMARY },
+	{ .name = NULL },
+};
+static const struct vb_metric inst_bad[] = {
+	{ .name = "Not A Name", .unit = "" },
+	{ .name = NULL },
+};
+static int inst_frees;
+
+/* opts points at the table to return; NULL: fail. */
+static int t_instance(const void *opts, struct vb_wl_instance *inst)
+{
+	if (!*(const void *const *)opts)
+		return -EINVAL;
+	inst->metrics = *(const struct vb_metric *const *)opts;
+	inst->flags |= VB_WL_DROP_CACHES;
+	return 0;
+}
+
+static void t_instance_free(struct vb_wl_instance *inst)
+{
+	(void)inst;
+	inst_frees++;
+}
+
+static int t_why(const void *opts, char *msg, size_t n)
+{
+	(void)opts;
+	snprintf(msg, n, "metrics[0]: because");
+	return -EINVAL;
+}
+
+START_TEST(test_instance_metrics)
+{
+	struct vb_workload_ops ops = { .size = sizeof(ops), .run = t_run,
+				       .instance = t_instance,
+				       .instance_free = t_instance_free };
+	struct vb_plugin_info in = {
+		VB_PLUGIN_ABI, .kind = VB_PLUGIN_WORKLOAD, .name = "t",
+		.version = "0", .summary = "t", .metrics = t_metrics,
+		.ops = &ops,
+	};
+	struct vb_plugin p = { .info = &in };
+	struct vb_wl_desc d;
+	const void *opts = inst_good;
+	char err[512] = "";
+
+	ck_assert_msg(vb_plugin_check(&in, NULL, err, sizeof(err)) == 0, "%s", err);
+	inst_frees = 0;
+	ck_assert_int_eq(vb_workload_describe(&p, &opts, &d, err, sizeof(err)), 0);
+	ck_assert_uint_eq(d.nmetrics, 2);
+	ck_assert_str_eq(vb_wl_desc_find(&d, "mine")->unit, "1/s");
+	ck_assert_uint_eq(vb_wl_desc_find(&d, "mine")->flags, VB_METRIC_PRIMARY);
+	ck_assert_uint_eq(d.flags, VB_WL_DROP_CACHES);
+	ck_assert_int_eq(inst_frees, 1);
+	vb_wl_desc_free(&d);
+	/* A table that breaks the descriptor rules is refused like one. */
+	opts = inst_bad;
+	ck_assert_int_eq(vb_workload_describe(&p, &opts, &d, err, sizeof(err)), -EINVAL);
+	ck_assert_msg(strstr(err, "Not A Name"), "%s", err);
+	ck_assert_ptr_null(d.metrics);
+	/* No instance: validate() says why. */
+	opts = NULL;
+	ops.validate = t_why;
+	ck_assert_int_eq(vb_workload_describe(&p, &opts, &d, err, sizeof(err)), -EINVAL);
+	ck_assert_msg(strstr(err, "metrics[0]: because"), "%s", err);
+	/* Without the hook: the descriptor's table and flags. */
+	ops.instance = NULL;
+	ops.instance_free = NULL;
+	ops.flags = 0;
+	ck_assert_int_eq(vb_workload_describe(&p, &opts, &d, err, sizeof(err)), 0);
+	ck_assert_uint_eq(d.nmetrics, 1);
+	ck_assert_str_eq(d.metrics[0].name, "x");
+	ck_assert_uint_eq(d.flags, 0);
+	vb_wl_desc_free(&d);
+	/* One hook without the other. */
+	ops.instance = t_instance;
+	ck_assert_int_eq(vb_plugin_check(&in, NULL, err, sizeof(err)), -EINVAL);
+	ck_assert_msg(strstr(err, "instance without instance_free"), "%s", err);
 }
 END_TEST
 
@@ -525,6 +618,7 @@ int main(void)
 	tcase_add_test(tc, test_dir_others_still_load);
 	tcase_add_test(tc, test_kind_filter);
 	tcase_add_test(tc, test_search_path_prepends);
+	tcase_add_test(tc, test_instance_metrics);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

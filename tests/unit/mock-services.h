@@ -31,6 +31,9 @@ struct vb_ctx {
 	int interrupt_after;
 	char scratch[256];
 	uint64_t seed;
+	/* what vb_log was given, one message per line (the cell's log) */
+	char log[16384];
+	size_t log_len;
 };
 
 static inline void mock_init(struct vb_ctx *c, const struct vb_metric *table)
@@ -44,9 +47,23 @@ static inline void mock_init(struct vb_ctx *c, const struct vb_metric *table)
 
 void vb_log(struct vb_ctx *ctx, enum vb_log_level level, const char *fmt, ...)
 {
-	(void)ctx;
+	va_list ap;
+	int n;
+
 	(void)level;
-	(void)fmt;
+	pthread_mutex_lock(&ctx->lock);
+	va_start(ap, fmt);
+	n = vsnprintf(ctx->log + ctx->log_len, sizeof(ctx->log) - ctx->log_len,
+		      fmt, ap);
+	va_end(ap);
+	if (n > 0 && ctx->log_len + (size_t)n + 1 < sizeof(ctx->log)) {
+		ctx->log_len += (size_t)n;
+		ctx->log[ctx->log_len++] = '\n';
+		ctx->log[ctx->log_len] = '\0';
+	} else {
+		ctx->log[ctx->log_len] = '\0';
+	}
+	pthread_mutex_unlock(&ctx->lock);
 }
 
 int vb_error_at(struct vb_ctx *ctx, int err, const char *file, int line,

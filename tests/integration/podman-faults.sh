@@ -1,0 +1,66 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# engine = "podman" under faults: a container killed in the middle of a
+# repetition (podman kill) is reported, a fresh one opened and the
+# repetition retried; Ctrl-C in the middle of a run leaves no container of
+# that run in the store and no process in its cgroups.
+. "${VIRTBENCH_SRCDIR:?run through make check}/tests/integration/podman-lib.sh"
+
+cat >"$T/kill.cfg" <<CFG
+name = "podman-faults";
+repetitions = 2;
+backends = ( { plugin = "docker"; name = "podman"; engine = "$PODMAN";
+               extra_args = [ "--cgroup-parent=/$CGPARENT" ]; } );
+configs = ( { name = "1cpu-256m"; cpus = 1; memory = "256M"; } );
+workloads = ( { plugin = "cpu-prime"; max_prime = 30011; events = 0; time = "2s"; } );
+CFG
+
+running() {
+	"$PODMAN" ps -q --filter "label=virtbench.pid=$1"
+}
+
+# Waits until run $1 has an agent busy in its container.
+wait_agent() {
+	i=0
+	until [ -n "$(running "$1")" ] &&
+		"$PODMAN" top "$(running "$1")" args 2>/dev/null | grep -q 'virtbench-agent'; do
+		i=$((i + 1))
+		[ "$i" -le 300 ] || fail "no agent in a container after 60 s"
+		kill -0 "$1" 2>/dev/null || { cat "$T"/*.err; fail "virtbench exited early"; }
+		sleep 0.2
+	done
+}
+
+vb_start killed run -o "$T/out" "$T/kill.cfg"
+wait_agent "$VB_PID"
+first=$(running "$VB_PID")
+"$PODMAN" kill "$first" >/dev/null || fail "podman kill"
+wait "$VB_PID"
+rc=$?
+cat "$T/killed.err"
+[ "$rc" -eq 0 ] || fail "exit $rc: the killed repetition was not retried"
+grep -Eq 'stopped during the request|status 137' "$T/killed.err" || fail "the kill was not reported"
+n=$(awk -F, 'NR > 1 && $9 == "events_per_second" && $12 == "ok"' "$T/out/runs.csv" | wc -l)
+[ "$n" -eq 2 ] || fail "$n ok repetitions, expected 2"
+[ "$(csv_rows "$T/out/verify.csv" podman | wc -l)" -eq 2 ] ||
+	fail "expected two environments (the first and the fresh one)"
+[ -z "$(run_containers "$VB_PID")" ] || fail "containers left behind"
+
+sed 's/repetitions = 2;/repetitions = 50;/; s/time = "2s"/time = "5s"/' "$T/kill.cfg" >"$T/long.cfg"
+vb_start interrupt run -o "$T/out2" "$T/long.cfg"
+wait_agent "$VB_PID"
+kill -INT "$VB_PID"
+i=0
+while kill -0 "$VB_PID" 2>/dev/null; do
+	i=$((i + 1))
+	[ "$i" -le 150 ] || fail "virtbench still running 30 s after SIGINT"
+	sleep 0.2
+done
+wait "$VB_PID"
+rc=$?
+cat "$T/interrupt.err"
+[ "$rc" -eq 130 ] || fail "an interrupted run exited $rc, expected 130"
+[ -z "$(run_containers "$VB_PID")" ] || { "$PODMAN" ps -a; fail "containers survived Ctrl-C"; }
+procs=$(cat /sys/fs/cgroup/memory/"$CGPARENT"/*/cgroup.procs /sys/fs/cgroup/"$CGPARENT"/*/cgroup.procs 2>/dev/null)
+[ -z "$procs" ] || fail "processes left in the run's cgroups: $procs"
+echo "PASS"

@@ -1,0 +1,122 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Sourced by tests/integration/runsc-*.sh: the docker backend with
+# runtime = "runsc" against real gVisor. Uses the Docker engine that
+# answers when it has a runsc runtime; otherwise (the shared dockerd of a
+# machine usually has none) starts a private dockerd with runsc registered
+# (scripts/ensure-dockerd --private: own data and exec roots, socket, pid
+# file and cgroup parent) and stops it by pid at the end. Skips (77) only
+# when docker or runsc is missing or we are not root.
+
+set -u
+if [ "${VIRTBENCH_SKIP_HEAVY:-}" = 1 ]; then
+	echo "SKIP: VIRTBENCH_SKIP_HEAVY=1"
+	exit 77
+fi
+: "${VIRTBENCH_BUILDDIR:?run through make check}"
+: "${VIRTBENCH_SRCDIR:?run through make check}"
+VB=$VIRTBENCH_BUILDDIR/cli/virtbench
+
+for c in docker dockerd runsc; do
+	if ! command -v "$c" >/dev/null 2>&1; then
+		echo "SKIP: $c not installed (scripts/install-deps)"
+		exit 77
+	fi
+done
+if [ "$(id -u)" -ne 0 ]; then
+	echo "SKIP: dockerd and runsc need root"
+	exit 77
+fi
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/vb-runsc-test.XXXXXX")
+export XDG_CACHE_HOME="$T/cache"
+PRIVATE=
+VB_PID=
+VB_PIDS=
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+cleanup() {
+	rc=$?
+	for p in $VB_PIDS; do
+		kill -KILL "$p" 2>/dev/null
+		left=$(docker ps -aq --filter "label=virtbench.pid=$p" 2>/dev/null)
+		[ -n "$left" ] && docker rm -f $left >/dev/null 2>&1
+	done
+	if [ -n "$PRIVATE" ]; then
+		"$VIRTBENCH_SRCDIR/scripts/stop-dockerd" "$PRIVATE/dockerd.pid" >/dev/null
+		cg=$(cat "$PRIVATE/cgroup-parent" 2>/dev/null)
+		[ -n "$cg" ] && for d in /sys/fs/cgroup/*"$cg" /sys/fs/cgroup"$cg"; do
+			[ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
+		done
+	fi
+	if [ "$rc" -eq 0 ]; then
+		rm -rf "$T"
+	else
+		echo "kept $T for inspection" >&2
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+if timeout 10 docker info --format '{{json .Runtimes}}' 2>/dev/null | grep -q '"runsc"'; then
+	echo "using the Docker engine that answers (it has runsc)"
+else
+	PRIVATE=$T/dockerd
+	out=$("$VIRTBENCH_SRCDIR/scripts/ensure-dockerd" --private "$PRIVATE") ||
+		fail "cannot start a private dockerd"
+	export "$out"
+	docker info --format '{{json .Runtimes}}' | grep -q '"runsc"' ||
+		fail "the private dockerd has no runsc runtime"
+	echo "using a private dockerd with runsc: $DOCKER_HOST"
+fi
+
+# Containers of the virtbench run with pid $1, any state.
+run_containers() {
+	docker ps -aq --filter "label=virtbench.pid=$1"
+}
+
+# The gVisor sandbox (runsc-sandbox: the container's State.Pid) of the
+# running container of run $1.
+sandbox_pid() {
+	c=$(docker ps -q --filter "label=virtbench.pid=$1" | head -1)
+	[ -n "$c" ] && docker inspect -f '{{.State.Pid}}' "$c"
+}
+
+# Fails unless run $1 left nothing: no container, and with the private
+# dockerd no sandbox known to runsc and no process in its cgroups.
+assert_nothing_left() {
+	[ -z "$(run_containers "$1")" ] || { docker ps -a; fail "$2: containers left"; }
+	[ -n "$PRIVATE" ] || return 0
+	for root in "$PRIVATE"/exec/runtime-runsc/moby; do
+		[ -d "$root" ] || continue
+		n=$(runsc --root "$root" list -q 2>/dev/null | wc -l)
+		[ "$n" -eq 0 ] || { runsc --root "$root" list; fail "$2: runsc still has $n sandbox(es)"; }
+	done
+	cg=$(cat "$PRIVATE/cgroup-parent")
+	procs=$(cat /sys/fs/cgroup/memory"$cg"/*/cgroup.procs /sys/fs/cgroup"$cg"/*/cgroup.procs 2>/dev/null)
+	[ -z "$procs" ] || fail "$2: processes left in the containers' cgroups: $procs"
+}
+
+vb_start() {
+	name=$1
+	shift
+	"$VB" "$@" >"$T/$name.out" 2>"$T/$name.err" &
+	VB_PID=$!
+	VB_PIDS="$VB_PIDS $VB_PID"
+}
+
+vb_run() {
+	vb_start "$@"
+	wait "$VB_PID"
+	VB_RC=$?
+	echo "--- virtbench $2: exit $VB_RC; stderr:"
+	cat "$T/$1.err"
+}
+
+csv_rows() {
+	awk -F, -v b="$2" 'NR > 1 && $1 == b' "$1"
+}
