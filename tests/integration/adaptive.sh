@@ -93,6 +93,34 @@ check "each cell ran once and stopped for its budget" \
 	test "$(rows "$T/c/runs.csv" '$9 == "value" && $8 == 1 && $37 == "budget"')" -eq 3 -a \
 	     "$(rows "$T/c/runs.csv" '$9 == "value"')" -eq 3
 
+# Shards: each runs the rule for its own cells; check sees what each has
+# left; the merged journal stops every cell where the formula says.
+mkdir -p "$T/sd4"
+cat > "$T/ads.cfg" <<CFG
+name = "ads";
+seed = 7;
+repetitions = { min = 3; max = 10; precision = 0.03; };
+backends = ( { plugin = "bare-metal"; } );
+configs = ( { name = "c1"; cpus = 1; memory = "256M"; },
+            { name = "c2"; cpus = 1; memory = "320M"; } );
+workloads = ( { plugin = "spread"; dir = "$T/sd4"; spread = [0.005, 0.04]; } );
+CFG
+"$VB" run --no-report --shard 1/2 "$T/ads.cfg" -o "$T/s" >/dev/null 2>"$T/s1.err"; rc=$?
+check "shard 1/2 exits 0 (got $rc: $(tail -1 "$T/s1.err"))" test "$rc" -eq 0
+check_out "check: shard 1 is complete" \
+	"shard 1/2 .*complete" "$VB" check "$T/ads.cfg" -o "$T/s"
+check_out "check: shard 2 has all left" \
+	"shard 2/2 .*0 of 20 repetitions recorded, [0-9]+ left" "$VB" check "$T/ads.cfg" -o "$T/s"
+"$VB" run --no-report --shard 2/2 "$T/ads.cfg" -o "$T/s" >/dev/null 2>&1; rc=$?
+check "shard 2/2 exits 0" test "$rc" -eq 0
+"$VB" report "$T/s" >/dev/null 2>&1
+if $CHECK "$T/s/runs.csv" 3 10 0.03 value > "$T/s.chk"; then
+	pass "merged shards: every cell stopped where the formula says"
+else
+	fail "merged shards disagree with the formula: $(cat "$T/s.chk")"
+fi
+check "the report says why each cell stopped" grep -q "## Repetitions until the interval is tight" "$T/s/report.md"
+
 # The fixed number stays the default.
 cat > "$T/fixed.cfg" <<CFG
 name = "fixed";
