@@ -37,7 +37,7 @@ echo "$orphan" >"$stale/cgroup.procs" || fail "cannot move a process into $stale
 VB_PIDS="$dead" # cleanup() removes it should the test fail
 
 vb_start killed run -o "$T/out" "$T/kill.cfg"
-wait_agent "$VB_PID"
+wait_agent "$VB_PID" killed
 sleep 1 # inside the first repetition (2 s of work)
 victims=$(payload_procs "$VB_PID")
 echo "killing the container: $victims"

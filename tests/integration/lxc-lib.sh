@@ -118,10 +118,12 @@ vb_run() {
 	cat "$T/$1.err"
 }
 
-# Waits until run $1 has an agent running in a container (init + agent).
+# Waits until run $1 has an agent running in a container (init + agent);
+# with $2, in a repetition ($T/$2.err says so), not in the probe.
 wait_agent() {
 	i=0
-	until [ "$(payload_procs "$1" | wc -l)" -ge 2 ]; do
+	until [ "$(payload_procs "$1" | wc -l)" -ge 2 ] &&
+		{ [ -z "${2:-}" ] || grep -q 'rep 1/' "$T/$2.err"; }; do
 		i=$((i + 1))
 		[ "$i" -le 300 ] || fail "no agent in a container after 60 s"
 		kill -0 "$1" 2>/dev/null || { cat "$T"/*.err; fail "virtbench exited early"; }

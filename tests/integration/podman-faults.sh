@@ -19,10 +19,12 @@ running() {
 	"$PODMAN" ps -q --filter "label=virtbench.pid=$1"
 }
 
-# Waits until run $1 has an agent busy in its container.
+# Waits until run $1 (stderr in $T/$2.err) has an agent busy in a
+# repetition: the probe's agent is one too, and a kill then fails the
+# environment instead of a repetition.
 wait_agent() {
 	i=0
-	until [ -n "$(running "$1")" ] &&
+	until grep -q 'rep 1/' "$T/$2.err" && [ -n "$(running "$1")" ] &&
 		"$PODMAN" top "$(running "$1")" args 2>/dev/null | grep -q 'virtbench-agent'; do
 		i=$((i + 1))
 		[ "$i" -le 300 ] || fail "no agent in a container after 60 s"
@@ -32,7 +34,7 @@ wait_agent() {
 }
 
 vb_start killed run -o "$T/out" "$T/kill.cfg"
-wait_agent "$VB_PID"
+wait_agent "$VB_PID" killed
 first=$(running "$VB_PID")
 "$PODMAN" kill "$first" >/dev/null || fail "podman kill"
 wait "$VB_PID"
@@ -48,7 +50,7 @@ n=$(awk -F, 'NR > 1 && $9 == "events_per_second" && $12 == "ok"' "$T/out/runs.cs
 
 sed 's/repetitions = 2;/repetitions = 50;/; s/time = "2s"/time = "5s"/' "$T/kill.cfg" >"$T/long.cfg"
 vb_start interrupt run -o "$T/out2" "$T/long.cfg"
-wait_agent "$VB_PID"
+wait_agent "$VB_PID" interrupt
 kill -INT "$VB_PID"
 i=0
 while kill -0 "$VB_PID" 2>/dev/null; do
