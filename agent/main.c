@@ -109,7 +109,8 @@ static int load_workload(struct vb_registry *reg, int argc, char **argv,
 
 /* The phases cmd asks for (run = prepare + measure + cleanup). */
 static int run_phases(const char *cmd, const struct vb_workload_ops *ops,
-		      struct vb_ctx *ctx, void *opts, FILE *out)
+		      struct vb_ctx *ctx, void *opts, FILE *out,
+		      const struct vb_usage_mark *mark)
 {
 	bool all = strcmp(cmd, "run") == 0;
 	bool do_prepare = all || strcmp(cmd, "prepare") == 0;
@@ -135,6 +136,7 @@ static int run_phases(const char *cmd, const struct vb_workload_ops *ops,
 	}
 	if (do_cleanup && ops->cleanup && (rc = ops->cleanup(ctx, opts)) < 0)
 		return hook_error(out, ctx, "cleanup", rc);
+	vb_usage_print(mark, out);
 	return done(out, vb_is_interrupted() ? 130 : 0);
 }
 
@@ -142,12 +144,14 @@ static int cmd_workload(const char *cmd, int argc, char **argv, FILE *out)
 {
 	const struct vb_plugin *p = NULL;
 	struct vb_registry reg = { 0 };
+	struct vb_usage_mark mark;
 	struct vb_ctx *ctx;
 	void *opts = NULL;
 	struct vb_wl_desc desc = { 0 };
 	char err[1024];
 	int status;
 
+	vb_usage_begin(&mark);
 	if (argc < 2) {
 		fprintf(stderr, "usage: virtbench-agent %s WORKLOAD [key=value]...\n",
 			cmd);
@@ -164,7 +168,7 @@ static int cmd_workload(const char *cmd, int argc, char **argv, FILE *out)
 		vb_ctx_set_seed(ctx, seed);
 		if (scratch)
 			vb_ctx_set_scratch(ctx, scratch);
-		status = run_phases(cmd, p->info->ops, ctx, opts, out);
+		status = run_phases(cmd, p->info->ops, ctx, opts, out, &mark);
 		vb_ctx_free(ctx);
 	}
 	if (opts && p) {

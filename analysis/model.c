@@ -308,6 +308,92 @@ static int cmp_cells(const void *x, const void *y)
 	return strcmp(ga->config, gb->config);
 }
 
+/* experiment.noise and experiment.repetitions (a number, or the
+ * adaptive rule) of environment.json; the defaults without them. */
+static void load_rules(struct vb_analysis *a, json_t *exp)
+{
+	json_t *n = json_object_get(exp, "noise");
+	json_t *r = json_object_get(exp, "repetitions");
+
+	a->noise = (struct vb_noise_rule){ VB_NOISE_FLAG, VB_NOISE_STEAL_DEFAULT,
+					   VB_NOISE_FOREIGN_DEFAULT };
+	if (json_is_object(n)) {
+		a->noise.action = !strcmp(json_str(n, "action"), "exclude")
+					  ? VB_NOISE_EXCLUDE : VB_NOISE_FLAG;
+		if (json_is_number(json_object_get(n, "steal")))
+			a->noise.steal = json_number_value(json_object_get(n, "steal"));
+		if (json_is_number(json_object_get(n, "foreign")))
+			a->noise.foreign = json_number_value(json_object_get(n, "foreign"));
+	}
+	memset(&a->adaptive, 0, sizeof(a->adaptive));
+	if (json_is_object(r)) {
+		a->adaptive.on = true;
+		a->adaptive.min = (int)json_integer_value(json_object_get(r, "min"));
+		a->adaptive.max = (int)json_integer_value(json_object_get(r, "max"));
+		a->adaptive.precision = json_number_value(json_object_get(r, "precision"));
+		a->adaptive.budget = json_number_value(json_object_get(r, "budget"));
+	}
+}
+
+void vb_orders_text(unsigned orders, char *buf, size_t n)
+{
+	size_t k = 0;
+
+	buf[0] = '\0';
+	for (int o = VB_ORDER_SEQUENTIAL; o <= VB_ORDER_INTERLEAVED; o++)
+		if (orders & (1u << o))
+			k += (size_t)snprintf(buf + k, k < n ? n - k : 0, "%s%s",
+					      k ? ", " : "", vb_order_name((enum vb_order)o));
+	if ((orders & VB_ORDERS_UNKNOWN) || !orders)
+		snprintf(buf + k, k < n ? n - k : 0, "%sunknown", k ? ", " : "");
+}
+
+/*
+ * The repetition an ok row belongs to, with its noise judged: the rows of
+ * one record carry the same noise columns, and a repetition recorded
+ * again (a resumed journal, a merge) takes its last record's.
+ */
+static struct vb_arep *rep_note(struct vb_analysis *a, struct vb_agroup *g,
+				char *const *r, int rep)
+{
+	struct vb_arep *p = NULL;
+	bool first = !*r[VB_RC_RECORD] || !strncmp(r[VB_RC_RECORD], "1/", 2);
+
+	for (size_t k = g->nreps; k > 0 && !p; k--)
+		if (g->reps[k - 1].rep == rep)
+			p = &g->reps[k - 1];
+	if (p && !first)
+		return p;
+	if (!p) {
+		VB_GROW(g->reps, g->nreps + 1, g->capreps);
+		p = &g->reps[g->nreps++];
+	} else {
+		g->nflagged -= p->flags != 0;
+		g->nexcluded -= p->excluded;
+	}
+	p->rep = rep;
+	vb_noise_from_row(r, &p->noise);
+	p->flags = vb_noise_judge(&p->noise, &a->noise);
+	p->excluded = p->flags && a->noise.action == VB_NOISE_EXCLUDE;
+	g->nflagged += p->flags != 0;
+	g->nexcluded += p->excluded;
+	a->noise_sampled |= p->noise.sampled;
+	return p;
+}
+
+/* What an ok row says of its cell besides its value: order, stop. */
+static void note_order_stop(struct vb_agroup *g, char *const *r)
+{
+	unsigned bit = VB_ORDERS_UNKNOWN;
+
+	for (int o = VB_ORDER_SEQUENTIAL; o <= VB_ORDER_INTERLEAVED; o++)
+		if (!strcmp(r[VB_RC_ORDER], vb_order_name((enum vb_order)o)))
+			bit = 1u << o;
+	g->orders |= bit;
+	if (*r[VB_RC_STOP])
+		g->stop = vb_stop_parse(r[VB_RC_STOP]);
+}
+
 static void load_env(struct vb_analysis *a, struct vb_diag *msgs)
 {
 	char *path = vb_path_join(a->dir, "environment.json");
@@ -331,6 +417,7 @@ static void load_env(struct vb_analysis *a, struct vb_diag *msgs)
 	if (json_is_string(json_object_get(exp, "baseline")))
 		a->baseline = json_str(exp, "baseline");
 	a->host_cpus = (int)json_integer_value(json_object_get(json_object_get(a->env, "host"), "cpus"));
+	load_rules(a, exp);
 	th = json_object_get(exp, "thresholds");
 	a->thr = vb_xcalloc(json_array_size(th) + 1, sizeof(*a->thr));
 	json_array_foreach(th, i, it) {
@@ -405,8 +492,15 @@ static int load_runs(struct vb_analysis *a, struct vb_diag *msgs)
 			g->nfailed++;
 			continue;
 		}
+		note_order_stop(g, r);
 		if (!*r[VB_RC_METRIC])
 			continue;
+		/* Flagged under noise = "exclude": listed, not counted; its
+		 * cell is there even when no repetition is left in it. */
+		if (rep_note(a, g, r, (int)rep)->excluded) {
+			cell_get(a, gi, r[VB_RC_METRIC], r[VB_RC_UNIT]);
+			continue;
+		}
 		if (!parse_double(r[VB_RC_VALUE], &v)) {
 			char *path = vb_path_join(a->dir, "runs.csv");
 
@@ -523,6 +617,7 @@ void vb_analysis_free(struct vb_analysis *a)
 		free(g->verdict);
 		free(g->facts);
 		free(g->hosts);
+		free(g->reps);
 		for (size_t k = 0; k < g->nfailed; k++)
 			free(g->failed_errors[k]);
 		free(g->failed_errors);

@@ -19,6 +19,8 @@
 #include <jansson.h>
 
 #include "analysis/stats.h"
+#include "engine/adaptive.h"
+#include "engine/noise.h"
 #include "engine/threshold.h"
 #include "lib/csv.h"
 #include "lib/diag.h"
@@ -27,6 +29,14 @@
 /* ------------------------------------------------------------------ */
 /* Cells and samples                                                    */
 /* ------------------------------------------------------------------ */
+
+/* One ok repetition of a cell: the host's noise around it. */
+struct vb_arep {
+	int rep;
+	struct vb_noise noise;
+	unsigned flags;         /* vb_noise_judge() with the experiment's rule */
+	bool excluded;          /* flagged under noise = "exclude" */
+};
 
 /* One (backend, config, workload, params): the repetitions of a cell. */
 struct vb_agroup {
@@ -41,7 +51,15 @@ struct vb_agroup {
 	char **failed_errors;
 	int order[4];           /* sort keys: workload, params rank, backend, config */
 	char *hosts;            /* hosts its rows ran on, ','-joined; NULL: unknown */
+	struct vb_arep *reps;   /* its ok repetitions, in journal order */
+	size_t nreps, capreps;
+	size_t nflagged, nexcluded;
+	/* The orders its repetitions ran in: bit 1 << enum vb_order, and
+	 * VB_ORDERS_UNKNOWN for rows without an order (before it was kept). */
+	unsigned orders;
+	enum vb_stop stop;      /* the adaptive rule's last recorded stop */
 };
+#define VB_ORDERS_UNKNOWN (1u << 8)
 
 /* One (group, metric): the sample the statistics are computed over. */
 struct vb_acell {
@@ -70,6 +88,9 @@ struct vb_acmp {
 	struct vb_ratio r;
 	struct vb_welch w;
 	char *threshold;        /* "violated: EXPR" / "ok: EXPR" / NULL */
+	/* Both sides ran in interleaved rounds only, so drift of the host
+	 * fell on them alike (VB_VARIES_BACKEND; false when unknown). */
+	bool interleaved;
 };
 
 struct vb_athreshold {
@@ -94,7 +115,29 @@ struct vb_analysis {
 	int violations;             /* thresholds violated */
 	size_t journal_ignored;     /* runs.csv rows not counted (torn records) */
 	bool journal_torn;          /* runs.csv ends in a torn record */
+	/* The experiment's rules, from environment.json (the defaults when
+	 * it has none): which repetitions are flagged or excluded, and the
+	 * adaptive rule (adaptive.on false: a fixed number). */
+	struct vb_noise_rule noise;
+	struct vb_adaptive adaptive;
+	bool noise_sampled;         /* some repetition has a noise sample */
 };
+
+/* "interleaved", "sequential", "shuffled", "a, b" for several, "unknown". */
+void vb_orders_text(unsigned orders, char *buf, size_t n);
+
+/* A cell's host noise at its worst (analysis/summary.c): NAN when none
+ * of its repetitions has that number. */
+struct vb_group_noise {
+	size_t sampled;          /* repetitions with a sample */
+	double steal;            /* the largest vb_noise_steal_share() */
+	double foreign;          /* the largest vb_noise_foreign_share() */
+	double guest_steal;      /* the largest guest steal / window */
+};
+void vb_group_noise(const struct vb_agroup *g, struct vb_group_noise *n);
+/* Why the adaptive rule stopped g: "precision", "max", "budget", "not
+ * finished"; "" when the experiment had a fixed number. */
+const char *vb_stop_text(const struct vb_analysis *a, const struct vb_agroup *g);
 
 /* Build the model from DIR/runs.csv and DIR/environment.json, with the
  * comparisons and thresholds. 0 or -errno (msgs says which file and why;
@@ -113,6 +156,11 @@ bool vb_analysis_primary(const struct vb_analysis *a,
 /* The workload's headline metric: its first primary metric, or NULL. */
 const char *vb_analysis_headline(const struct vb_analysis *a,
 				 const char *workload);
+/* The overhead charts (each "backend" against the baseline) of a model
+ * into plots_dir (analysis/plot.c), for a model `compare` makes. `again`
+ * is the command that redraws them, for the messages. */
+int vb_plot_ratios(const struct vb_analysis *a, const char *plots_dir,
+		   const char *again, struct vb_diag *msgs);
 /* Comparisons and thresholds of a loaded model (analysis/summary.c). */
 void vb_analysis_compare(struct vb_analysis *a);
 /* "backend", "cpus", "memory": comparisons.csv's varies column. */

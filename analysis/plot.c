@@ -1409,67 +1409,133 @@ static void remove_old_charts(const char *dir, const char *index)
 	vb_table_free(&t);
 }
 
+/* pc ready to draw into plots_dir: the directory, the index, the log. */
+static int plot_open(struct plot_ctx *pc, const struct vb_analysis *a,
+		     const char *plots_dir, struct vb_diag *msgs)
+{
+	char *p;
+
+	memset(pc, 0, sizeof(*pc));
+	pc->log_fd = -1;
+	pc->msgs = msgs;
+	pc->a = a;
+	pc->dir = vb_xstrdup(plots_dir);
+	pc->prog = gnuplot_prog();
+	pc->have_gnuplot = find_program(pc->prog);
+	plot_size(&pc->width, &pc->height);
+	if (mkdir(pc->dir, 0777) < 0 && errno != EEXIST) {
+		vb_diag_add(msgs, pc->dir, 0, "cannot create: %s", strerror(errno));
+		return -errno;
+	}
+	p = vb_path_join(pc->dir, "index.csv");
+	remove_old_charts(pc->dir, p);
+	pc->index = fopen(p, "w");
+	if (!pc->index) {
+		int rc = -errno;
+
+		vb_diag_add(msgs, p, 0, "%s", strerror(errno));
+		free(p);
+		return rc;
+	}
+	free(p);
+	fputs("name,kind,workload,metric,params,title\n", pc->index);
+	if (pc->have_gnuplot) {
+		p = vb_path_join(pc->dir, "gnuplot.log");
+		pc->log_fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+		free(p);
+	}
+	return 0;
+}
+
+/* Index and log closed; what went wrong said once. `again` is the
+ * command that redraws. */
+static int plot_close(struct plot_ctx *pc, const char *again)
+{
+	int rc;
+
+	if (pc->index && (ferror(pc->index) | fclose(pc->index)))
+		pc->err = pc->err ? pc->err : -EIO;
+	pc->index = NULL;
+	if (pc->log_fd >= 0)
+		close(pc->log_fd);
+	pc->log_fd = -1;
+	rc = pc->err;
+	if (rc == 0 && !pc->have_gnuplot) {
+		vb_diag_add(pc->msgs, NULL, 0, "gnuplot not found (looked for '%s'%s); "
+			    "wrote %zu chart scripts and data files to %s but no images. "
+			    "Install gnuplot (Debian: gnuplot-nox) or set VIRTBENCH_GNUPLOT, "
+			    "then run `%s`.", pc->prog,
+			    strchr(pc->prog, '/') ? "" : " in PATH", pc->ncharts, pc->dir,
+			    again);
+		rc = -ENOENT;
+	} else if (rc == 0 && pc->nfailed) {
+		vb_diag_add(pc->msgs, NULL, 0, "gnuplot failed on %zu of %zu charts; their "
+			    "scripts and data are in %s", pc->nfailed, pc->ncharts, pc->dir);
+		rc = -EIO;
+	}
+	free(pc->dir);
+	pc->dir = NULL;
+	return rc;
+}
+
 int vb_plot(const char *dir, struct vb_diag *msgs)
 {
 	struct vb_analysis *a;
-	struct plot_ctx pc = { .log_fd = -1, .msgs = msgs };
+	struct plot_ctx pc;
 	struct ranked wls = { 0 };
-	char *p;
+	char *pdir, *again;
 	int rc;
 
 	rc = vb_analysis_load(dir, &a, msgs);
 	if (rc < 0)
 		return rc;
-	pc.a = a;
-	pc.dir = vb_path_join(dir, "plots");
-	pc.prog = gnuplot_prog();
-	pc.have_gnuplot = find_program(pc.prog);
-	plot_size(&pc.width, &pc.height);
-	if (mkdir(pc.dir, 0777) < 0 && errno != EEXIST) {
-		rc = -errno;
-		vb_diag_add(msgs, pc.dir, 0, "cannot create: %s", strerror(errno));
-		goto out;
+	pdir = vb_path_join(dir, "plots");
+	rc = plot_open(&pc, a, pdir, msgs);
+	free(pdir);
+	if (rc == 0) {
+		for (size_t i = 0; i < a->ncells; i++)
+			ranked_add(&wls, a->cells[i].group->workload,
+				   a->cells[i].group->order[0]);
+		for (size_t i = 0; i < wls.names.n; i++)
+			workload_charts(&pc, wls.names.v[i]);
 	}
-	p = vb_path_join(pc.dir, "index.csv");
-	remove_old_charts(pc.dir, p);
-	pc.index = fopen(p, "w");
-	if (!pc.index) {
-		rc = -errno;
-		vb_diag_add(msgs, p, 0, "%s", strerror(errno));
-		free(p);
-		goto out;
-	}
-	free(p);
-	fputs("name,kind,workload,metric,params,title\n", pc.index);
-	if (pc.have_gnuplot) {
-		p = vb_path_join(pc.dir, "gnuplot.log");
-		pc.log_fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-		free(p);
-	}
-	for (size_t i = 0; i < a->ncells; i++)
-		ranked_add(&wls, a->cells[i].group->workload, a->cells[i].group->order[0]);
-	for (size_t i = 0; i < wls.names.n; i++)
-		workload_charts(&pc, wls.names.v[i]);
-	if (ferror(pc.index) | fclose(pc.index))
-		pc.err = pc.err ? pc.err : -EIO;
-	if (pc.log_fd >= 0)
-		close(pc.log_fd);
-	rc = pc.err;
-	if (rc == 0 && !pc.have_gnuplot) {
-		vb_diag_add(msgs, NULL, 0, "gnuplot not found (looked for '%s'%s); "
-			    "wrote %zu chart scripts and data files to %s but no images. "
-			    "Install gnuplot (Debian: gnuplot-nox) or set VIRTBENCH_GNUPLOT, "
-			    "then run `virtbench plot %s`.", pc.prog,
-			strchr(pc.prog, '/') ? "" : " in PATH", pc.ncharts, pc.dir, dir);
-		rc = -ENOENT;
-	} else if (rc == 0 && pc.nfailed) {
-		vb_diag_add(msgs, NULL, 0, "gnuplot failed on %zu of %zu charts; their "
-			    "scripts and data are in %s", pc.nfailed, pc.ncharts, pc.dir);
-		rc = -EIO;
-	}
-out:
+	again = vb_xasprintf("virtbench plot %s", dir);
+	if (rc == 0)
+		rc = plot_close(&pc, again);
+	else
+		free(pc.dir);
+	free(again);
 	ranked_free(&wls);
-	free(pc.dir);
 	vb_analysis_free(a);
 	return rc;
+}
+
+int vb_plot_ratios(const struct vb_analysis *a, const char *plots_dir,
+		   const char *again, struct vb_diag *msgs)
+{
+	struct plot_ctx pc;
+	struct ranked wls = { 0 };
+	int rc = plot_open(&pc, a, plots_dir, msgs);
+
+	if (rc < 0) {
+		free(pc.dir);
+		return rc;
+	}
+	for (size_t i = 0; i < a->ncells; i++)
+		ranked_add(&wls, a->cells[i].group->workload,
+			   a->cells[i].group->order[0]);
+	for (size_t i = 0; i < wls.names.n; i++) {
+		struct ranked metrics = { 0 };
+
+		for (size_t k = 0; k < a->ncells; k++)
+			if (!strcmp(a->cells[k].group->workload, wls.names.v[i]) &&
+			    vb_analysis_primary(a, wls.names.v[i], a->cells[k].metric))
+				ranked_add(&metrics, a->cells[k].metric,
+					   a->cells[k].metric_rank);
+		for (size_t m = 0; m < metrics.names.n; m++)
+			overhead_chart(&pc, wls.names.v[i], metrics.names.v[m]);
+		ranked_free(&metrics);
+	}
+	ranked_free(&wls);
+	return plot_close(&pc, again);
 }

@@ -247,9 +247,14 @@ static void section_matrix(FILE *f, const struct vb_analysis *a)
 		vb_md(f, jstr(ex, "name"));
 		fprintf(f, "` (`");
 		vb_md(f, jstr(ex, "path"));
-		fprintf(f, "`): %lld repetitions per cell, %lld warm-up, order %s, seed %lld, "
-			"baseline %s.\n\n",
-			(long long)json_integer_value(json_object_get(ex, "repetitions")),
+		if (a->adaptive.on)
+			fprintf(f, "`): %d to %d repetitions per cell (until the 95 %% CI "
+				"is within %.3g %% of the mean)", a->adaptive.min,
+				a->adaptive.max, 100 * a->adaptive.precision);
+		else
+			fprintf(f, "`): %lld repetitions per cell",
+				(long long)json_integer_value(json_object_get(ex, "repetitions")));
+		fprintf(f, ", %lld warm-up, order %s, seed %lld, baseline %s.\n\n",
 			(long long)json_integer_value(json_object_get(ex, "warmup")),
 			jstr(ex, "order"),
 			(long long)json_integer_value(json_object_get(ex, "seed")),
@@ -507,7 +512,7 @@ static void section_comparisons(FILE *f, const struct vb_analysis *a)
 {
 	const struct vb_acell *prev = NULL;
 	const struct vb_acmp **order;
-	size_t shown = 0;
+	size_t shown = 0, apart = 0;
 
 	fprintf(f, "## Comparisons against ");
 	vb_md(f, a->baseline ? a->baseline : "the baseline");
@@ -539,8 +544,8 @@ static void section_comparisons(FILE *f, const struct vb_analysis *a)
 			fprintf(f, ": ");
 			vb_md(f, c->metric);
 			fprintf(f, "%s\n\n| backend | config | parameters | ratio [95 %% CI] | "
-				"p (Welch) | n / n(baseline) | threshold |\n"
-				"| --- | --- | --- | --- | --- | --- | --- |\n",
+				"p (Welch) | n / n(baseline) | interleaved | threshold |\n"
+				"| --- | --- | --- | --- | --- | --- | --- | --- |\n",
 				better_text(c->better));
 		}
 		prev = c;
@@ -549,6 +554,20 @@ static void section_comparisons(FILE *f, const struct vb_analysis *a)
 		fmt_p(m->w.p, p, sizeof(p));
 		vb_md_cells(f, (const char *[]){ g->backend, g->config, pd }, 3);
 		fprintf(f, " | %s | %s | %zu / %zu | ", r, p, c->n, m->base->n);
+		if (m->interleaved) {
+			fprintf(f, "yes");
+		} else if ((g->orders | m->base->group->orders) & VB_ORDERS_UNKNOWN) {
+			/* Results from before the order was recorded. */
+			fprintf(f, "unknown");
+		} else {
+			char o1[64], o2[64];
+
+			vb_orders_text(g->orders, o1, sizeof(o1));
+			vb_orders_text(m->base->group->orders, o2, sizeof(o2));
+			fprintf(f, "**no** (%s / %s)", o1, o2);
+			apart++;
+		}
+		fprintf(f, " | ");
 		vb_md(f, m->threshold ? m->threshold : "");
 		fprintf(f, " |\n");
 		shown++;
@@ -556,6 +575,12 @@ static void section_comparisons(FILE *f, const struct vb_analysis *a)
 	free(order);
 	if (!shown)
 		fprintf(f, "No cell has results for both a backend and the baseline.\n");
+	else if (apart)
+		fprintf(f, "\n%zu of these comparisons were not measured in interleaved "
+			"rounds (`order = \"interleaved\"`): their two sides ran at "
+			"different times, so a drift of the host between them (load, "
+			"temperature, a neighbour VM) cannot be told from a real "
+			"difference.\n", apart);
 	fprintf(f, "\n");
 }
 
@@ -672,6 +697,233 @@ static void section_charts(FILE *f, const struct vb_analysis *a)
 	vb_table_free(&t);
 }
 
+static int cmp_group_display(const void *x, const void *y)
+{
+	const struct vb_agroup *a = *(const struct vb_agroup *const *)x;
+	const struct vb_agroup *b = *(const struct vb_agroup *const *)y;
+
+	for (int k = 0; k < 4; k++)
+		if (a->order[k] != b->order[k])
+			return a->order[k] < b->order[k] ? -1 : 1;
+	return strcmp(a->backend, b->backend);
+}
+
+/* The groups in the order of the experiment file (malloc'd). */
+static const struct vb_agroup **groups_in_order(const struct vb_analysis *a)
+{
+	const struct vb_agroup **g = vb_xcalloc(a->ngroups + 1, sizeof(*g));
+
+	for (size_t i = 0; i < a->ngroups; i++)
+		g[i] = &a->groups[i];
+	if (a->ngroups > 1)
+		qsort(g, a->ngroups, sizeof(*g), cmp_group_display);
+	return g;
+}
+
+static void fmt_share(double v, const char *unit, char *buf, size_t n)
+{
+	if (!isfinite(v))
+		snprintf(buf, n, "-");
+	else if (!strcmp(unit, "%"))
+		snprintf(buf, n, "%.1f %%", 100 * v);
+	else
+		snprintf(buf, n, "%.2f", v);
+}
+
+static int cmp_int(const void *x, const void *y)
+{
+	int a = *(const int *)x, b = *(const int *)y;
+
+	return (a > b) - (a < b);
+}
+
+/* "3-9, 11, 14-20" of the repetitions in g with exactly these flags (any
+ * flag when flags is 0), excluded ones only when `excluded`. */
+static void rep_ranges(const struct vb_agroup *g, unsigned flags,
+		       bool excluded, struct vb_buf *b)
+{
+	int *n = vb_xcalloc(g->nreps + 1, sizeof(int));
+	size_t m = 0;
+
+	for (size_t k = 0; k < g->nreps; k++) {
+		const struct vb_arep *r = &g->reps[k];
+
+		if (r->flags && (flags ? r->flags == flags : true) &&
+		    (!excluded || r->excluded))
+			n[m++] = r->rep;
+	}
+	qsort(n, m, sizeof(int), cmp_int);
+	for (size_t i = 0; i < m;) {
+		size_t j = i;
+
+		while (j + 1 < m && n[j + 1] == n[j] + 1)
+			j++;
+		vb_buf_addf(b, "%s%d", i ? ", " : "", n[i]);
+		if (j > i)
+			vb_buf_addf(b, "-%d", n[j]);
+		i = j + 1;
+	}
+	free(n);
+}
+
+/* "foreign: 3-9, 12; steal,foreign: 10" of the flagged repetitions. */
+static void flagged_list(const struct vb_agroup *g, bool excluded,
+			 struct vb_buf *b)
+{
+	if (excluded) {
+		rep_ranges(g, 0, true, b);
+	} else {
+		for (unsigned f = 1; f <= 3; f++) {
+			size_t before = b->len;
+
+			if (before)
+				vb_buf_add(b, "; ");
+			vb_buf_addf(b, "%s: ", vb_noise_flags_name(f));
+			rep_ranges(g, f, false, b);
+			if (b->s[b->len - 1] == ' ') {
+				/* none with these flags */
+				b->len = before;
+				b->s[b->len] = '\0';
+			}
+		}
+	}
+	if (!b->len)
+		vb_buf_add(b, "-");
+}
+
+static void section_noise(FILE *f, const struct vb_analysis *a)
+{
+	const struct vb_agroup **order;
+	size_t sampled = 0, flagged = 0, excluded = 0;
+	bool guest = false;
+
+	fprintf(f, "## Host noise\n\n");
+	if (!a->noise_sampled) {
+		fprintf(f, "runs.csv has no noise samples (it was written before "
+			"virtbench sampled the host around every repetition).\n\n");
+		return;
+	}
+	for (size_t i = 0; i < a->ngroups; i++) {
+		struct vb_group_noise gn;
+
+		vb_group_noise(&a->groups[i], &gn);
+		sampled += gn.sampled;
+		flagged += a->groups[i].nflagged;
+		excluded += a->groups[i].nexcluded;
+		guest |= isfinite(gn.guest_steal);
+	}
+	fprintf(f, "Around every measured repetition the host was sampled: "
+		"*steal*, the CPU time the hypervisor gave to others, as a share of "
+		"the CPU time the environment's CPUs had; and the CPU time *other "
+		"processes* used on those CPUs, in CPUs (1 = a whole CPU). A "
+		"repetition is flagged when steal passes %.3g %% or other processes "
+		"used more than %.3g of a CPU (one clock tick per CPU of margin, "
+		"docs/report.md). %zu of %zu sampled repetitions were flagged; ",
+		100 * a->noise.steal, a->noise.foreign, flagged, sampled);
+	if (a->noise.action == VB_NOISE_EXCLUDE)
+		fprintf(f, "with `noise = \"exclude\"` %zu were left out of the "
+			"statistics (listed below, and in summary.json).\n\n", excluded);
+	else
+		fprintf(f, "they are kept in the statistics (`noise = \"flag\"`; "
+			"`noise = \"exclude\"` leaves them out).\n\n");
+	fprintf(f, "| backend | config | workload | parameters | sampled | worst steal | "
+		"worst other processes (CPU) |%s flagged | excluded |\n"
+		"| --- | --- | --- | --- | --- | --- | --- |%s --- | --- |\n",
+		guest ? " worst guest steal |" : "", guest ? " --- |" : "");
+	order = groups_in_order(a);
+	for (size_t i = 0; i < a->ngroups; i++) {
+		const struct vb_agroup *g = order[i];
+		struct vb_buf fl = VB_BUF_INIT, ex = VB_BUF_INIT;
+		struct vb_group_noise gn;
+		char pd[256], st[32], fo[32], gs[32];
+
+		vb_group_noise(g, &gn);
+		if (!g->nreps)
+			continue;
+		vb_params_display(g->params, pd, sizeof(pd));
+		fmt_share(gn.steal, "%", st, sizeof(st));
+		fmt_share(gn.foreign, "", fo, sizeof(fo));
+		fmt_share(gn.guest_steal, "%", gs, sizeof(gs));
+		flagged_list(g, false, &fl);
+		flagged_list(g, true, &ex);
+		vb_md_cells(f, (const char *[]){ g->backend, g->config, g->workload,
+			    pd }, 4);
+		fprintf(f, " | %zu | %s | %s |", gn.sampled, st, fo);
+		if (guest)
+			fprintf(f, " %s |", gs);
+		fprintf(f, " ");
+		vb_md(f, vb_buf_str(&fl));
+		fprintf(f, " | ");
+		vb_md(f, vb_buf_str(&ex));
+		fprintf(f, " |\n");
+		vb_buf_free(&fl);
+		vb_buf_free(&ex);
+	}
+	free(order);
+	fprintf(f, "\n");
+}
+
+/* The relative half-width of g's headline metric, NAN if none. */
+static double headline_precision(const struct vb_analysis *a,
+				 const struct vb_agroup *g, const char **metric)
+{
+	const char *m = vb_analysis_headline(a, g->workload);
+	const struct vb_acell *c = m ? vb_analysis_find(a, g->backend, g->config,
+						       g->workload, g->params, m)
+				     : NULL;
+
+	*metric = m;
+	if (!c || !isfinite(c->st.ci_half) || c->st.mean == 0)
+		return NAN;
+	return c->st.ci_half / fabs(c->st.mean);
+}
+
+static void section_repetitions(FILE *f, const struct vb_analysis *a)
+{
+	const struct vb_agroup **order;
+	size_t why[4] = { 0 };
+
+	if (!a->adaptive.on)
+		return;
+	for (size_t i = 0; i < a->ngroups; i++)
+		why[a->groups[i].stop]++;
+	fprintf(f, "## Repetitions until the interval is tight\n\n");
+	fprintf(f, "Each cell was repeated at least %d and at most %d times, until the "
+		"half-width of the 95 %% confidence interval of each of its primary "
+		"metrics was within %.3g %% of the mean%s (docs/report.md). %zu cells "
+		"reached the precision, %zu stopped at the maximum, %zu on their "
+		"budget, %zu are not finished (interrupted, or failed repetitions a "
+		"rerun retries).\n\n",
+		a->adaptive.min, a->adaptive.max, 100 * a->adaptive.precision,
+		a->adaptive.budget > 0 ? ", or its time budget was spent" : "",
+		why[VB_STOP_PRECISION], why[VB_STOP_MAX], why[VB_STOP_BUDGET],
+		why[VB_STOP_NONE]);
+	fprintf(f, "| backend | config | workload | parameters | repetitions | stopped "
+		"| headline metric ± 95 %% CI |\n| --- | --- | --- | --- | --- | --- | --- |\n");
+	order = groups_in_order(a);
+	for (size_t i = 0; i < a->ngroups; i++) {
+		const struct vb_agroup *g = order[i];
+		const char *m;
+		double p = headline_precision(a, g, &m);
+		char pd[256], prec[96];
+
+		vb_params_display(g->params, pd, sizeof(pd));
+		if (isfinite(p))
+			snprintf(prec, sizeof(prec), "%s ± %.2f %%", m, 100 * p);
+		else
+			snprintf(prec, sizeof(prec), "-");
+		vb_md_cells(f, (const char *[]){ g->backend, g->config, g->workload,
+			    pd }, 4);
+		fprintf(f, " | %zu | %s%s%s | ", g->nok + g->nexcluded,
+			g->stop == VB_STOP_MAX ? "**" : "", vb_stop_text(a, g),
+			g->stop == VB_STOP_MAX ? "**" : "");
+		vb_md(f, prec);
+		fprintf(f, " |\n");
+	}
+	free(order);
+	fprintf(f, "\n");
+}
+
 static void section_failures(FILE *f, const struct vb_analysis *a)
 {
 	size_t n = 0;
@@ -743,6 +995,8 @@ int vb_report(const char *dir, struct vb_diag *msgs)
 	section_charts(f, a);
 	section_verify(f, &vd, have_verify);
 	vb_section_warnings(f, a, &vd);
+	section_noise(f, a);
+	section_repetitions(f, a);
 	section_thresholds(f, a);
 	section_comparisons(f, a);
 	section_resources(f, a);

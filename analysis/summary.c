@@ -33,6 +33,41 @@ static void add_cmp(struct vb_analysis *a, enum vb_varies varies,
 	m->base = b;
 	vb_stats_ratio(&c->st, &b->st, &m->r);
 	vb_stats_welch(&c->st, &b->st, &m->w);
+	m->interleaved = c->group->orders == 1u << VB_ORDER_INTERLEAVED &&
+			 b->group->orders == 1u << VB_ORDER_INTERLEAVED;
+}
+
+/* ------------------------------------------------------------------ */
+/* Host noise and the adaptive rule, per cell                           */
+/* ------------------------------------------------------------------ */
+
+void vb_group_noise(const struct vb_agroup *g, struct vb_group_noise *n)
+{
+	memset(n, 0, sizeof(*n));
+	n->steal = n->foreign = n->guest_steal = NAN;
+	for (size_t k = 0; k < g->nreps; k++) {
+		const struct vb_noise *z = &g->reps[k].noise;
+		double s = vb_noise_steal_share(z), f = vb_noise_foreign_share(z);
+		double gs = z->sampled && z->window > 0 && z->ncpus > 0
+				    ? z->guest_steal / z->window : NAN;
+
+		if (!z->sampled)
+			continue;
+		n->sampled++;
+		if (isfinite(s) && !(s <= n->steal))
+			n->steal = s;
+		if (isfinite(f) && !(f <= n->foreign))
+			n->foreign = f;
+		if (isfinite(gs) && !(gs <= n->guest_steal))
+			n->guest_steal = gs;
+	}
+}
+
+const char *vb_stop_text(const struct vb_analysis *a, const struct vb_agroup *g)
+{
+	if (!a->adaptive.on)
+		return "";
+	return g->stop != VB_STOP_NONE ? vb_stop_name(g->stop) : "not finished";
 }
 
 /* Every backend against the baseline, in the same config and parameters. */
@@ -196,13 +231,17 @@ static int write_summary_csv(const struct vb_analysis *a, struct vb_diag *msgs)
 
 	fputs("experiment,backend,config,cpus,memory,workload,params,metric,unit,"
 	      "n,mean,sd,min,median,max,ci95_low,ci95_high,ci95_half,cv_percent,"
-	      "outliers,outlier_repetitions,failed,verdict\n", f);
+	      "outliers,outlier_repetitions,failed,verdict,stop,order,"
+	      "noisy_repetitions,excluded_repetitions,worst_steal_percent,"
+	      "worst_foreign_cpu\n", f);
 	for (size_t i = 0; i < a->ncells; i++) {
 		const struct vb_acell *c = &a->cells[i];
 		const struct vb_agroup *g = c->group;
 		const double v[] = { c->st.mean, c->st.sd, c->st.min, c->st.median,
 				     c->st.max, c->st.ci_low, c->st.ci_high,
 				     c->st.ci_half, c->st.cv * 100 };
+		struct vb_group_noise gn;
+		char ord[64];
 		bool first = true;
 
 		csv_strs(f, true, (const char *[]){ a->name, g->backend, g->config }, 3);
@@ -220,6 +259,11 @@ static int write_summary_csv(const struct vb_analysis *a, struct vb_diag *msgs)
 		}
 		fprintf(f, ",%zu,", g->nfailed);
 		vb_csv_field(f, g->verdict);
+		vb_orders_text(g->orders, ord, sizeof(ord));
+		vb_group_noise(g, &gn);
+		csv_strs(f, false, (const char *[]){ vb_stop_text(a, g), ord }, 2);
+		fprintf(f, ",%zu,%zu", g->nflagged, g->nexcluded);
+		csv_nums(f, (const double[]){ gn.steal * 100, gn.foreign }, 2);
 		fputc('\n', f);
 	}
 	return vb_out_end(&o, a->dir, "summary.csv", msgs);
@@ -236,7 +280,7 @@ static int write_comparisons_csv(const struct vb_analysis *a,
 	fputs("experiment,backend,baseline,config,workload,params,metric,unit,"
 	      "n,n_baseline,mean,mean_baseline,ratio,ratio_ci95_low,"
 	      "ratio_ci95_high,welch_t,welch_df,p_value,better,threshold,"
-	      "baseline_config,varies\n", f);
+	      "baseline_config,varies,interleaved\n", f);
 	for (size_t i = 0; i < a->ncmp; i++) {
 		const struct vb_acmp *m = &a->cmp[i];
 		const struct vb_agroup *g = m->cell->group, *bg = m->base->group;
@@ -250,15 +294,41 @@ static int write_comparisons_csv(const struct vb_analysis *a,
 		csv_nums(f, v, sizeof(v) / sizeof(v[0]));
 		csv_strs(f, false, (const char *[]){ vb_better_text(m->cell->better),
 			 m->threshold ? m->threshold : "", bg->config,
-			 vb_varies_name(m->varies) }, 4);
+			 vb_varies_name(m->varies), m->interleaved ? "yes" : "no" }, 5);
 		fputc('\n', f);
 	}
 	return vb_out_end(&o, a->dir, "comparisons.csv", msgs);
 }
 
-static json_t *cell_json(const struct vb_acell *c)
+static json_t *noise_json(const struct vb_agroup *g)
+{
+	struct vb_group_noise gn;
+	json_t *o = json_object(), *fl = json_array(), *ex = json_array();
+
+	vb_group_noise(g, &gn);
+	for (size_t k = 0; k < g->nreps; k++) {
+		if (g->reps[k].flags)
+			json_array_append_new(fl, json_pack(
+				"{s:i, s:s, s:o, s:o}", "repetition", g->reps[k].rep,
+				"flags", vb_noise_flags_name(g->reps[k].flags),
+				"steal_share", jnum(vb_noise_steal_share(&g->reps[k].noise)),
+				"foreign_cpu", jnum(vb_noise_foreign_share(&g->reps[k].noise))));
+		if (g->reps[k].excluded)
+			json_array_append_new(ex, json_integer(g->reps[k].rep));
+	}
+	json_object_set_new(o, "sampled", json_integer((json_int_t)gn.sampled));
+	json_object_set_new(o, "worst_steal_share", jnum(gn.steal));
+	json_object_set_new(o, "worst_foreign_cpu", jnum(gn.foreign));
+	json_object_set_new(o, "worst_guest_steal_share", jnum(gn.guest_steal));
+	json_object_set_new(o, "flagged", fl);
+	json_object_set_new(o, "excluded", ex);
+	return o;
+}
+
+static json_t *cell_json(const struct vb_analysis *a, const struct vb_acell *c)
 {
 	const struct vb_agroup *g = c->group;
+	char ord[64];
 	json_t *o = json_object(), *vals = json_array(), *reps = json_array(),
 	       *outl = json_array();
 
@@ -293,6 +363,11 @@ static json_t *cell_json(const struct vb_acell *c)
 	json_object_set_new(o, "values", vals);
 	json_object_set_new(o, "failed", json_integer((json_int_t)g->nfailed));
 	json_object_set_new(o, "verdict", json_string(g->verdict));
+	vb_orders_text(g->orders, ord, sizeof(ord));
+	json_object_set_new(o, "order", json_string(ord));
+	json_object_set_new(o, "stop", a->adaptive.on ? json_string(vb_stop_text(a, g))
+						    : json_null());
+	json_object_set_new(o, "noise", noise_json(g));
 	return o;
 }
 
@@ -319,6 +394,7 @@ static json_t *cmp_json(const struct vb_acmp *m)
 	json_object_set_new(o, "threshold", m->threshold ? json_string(m->threshold) : json_null());
 	json_object_set_new(o, "baseline_config", json_string(bg->config));
 	json_object_set_new(o, "varies", json_string(vb_varies_name(m->varies)));
+	json_object_set_new(o, "interleaved", json_boolean(m->interleaved));
 	return o;
 }
 
@@ -361,8 +437,16 @@ static int write_summary_json(const struct vb_analysis *a, struct vb_diag *msgs)
 
 	json_object_set_new(root, "experiment", json_string(a->name));
 	json_object_set_new(root, "baseline", a->baseline ? json_string(a->baseline) : json_null());
+	json_object_set_new(root, "noise_rule", json_pack(
+		"{s:s, s:f, s:f}", "action",
+		a->noise.action == VB_NOISE_EXCLUDE ? "exclude" : "flag",
+		"steal", a->noise.steal, "foreign", a->noise.foreign));
+	json_object_set_new(root, "repetitions_rule", !a->adaptive.on ? json_null() :
+		json_pack("{s:i, s:i, s:f, s:f}", "min", a->adaptive.min, "max",
+			  a->adaptive.max, "precision", a->adaptive.precision,
+			  "budget", a->adaptive.budget));
 	for (size_t i = 0; i < a->ncells; i++)
-		json_array_append_new(cells, cell_json(&a->cells[i]));
+		json_array_append_new(cells, cell_json(a, &a->cells[i]));
 	for (size_t i = 0; i < a->ncmp; i++)
 		json_array_append_new(cmps, cmp_json(&a->cmp[i]));
 	for (size_t i = 0; i < a->nthr; i++)

@@ -415,6 +415,73 @@ static void check_host_time(const struct wctx *w, struct wtable *t)
 	}
 }
 
+/* A comparison whose sides did not run in interleaved rounds, where the
+ * journal says so (results from before the order was kept are not
+ * judged): one row per cell. */
+static void check_not_interleaved(const struct wctx *w, struct wtable *t)
+{
+	for (size_t i = 0; i < w->a->ncmp; i++) {
+		const struct vb_acmp *m = &w->a->cmp[i];
+		const struct vb_agroup *g = m->cell->group, *b = m->base->group;
+		char *name, o1[64], o2[64];
+		struct wrow *r;
+
+		if (m->varies != VB_VARIES_BACKEND || m->interleaved ||
+		    ((g->orders | b->orders) & VB_ORDERS_UNKNOWN))
+			continue;
+		name = vb_cell_name(g);
+		if (find_row(t, name, b->backend)) {
+			free(name);
+			continue;
+		}
+		vb_orders_text(g->orders, o1, sizeof(o1));
+		vb_orders_text(b->orders, o2, sizeof(o2));
+		r = row(t, 1);
+		r->cell[0] = name;
+		r->cell[1] = vb_xstrdup(b->backend);
+		cellf(r, 2, "%s / %s", o1, o2);
+	}
+}
+
+/* Cells with repetitions the host disturbed (steal, other processes). */
+static void check_disturbed(const struct wctx *w, struct wtable *t)
+{
+	for (size_t i = 0; i < w->a->ngroups; i++) {
+		const struct vb_agroup *g = &w->a->groups[i];
+		struct wrow *r;
+
+		if (!g->nflagged)
+			continue;
+		r = row(t, (double)g->nflagged / (double)g->nreps);
+		r->cell[0] = vb_cell_name(g);
+		cellf(r, 1, "%zu of %zu", g->nflagged, g->nreps);
+		cellf(r, 2, "%s", g->nexcluded ? "excluded" : "kept");
+	}
+}
+
+/* Adaptive cells that ran out of repetitions before the interval was
+ * as tight as asked. */
+static void check_max(const struct wctx *w, struct wtable *t)
+{
+	for (size_t i = 0; w->a->adaptive.on && i < w->a->ngroups; i++) {
+		const struct vb_agroup *g = &w->a->groups[i];
+		const char *m = vb_analysis_headline(w->a, g->workload);
+		const struct vb_acell *c = m ? metric_of(w->a, g, m) : NULL;
+		double p = c && c->st.mean != 0 ? c->st.ci_half / fabs(c->st.mean) : NAN;
+		struct wrow *r;
+
+		if (g->stop != VB_STOP_MAX && g->stop != VB_STOP_BUDGET)
+			continue;
+		r = row(t, isfinite(p) ? p : 0);
+		r->cell[0] = vb_cell_name(g);
+		cellf(r, 1, "%s", vb_stop_name(g->stop));
+		if (isfinite(p))
+			cellf(r, 2, "%s ± %.2f %%", m, 100 * p);
+		else
+			cellf(r, 2, "-");
+	}
+}
+
 static void check_torn(const struct wctx *w, struct wtable *t)
 {
 	struct wrow *r;
@@ -454,6 +521,19 @@ static const struct checker checkers[] = {
 	  "inside the measured request, or a drifting guest clock",
 	  { "cell", "host_time", "total_time", "difference" }, "summary.csv",
 	  check_clock },
+	{ "Not interleaved: a comparison whose two sides ran at different times "
+	  "(order sequential or shuffled), so host drift between them can pose as "
+	  "a difference; order = \"interleaved\" measures them side by side",
+	  { "cell", "baseline", "orders (cell / baseline)" }, "comparisons.csv",
+	  check_not_interleaved },
+	{ "Disturbed by the host: repetitions during which steal or other "
+	  "processes on the environment's CPUs passed the limits (Host noise "
+	  "lists them)", { "cell", "flagged", "in the statistics" }, "summary.json",
+	  check_disturbed },
+	{ "Not as tight as asked: the adaptive rule stopped these cells at their "
+	  "maximum or budget before the interval reached the precision",
+	  { "cell", "stopped", "headline metric ± 95 % CI" }, "summary.csv",
+	  check_max },
 	{ "Noisy cells: coefficient of variation above 5 % in a charted metric; "
 	  "treat their means with care (more repetitions, a quieter host)",
 	  { "cell", "CV", "n" }, "summary.csv", check_noisy },

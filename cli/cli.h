@@ -37,9 +37,11 @@ int vb_cmd_probe(const struct vb_cli *cli, int argc, char **argv);
 int vb_cmd_plot(const struct vb_cli *cli, int argc, char **argv);
 int vb_cmd_report(const struct vb_cli *cli, int argc, char **argv);
 int vb_cmd_slurm(const struct vb_cli *cli, int argc, char **argv);
+int vb_cmd_compare(const struct vb_cli *cli, int argc, char **argv);
 
 extern const char vb_usage_run[], vb_usage_check[], vb_usage_plugins[],
-	vb_usage_probe[], vb_usage_plot[], vb_usage_report[], vb_usage_slurm[];
+	vb_usage_probe[], vb_usage_plot[], vb_usage_report[], vb_usage_slurm[],
+	vb_usage_compare[];
 
 /* Print usage on stderr and return VB_EXIT_USAGE. */
 int vb_usage_error(const char *usage);

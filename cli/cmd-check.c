@@ -61,6 +61,13 @@ static void print_estimate(const struct vb_experiment *ex,
 	}
 	vb_fmt_duration(e.likely, a, sizeof(a));
 	vb_fmt_duration(e.likely_left, b, sizeof(b));
+	if (ex->adaptive.on) {
+		printf("%s: %zu repetitions recorded, %zu of %zu cells "
+		       "finished by the rule; at their pace and spread a whole "
+		       "run likely takes ~%s, a rerun there ~%zu more (~%s)\n",
+		       dir, e.recorded, e.stopped, ncells, a, e.left, b);
+		return;
+	}
 	printf("%s: %zu of %zu repetitions recorded; at their pace a whole "
 	       "run takes ~%s, a rerun there has %zu left (~%s)\n", dir,
 	       e.recorded, e.runs, a, e.left, b);
@@ -71,17 +78,35 @@ static void print_matrix(const char *file, const struct vb_experiment *ex,
 			 const struct vb_cell *cells, size_t ncells,
 			 const char *outdir)
 {
+	const struct vb_adaptive *ad = &ex->adaptive;
 	size_t runs = ncells * (size_t)ex->repetitions;
+	size_t opens = ex->order == VB_ORDER_INTERLEAVED
+			       ? (size_t)ex->repetitions : 1;
 
 	printf("%s: ok\n", file);
 	printf("backends %zu, configs %zu, workloads %zu\n", ex->nbackends,
 	       ex->nconfigs, ex->nworkloads);
-	printf("%zu cells x %d repetitions = %zu runs", ncells, ex->repetitions,
-	       runs);
+	if (ad->on)
+		printf("%zu cells x %d..%d repetitions (until the 95 %% CI of "
+		       "each is within %.3g %% of its mean%s) = %zu..%zu runs",
+		       ncells, ad->min, ad->max, 100 * ad->precision,
+		       ad->budget > 0 ? ", or its time budget is spent" : "",
+		       ncells * (size_t)ad->min, runs);
+	else
+		printf("%zu cells x %d repetitions = %zu runs", ncells,
+		       ex->repetitions, runs);
 	if (ex->warmup)
-		printf(" (+ %zu warmup runs)", ncells * (size_t)ex->warmup);
-	printf("\n%zu environments (backend x config), each opened once\n",
-	       ex->nbackends * ex->nconfigs);
+		printf(" (+ %s%zu warmup runs)", ad->on ? "up to " : "",
+		       ncells * (size_t)ex->warmup * opens);
+	if (opens > 1)
+		printf("\n%zu environments (backend x config), %s order: each "
+		       "opened once per round, %s%zu rounds\n",
+		       ex->nbackends * ex->nconfigs, vb_order_name(ex->order),
+		       ad->on ? "up to " : "", opens);
+	else
+		printf("\n%zu environments (backend x config), %s order: each "
+		       "opened once\n", ex->nbackends * ex->nconfigs,
+		       vb_order_name(ex->order));
 	if (runs > VB_RUN_FORCE_LIMIT)
 		fprintf(stderr, "virtbench: warning: %zu runs is more than %d; "
 			"'virtbench run' asks for --force to start it\n", runs,

@@ -21,6 +21,8 @@ static const char main_usage[] =
 	"  probe BACKEND [...]     open one environment and show what it grants\n"
 	"  plot DIR                redraw the charts of a results directory\n"
 	"  report DIR              rebuild summary, comparisons, charts and report\n"
+	"  compare DIR_A DIR_B...  results directories cell by cell: ratios B / A,\n"
+	"                          what differs; --threshold for CI\n"
 	"  slurm FILE [-o DIR]     run an experiment as a Slurm job array, one node\n"
 	"                          per shard; again: resubmit what is left\n"
 	"\n"
@@ -40,6 +42,7 @@ static const struct vb_command commands[] = {
 	{ "plot", vb_cmd_plot, vb_usage_plot },
 	{ "report", vb_cmd_report, vb_usage_report },
 	{ "slurm", vb_cmd_slurm, vb_usage_slurm },
+	{ "compare", vb_cmd_compare, vb_usage_compare },
 };
 
 int vb_usage_error(const char *usage)

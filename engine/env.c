@@ -112,6 +112,9 @@ static int on_agent_line(void *u, const char *line)
 	case VB_LINE_DONE:
 		s->r->done_status = (int)l.num;
 		break;
+	case VB_LINE_USAGE:
+		vb_agent_usage_set(&s->r->usage, l.key, l.value);
+		break;
 	case VB_LINE_NONE:
 		break;
 	}
@@ -172,6 +175,7 @@ int vb_env_call(struct vb_env *env, const char *const *argv,
 	uint64_t t0;
 	int status = -1, rc;
 
+	vb_agent_usage_init(&sink.r->usage);
 	vb_ctx_clear_error(b->ctx);
 	t0 = vb_now_ns();
 	rc = ops_of(b)->exec(b->state, b->ctx, &ex, &status);
@@ -257,6 +261,23 @@ static int env_probe(struct vb_env *env)
 	return rc;
 }
 
+/* Where the open environment's CPU time shows on the host: the backend's
+ * word when it has the hook (plugin.h, 1.1), else the engine's guess. */
+static void env_accounting(struct vb_env *env)
+{
+	const struct vb_backend_ops *ops = ops_of(env->b);
+	struct vb_env_accounting a;
+
+	vb_noise_where_guess(&env->where, env->granted.vm);
+	if (!ops->accounting)
+		return;
+	memset(&a, 0, sizeof(a));
+	vb_ctx_clear_error(env->b->ctx);
+	if (ops->accounting(env->b->state, env->b->ctx, &a) == 0)
+		vb_noise_where_from(&env->where, &a);
+	vb_ctx_clear_error(env->b->ctx);
+}
+
 int vb_env_open(struct vb_env *env, struct vb_backend_rt *b,
 		const struct vb_env_want *w)
 {
@@ -277,6 +298,7 @@ int vb_env_open(struct vb_env *env, struct vb_backend_rt *b,
 	rc = env_probe(env);
 	if (rc < 0)
 		return rc;
+	env_accounting(env);
 	vb_verify(&env->spec, &env->granted, &env->probe, env->granted.vm,
 		  w->verify, &env->ver);
 	return 0;
@@ -335,6 +357,23 @@ static int wl_call(struct vb_env *env, const struct vb_plugin_info *wl,
 	return rc;
 }
 
+/* The measured request, with the host's noise around it in r->noise. */
+static int measured_call(struct vb_env *env, const struct vb_plugin_info *wl,
+			 const char *cmd, char *const *kv, size_t nkv,
+			 const char *seed, struct vb_reply *r, double *host)
+{
+	struct vb_noise_snap *before = vb_noise_snap_take(&env->where), *after;
+	int rc = wl_call(env, wl, cmd, kv, nkv, seed, r, host);
+
+	after = vb_noise_snap_take(&env->where);
+	if (rc == 0)
+		vb_noise_measure(&env->where, before, after, &r->usage,
+				 &r->noise);
+	vb_noise_snap_free(before);
+	vb_noise_snap_free(after);
+	return rc;
+}
+
 static bool drop_caches(struct vb_env *env)
 {
 	const struct vb_backend_ops *ops = ops_of(env->b);
@@ -365,7 +404,7 @@ static int measure_cold(struct vb_env *env, const struct vb_plugin_info *wl,
 	if (rc < 0)
 		return rc;
 	dropped = drop_caches(env);
-	rc = wl_call(env, wl, "measure", kv, nkv, seed, r, &host);
+	rc = measured_call(env, wl, "measure", kv, nkv, seed, r, &host);
 	/* Cleanup whatever happened, but not after a timeout or an
 	 * interrupt: that environment is being restarted or closed. */
 	if (rc != -ETIMEDOUT && rc != -EINTR)
@@ -388,7 +427,7 @@ int vb_env_measure(struct vb_env *env, const struct vb_plugin_info *wl,
 	snprintf(s, sizeof(s), "%llu", (unsigned long long)seed);
 	if (flags & VB_WL_DROP_CACHES)
 		return measure_cold(env, wl, kv, nkv, s, r);
-	rc = wl_call(env, wl, "run", kv, nkv, s, r, &host);
+	rc = measured_call(env, wl, "run", kv, nkv, s, r, &host);
 	if (rc == 0)
 		add_metric(r, "host_time", host);
 	return rc;

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "engine/experiment.h"
+#include "engine/noise.h"
 #include "engine/verify.h"
 #include "lib/loader.h"
 #include "lib/protocol.h"
@@ -54,8 +55,12 @@ struct vb_reply {
 	char error[1024];      /* the first error line, or why it failed */
 	int done_status;       /* -1: no done line */
 	int error_code;        /* the first error line's -errno, 0: none */
+	struct vb_agent_usage usage;  /* the agent's usage lines */
+	/* vb_env_measure(): the host's noise around the measured request
+	 * (noise.sampled false when there is none). */
+	struct vb_noise noise;
 };
-#define VB_REPLY_INIT { NULL, 0, 0, VB_BUF_INIT, "", -1, 0 }
+#define VB_REPLY_INIT { .done_status = -1 }
 /* Free and empty r (it can be used again). */
 void vb_reply_reset(struct vb_reply *r);
 
@@ -84,6 +89,8 @@ struct vb_env {
 	char label[256];
 	char log_dir[PATH_MAX];
 	char error[1400];       /* why vb_env_open() failed */
+	/* Where its CPU time shows on the host, for the noise sample. */
+	struct vb_noise_where where;
 	/* Warnings worth a line on stderr during a run (docs/errors.md:
 	 * progress output); NULL drops them. */
 	void (*warn)(void *user, const char *msg);
@@ -118,7 +125,8 @@ int vb_env_call(struct vb_env *env, const char *const *argv,
  * One repetition or warmup of a workload in the open environment: `run`,
  * or, when `flags` (the instance's, vb_workload_describe) have
  * VB_WL_DROP_CACHES, prepare, drop the page cache, measure and cleanup.
- * Adds the host_time metric (and page_cache_dropped). Returns as
+ * Adds the host_time metric (and page_cache_dropped), and samples the
+ * host's noise around the measured request into r->noise. Returns as
  * vb_env_call().
  */
 int vb_env_measure(struct vb_env *env, const struct vb_plugin_info *wl,

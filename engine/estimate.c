@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "engine/adaptive.h"
 #include "engine/estimate.h"
 #include "engine/journal.h"
 #include "lib/util.h"
@@ -32,21 +33,17 @@ static int rec_cmp(const void *a, const void *b)
 	return strcmp(((const struct rec *)a)->key, ((const struct rec *)b)->key);
 }
 
-static int load(const char *dir, const char *experiment, struct rec **out,
-		size_t *nout)
+static int load(const struct vb_journal_data *dj, const char *experiment,
+		struct rec **out, size_t *nout)
 {
-	struct vb_journal_data d;
+	const struct vb_journal_data *d = dj;
 	struct rec *v = NULL;
 	size_t n = 0;
-	char err[512];
-	int rc = vb_journal_read(dir, &vb_runs_format, &d, err, sizeof(err));
 
 	*out = NULL;
 	*nout = 0;
-	if (rc < 0)
-		return rc;
-	for (size_t i = 0; i < d.nrows; i++) {
-		const struct vb_jrow *row = &d.rows[i];
+	for (size_t i = 0; i < d->nrows; i++) {
+		const struct vb_jrow *row = &d->rows[i];
 		double t0, t1;
 
 		if (strcmp(row->f[VB_RC_EXPERIMENT], experiment) != 0)
@@ -59,7 +56,6 @@ static int load(const char *dir, const char *experiment, struct rec **out,
 		v[n++] = (struct rec){ vb_rep_key_row(row), t1 - t0,
 				       !strcmp(row->f[VB_RC_STATUS], "ok") };
 	}
-	vb_journal_data_free(&d);
 	if (n > 1)
 		qsort(v, n, sizeof(*v), rec_cmp);
 	/* Keep one entry per repetition; an ok row wins over a failed one
@@ -143,49 +139,103 @@ static double borrowed_pace(const struct vb_cell *cells, size_t ncells,
 	return n ? sum / (double)n : all;
 }
 
+/* Repetitions and warmups a cell runs for n repetitions: warmups once
+ * per opening, so each round's in interleaved order. */
+static double with_warmups(const struct vb_experiment *ex, double n)
+{
+	if (n <= 0)
+		return 0;
+	return ex->order == VB_ORDER_INTERLEAVED ? n * (1 + ex->warmup)
+						 : n + ex->warmup;
+}
+
+/* Under the adaptive rule: the repetitions cell i likely needs in all and
+ * how many of them a rerun has left. */
+static void adaptive_need(const struct vb_experiment *ex,
+			  const struct vb_adaptive_cell *ac, double *need,
+			  int *left, struct vb_estimate *e)
+{
+	const struct vb_adaptive *a = &ex->adaptive;
+	size_t valid = ac->nok - ac->nexcluded;
+	int n;
+
+	if (vb_adaptive_decide(a, ac, NULL) != VB_STOP_NONE) {
+		e->stopped++;
+		*need = (double)ac->nok;
+		*left = 0;
+		return;
+	}
+	n = vb_adaptive_predict(a, ac);
+	*need = n;
+	*left = n - (int)valid;
+	if (*left < 1)
+		*left = 1;
+	if (*left > a->max - (int)ac->nok)
+		*left = a->max - (int)ac->nok;
+}
+
 int vb_estimate(const struct vb_experiment *ex, const struct vb_cell *cells,
 		size_t ncells, const char *dir, struct vb_estimate *e)
 {
+	struct vb_journal_data d;
 	struct rec *recs = NULL;
 	size_t nrecs = 0, all_n = 0;
-	int per = ex->warmup + ex->repetitions;
-	int rc = load(dir, ex->name, &recs, &nrecs);
+	struct vb_adaptive_cell *ac = NULL;
 	double *pace, all_sum = 0;
-	int *done;
+	char err[512];
+	int *done, rc;
 
 	memset(e, 0, sizeof(*e));
 	e->likely = e->likely_left = -1;
-	if (rc < 0)
+	if ((rc = vb_journal_read(dir, &vb_runs_format, &d, err, sizeof(err))) < 0)
 		return rc;
+	load(&d, ex->name, &recs, &nrecs);
+	if (ex->adaptive.on) {
+		ac = vb_xcalloc(ncells ? ncells : 1, sizeof(*ac));
+		vb_adaptive_load(ex, cells, ncells, &d, ac);
+	}
+	vb_journal_data_free(&d);
 	pace = vb_xcalloc(ncells ? ncells : 1, sizeof(*pace));
 	done = vb_xcalloc(ncells ? ncells : 1, sizeof(*done));
 	for (size_t i = 0; i < ncells; i++) {
-		e->bound += per * cell_limit(ex, &cells[i], e);
+		e->bound += with_warmups(ex, ex->repetitions) *
+			    cell_limit(ex, &cells[i], e);
 		e->runs += (size_t)ex->repetitions;
+		e->runs_min += (size_t)(ex->adaptive.on ? ex->adaptive.min
+							: ex->repetitions);
 		pace[i] = cell_pace(ex, &cells[i], recs, nrecs, &done[i],
 				    &all_sum, &all_n);
 		e->recorded += (size_t)done[i];
 	}
 	if (all_n)
 		e->likely = e->likely_left = 0;
-	for (size_t i = 0; all_n && i < ncells; i++) {
+	for (size_t i = 0; i < ncells; i++) {
 		double p = pace[i] >= 0 ? pace[i]
-			   : borrowed_pace(cells, ncells, pace, i,
-					   all_sum / (double)all_n);
+			   : all_n ? borrowed_pace(cells, ncells, pace, i,
+						  all_sum / (double)all_n)
+				   : 0;
+		double need = ex->repetitions;
 		int left = ex->repetitions - done[i];
 
-		e->likely += per * p;
-		if (left > 0) {
-			e->likely_left += (left + ex->warmup) * p;
+		if (ac)
+			adaptive_need(ex, &ac[i], &need, &left, e);
+		if (left > 0)
 			e->left += (size_t)left;
-		}
+		if (!all_n)
+			continue;
+		e->likely += with_warmups(ex, need) * p;
+		if (left > 0)
+			e->likely_left += with_warmups(ex, left) * p;
 	}
+	for (size_t i = 0; ac && i < ncells; i++)
+		vb_adaptive_cell_free(&ac[i]);
+	free(ac);
 	free(pace);
 	free(done);
 	for (size_t j = 0; j < nrecs; j++)
 		free(recs[j].key);
 	free(recs);
-	if (e->likely < 0)
+	if (e->likely < 0 && !ex->adaptive.on)
 		e->left = e->runs;
 	return 0;
 }

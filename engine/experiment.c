@@ -332,12 +332,19 @@ static const struct vb_plugin *find_plugin(const struct vb_registry *reg,
 struct top {
 	char *name;
 	int64_t repetitions, warmup, seed;
-	int order, verify, shard_by;
+	int order, verify, shard_by, noise;
 	double timeout;
 	char *baseline;
 };
 
-static const char *const order_names[] = { "sequential", "shuffled", NULL };
+static const char *const order_names[] = { "sequential", "shuffled",
+					   "interleaved", NULL };
+static const char *const noise_names[] = { "flag", "exclude", NULL };
+
+const char *vb_order_name(enum vb_order o)
+{
+	return o <= VB_ORDER_INTERLEAVED ? order_names[o] : "?";
+}
 static const char *const verify_names[] = { "strict", "warn", NULL };
 static const char *const shard_by_names[] = { "config", "environment", NULL };
 
@@ -367,13 +374,59 @@ static const struct vb_option top_opts[] = {
 	{ .name = "shard_by", .type = VB_OPT_ENUM,
 	  .offset = offsetof(struct top, shard_by), .def = "config",
 	  .choices = shard_by_names },
+	{ .name = "noise", .type = VB_OPT_ENUM,
+	  .offset = offsetof(struct top, noise), .def = "flag",
+	  .choices = noise_names },
 	{ .name = NULL },
 };
 
 static const char *const top_keys[] = {
 	"name", "repetitions", "warmup", "order", "seed", "timeout",
 	"verify", "baseline", "backends", "configs", "workloads", "exclude",
-	"thresholds", "shard_by", "slurm", NULL,
+	"thresholds", "shard_by", "slurm", "noise", NULL,
+};
+
+/* repetitions = { ... } (adaptive) and noise = { ... }: their keys. */
+struct reps_group {
+	int64_t min, max;
+	double precision, budget;
+	char **metrics;
+};
+
+static const struct vb_option reps_opts[] = {
+	{ .name = "min", .type = VB_OPT_INT,
+	  .offset = offsetof(struct reps_group, min), .def = "3",
+	  .min = 2, .max = 1000000 },
+	{ .name = "max", .type = VB_OPT_INT,
+	  .offset = offsetof(struct reps_group, max), .def = "30",
+	  .min = 2, .max = 1000000 },
+	{ .name = "precision", .type = VB_OPT_DOUBLE, .required = true,
+	  .offset = offsetof(struct reps_group, precision),
+	  .min = 1e-6, .max = 1 },
+	{ .name = "budget", .type = VB_OPT_DURATION,
+	  .offset = offsetof(struct reps_group, budget), .def = "0",
+	  .min = 0, .max = 365 * 86400.0 },
+	{ .name = "metrics", .type = VB_OPT_LIST,
+	  .offset = offsetof(struct reps_group, metrics) },
+	{ .name = NULL },
+};
+
+struct noise_group {
+	int action;
+	double steal, foreign;
+};
+
+static const struct vb_option noise_opts[] = {
+	{ .name = "action", .type = VB_OPT_ENUM,
+	  .offset = offsetof(struct noise_group, action), .def = "flag",
+	  .choices = noise_names },
+	{ .name = "steal", .type = VB_OPT_DOUBLE,
+	  .offset = offsetof(struct noise_group, steal), .def = "0.02",
+	  .min = 0, .max = 1 },
+	{ .name = "foreign", .type = VB_OPT_DOUBLE,
+	  .offset = offsetof(struct noise_group, foreign), .def = "0.1",
+	  .min = 0, .max = 4096 },
+	{ .name = NULL },
 };
 
 /* ------------------------------------------------------------------ */
@@ -2199,6 +2252,111 @@ static char *default_name(const char *path)
 	return vb_xstrndup(base, n);
 }
 
+/*
+ * A group of keys from tab into block (its defaults applied first):
+ * unknown keys with a did-you-mean, wrong values, missing required keys,
+ * every one reported as "what: key: ..." at its line.
+ */
+static int parse_group(struct ld *L, const config_setting_t *s,
+		       const char *what, const struct vb_option *tab,
+		       void *block, const char *keys_help)
+{
+	struct vb_strv names = VB_STRV_INIT;
+	int n = config_setting_length(s), bad = 0;
+	char w[128], dym[200], err[512];
+
+	if (vb_opts_defaults(tab, block, err, sizeof(err))) {
+		report(L, s, "%s: %s", what, err);
+		return -EINVAL;
+	}
+	for (const struct vb_option *o = tab; o->name; o++)
+		vb_strv_add(&names, o->name);
+	for (int k = 0; k < n; k++) {
+		const config_setting_t *m = config_setting_get_elem(s, (unsigned)k);
+		const char *key = config_setting_name(m);
+		const struct vb_option *o = vb_option_find(tab, key);
+
+		snprintf(w, sizeof(w), "%s: %s", what, key);
+		if (!o) {
+			report(L, m, "%s: unknown key%s (%s)", w,
+			       did_you_mean(key, names_get(&names), dym,
+					    sizeof(dym)), keys_help);
+			bad = 1;
+		} else if (o->type == VB_OPT_LIST &&
+			   config_setting_is_aggregate(m)) {
+			bad |= parse_list_value(L, o, block, m, w, "") != 0;
+		} else {
+			if (o->type == VB_OPT_LIST)
+				list_clear(o, block);
+			bad |= set_from_setting(L, o, block, m, w, "") != 0;
+		}
+	}
+	for (const struct vb_option *o = tab; o->name; o++)
+		if (o->required && !config_setting_get_member(s, o->name)) {
+			report(L, s, "%s: missing key '%s' (%s)", what, o->name,
+			       keys_help);
+			bad = 1;
+		}
+	vb_strv_free(&names);
+	return bad ? -EINVAL : 0;
+}
+
+/* repetitions = { min; max; precision; budget; metrics; } */
+static void parse_adaptive(struct ld *L, const config_setting_t *s)
+{
+	static const char help[] =
+		"repetitions = { min = 3; max = 20; precision = 0.02; } "
+		"also takes budget = \"10m\" and metrics = [\"...\"]";
+	struct vb_adaptive *a = &L->ex->adaptive;
+	struct reps_group g = { 0 };
+	struct vb_strv known = VB_STRV_INIT;
+	char dym[200];
+
+	a->line = line_of(s);
+	if (parse_group(L, s, "repetitions", reps_opts, &g, help) == 0) {
+		if (g.min > g.max)
+			report(L, s,
+			       "repetitions: min (%lld) is more than max (%lld); "
+			       "expected min <= max",
+			       (long long)g.min, (long long)g.max);
+		a->on = true;
+		a->min = (int)g.min;
+		a->max = (int)g.max;
+		a->precision = g.precision;
+		a->budget = g.budget;
+		L->ex->repetitions = a->max;
+	}
+	metric_names(L, &known);
+	for (char **m = g.metrics; m && *m; m++)
+		if (!workload_unresolved(L) && !in_names(&known, *m))
+			report(L, s,
+			       "repetitions: metrics: '%s' is not a metric of "
+			       "any workload%s ('virtbench plugins WORKLOAD' "
+			       "lists them)", *m,
+			       did_you_mean(*m, names_get(&known), dym,
+					    sizeof(dym)));
+	if (g.metrics && g.metrics[0])
+		a->metrics = g.metrics;
+	else
+		free(g.metrics);
+	vb_strv_free(&known);
+}
+
+/* noise = { action; steal; foreign; } */
+static void parse_noise_group(struct ld *L, const config_setting_t *s)
+{
+	static const char help[] =
+		"noise = { action = \"flag\" | \"exclude\"; steal = 0.02; "
+		"foreign = 0.1; }";
+	struct noise_group g = { 0 };
+
+	if (parse_group(L, s, "noise", noise_opts, &g, help) == 0)
+		L->ex->noise = (struct vb_noise_rule){
+			.action = (enum vb_noise_action)g.action,
+			.steal = g.steal, .foreign = g.foreign,
+		};
+}
+
 /* The scalars of the top level into top; unknown keys reported. */
 static void parse_top(struct ld *L, const config_setting_t *root,
 		      struct top *top)
@@ -2219,9 +2377,42 @@ static void parse_top(struct ld *L, const config_setting_t *root,
 			       key, did_you_mean(key, top_keys, dym, sizeof(dym)));
 			continue;
 		}
+		/* Two keys also take a group: parsed after the entries,
+		 * whose metrics they name (parse_groups). */
+		if (config_setting_type(s) == CONFIG_TYPE_GROUP &&
+		    (!strcmp(key, "repetitions") || !strcmp(key, "noise")))
+			continue;
 		if (o)
 			set_from_setting(L, o, top, s, key, "");
 	}
+}
+
+static void parse_groups(struct ld *L, const config_setting_t *root)
+{
+	const config_setting_t *r = config_setting_get_member(root, "repetitions");
+	const config_setting_t *n = config_setting_get_member(root, "noise");
+
+	if (r && config_setting_type(r) == CONFIG_TYPE_GROUP)
+		parse_adaptive(L, r);
+	if (n && config_setting_type(n) == CONFIG_TYPE_GROUP)
+		parse_noise_group(L, n);
+}
+
+/*
+ * order: interleaved by default where a baseline is compared with
+ * another backend, so host drift falls on both sides of every ratio alike
+ * (docs/experiment-files.md, "Order"); else sequential, which opens each
+ * environment once.
+ */
+static void resolve_order(struct ld *L, const config_setting_t *root)
+{
+	struct vb_experiment *ex = L->ex;
+
+	ex->order_default = config_setting_get_member(root, "order") == NULL;
+	if (ex->order_default)
+		ex->order = ex->baseline && ex->nbackends > 1
+				    ? VB_ORDER_INTERLEAVED
+				    : VB_ORDER_SEQUENTIAL;
 }
 
 static void set_top(struct ld *L, const config_setting_t *root,
@@ -2246,6 +2437,11 @@ static void set_top(struct ld *L, const config_setting_t *root,
 	ex->timeout = top->timeout;
 	ex->verify = (enum vb_verify_mode)top->verify;
 	ex->shard_by = (enum vb_shard_by)top->shard_by;
+	ex->noise = (struct vb_noise_rule){
+		.action = (enum vb_noise_action)top->noise,
+		.steal = VB_NOISE_STEAL_DEFAULT,
+		.foreign = VB_NOISE_FOREIGN_DEFAULT,
+	};
 }
 
 /* `baseline`: a backend label; "bare-metal" when there is one. */
@@ -2299,6 +2495,8 @@ static void parse_tree(struct ld *L, const config_setting_t *root)
 	parse_thresholds(L, root);
 	parse_slurm(L, root);
 	parse_baseline(L, root, top.baseline);
+	parse_groups(L, root);
+	resolve_order(L, root);
 	if (L->d->count == before)
 		check_size(L);
 	if (L->d->count == before && !L->interrupted)
@@ -2387,6 +2585,9 @@ void vb_experiment_free(struct vb_experiment *ex)
 		vb_threshold_clear(&ex->thresholds[i]);
 	free(ex->thresholds);
 	vb_opts_free(slurm_opts, &ex->slurm);
+	for (char **m = ex->adaptive.metrics; m && *m; m++)
+		free(*m);
+	free(ex->adaptive.metrics);
 	free(ex->baseline);
 	free(ex->name);
 	free(ex->path);

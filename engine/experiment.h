@@ -15,7 +15,46 @@
 #include "lib/loader.h"
 
 enum vb_verify_mode { VB_VERIFY_STRICT = 0, VB_VERIFY_WARN };
-enum vb_order { VB_ORDER_SEQUENTIAL = 0, VB_ORDER_SHUFFLED };
+/*
+ * The order repetitions run in (docs/experiment-files.md, "Order").
+ * Interleaved: round r opens each environment in turn (shuffled per round
+ * with the seed) and runs repetition r of each of its cells, so a cell
+ * and its baseline are measured side by side in time.
+ */
+enum vb_order {
+	VB_ORDER_SEQUENTIAL = 0,
+	VB_ORDER_SHUFFLED,
+	VB_ORDER_INTERLEAVED,
+};
+/* "sequential", "shuffled", "interleaved". */
+const char *vb_order_name(enum vb_order o);
+
+/*
+ * repetitions = { min = 3; max = 20; precision = 0.02; budget = "10m";
+ * metrics = [...]; }: repeat a cell until the 95 % confidence interval of
+ * each of its primary metrics is within precision x |mean|
+ * (engine/adaptive.h). `on` false: a fixed number (vb_experiment's
+ * repetitions), the default.
+ */
+struct vb_adaptive {
+	bool on;
+	int min, max;
+	double precision;         /* relative half-width, e.g. 0.02 */
+	double budget;            /* s of measured time per cell; 0: none */
+	char **metrics;           /* NULL-terminated, or NULL: the primary ones */
+	int line;
+};
+
+/* noise = "flag" | "exclude", or { action; steal; foreign; }
+ * (engine/noise.h): what a repetition the host disturbed does. */
+enum vb_noise_action { VB_NOISE_FLAG = 0, VB_NOISE_EXCLUDE };
+#define VB_NOISE_STEAL_DEFAULT 0.02    /* as the defaults of the group */
+#define VB_NOISE_FOREIGN_DEFAULT 0.1
+struct vb_noise_rule {
+	enum vb_noise_action action;
+	double steal;     /* flag above this share of the environment's CPU time stolen */
+	double foreign;   /* flag above this many CPUs used by other processes */
+};
 /* What one shard of a scaled-out run holds (engine/shard.h). */
 enum vb_shard_by { VB_SHARD_BY_CONFIG = 0, VB_SHARD_BY_ENVIRONMENT };
 
@@ -102,9 +141,14 @@ struct vb_filter {
 struct vb_experiment {
 	char *path;
 	char *name;
-	int repetitions;          /* default 5 */
+	int repetitions;          /* default 5; adaptive: its max */
+	struct vb_adaptive adaptive;
 	int warmup;               /* default 0 */
-	enum vb_order order;
+	enum vb_order order;      /* as given, or the default (below) */
+	/* `order` was not in the file: interleaved when a baseline is
+	 * compared with another backend, else sequential. */
+	bool order_default;
+	struct vb_noise_rule noise;
 	uint64_t seed;            /* shuffling and workloads; default 1 */
 	bool seed_given;
 	double timeout;           /* per agent request, seconds; default 3600 */

@@ -40,6 +40,23 @@ static const char *const run_columns[VB_RC_N] = {
 	[VB_RC_CONFIG_HASH] = "config_hash",
 	[VB_RC_RECORD] = "record",
 	[VB_RC_HOST] = "host",
+	[VB_RC_ORDER] = "order",
+	[VB_RC_NOISE_WINDOW] = "noise_window",
+	[VB_RC_NOISE_CPUS] = "noise_cpus",
+	[VB_RC_NOISE_BUSY] = "noise_busy",
+	[VB_RC_NOISE_STEAL] = "noise_steal",
+	[VB_RC_NOISE_IOWAIT] = "noise_iowait",
+	[VB_RC_NOISE_ENV_CPU] = "noise_env_cpu",
+	[VB_RC_NOISE_ENV_FROM] = "noise_env_from",
+	[VB_RC_NOISE_FOREIGN] = "noise_foreign",
+	[VB_RC_NOISE_LOADAVG] = "noise_loadavg",
+	[VB_RC_NOISE_CPUFREQ] = "noise_cpufreq",
+	[VB_RC_NOISE_THROTTLED] = "noise_throttled",
+	[VB_RC_NOISE_SWAP_IN] = "noise_swap_in",
+	[VB_RC_NOISE_SWAP_OUT] = "noise_swap_out",
+	[VB_RC_NOISE_GUEST_STEAL] = "noise_guest_steal",
+	[VB_RC_NOISE] = "noise",
+	[VB_RC_STOP] = "stop",
 };
 
 static const char *const verify_columns[VB_VC_N] = {

@@ -46,6 +46,24 @@ enum vb_run_col {
 	VB_RC_RECORD,       /* "k/n": row k of the repetition's n (journal-filled) */
 	VB_RC_HOST,         /* the machine that ran it (journal-filled unless
 	                       given: the merge of shards keeps each row's) */
+	VB_RC_ORDER,        /* sequential, shuffled or interleaved */
+	/* Host noise during the measured request (engine/noise.h). */
+	VB_RC_NOISE_WINDOW,
+	VB_RC_NOISE_CPUS,
+	VB_RC_NOISE_BUSY,
+	VB_RC_NOISE_STEAL,
+	VB_RC_NOISE_IOWAIT,
+	VB_RC_NOISE_ENV_CPU,
+	VB_RC_NOISE_ENV_FROM,
+	VB_RC_NOISE_FOREIGN,
+	VB_RC_NOISE_LOADAVG,
+	VB_RC_NOISE_CPUFREQ,
+	VB_RC_NOISE_THROTTLED,
+	VB_RC_NOISE_SWAP_IN,
+	VB_RC_NOISE_SWAP_OUT,
+	VB_RC_NOISE_GUEST_STEAL,
+	VB_RC_NOISE,        /* "", "steal", "foreign", "steal,foreign" */
+	VB_RC_STOP,         /* adaptive: why the cell stopped after this one */
 	VB_RC_N
 };
 

@@ -211,18 +211,37 @@ static json_t *host_json(void)
 	return h;
 }
 
+/* A number, or the adaptive rule { min, max, precision, budget, metrics }. */
+static json_t *repetitions_json(const struct vb_experiment *ex)
+{
+	const struct vb_adaptive *a = &ex->adaptive;
+	json_t *r, *ms;
+
+	if (!a->on)
+		return nn(json_integer(ex->repetitions));
+	ms = nn(json_array());
+	for (char **m = a->metrics; m && *m; m++)
+		json_array_append_new(ms, nn(json_string(*m)));
+	r = nn(json_pack("{s:i, s:i, s:f, s:f, s:o}", "min", a->min, "max",
+			 a->max, "precision", a->precision, "budget", a->budget,
+			 "metrics", ms));
+	return r;
+}
+
 static json_t *experiment_json(const struct vb_experiment *ex)
 {
 	json_t *e = matrix_json(ex), *th = nn(json_array());
 
 	json_object_set_new(e, "name", nn(json_string(ex->name)));
 	json_object_set_new(e, "path", nn(json_string(ex->path)));
-	json_object_set_new(e, "repetitions", nn(json_integer(ex->repetitions)));
+	json_object_set_new(e, "repetitions", repetitions_json(ex));
 	json_object_set_new(e, "warmup", nn(json_integer(ex->warmup)));
-	json_object_set_new(e, "order",
-			    nn(json_string(ex->order == VB_ORDER_SHUFFLED
-						   ? "shuffled"
-						   : "sequential")));
+	json_object_set_new(e, "order", nn(json_string(vb_order_name(ex->order))));
+	json_object_set_new(e, "order_default", json_boolean(ex->order_default));
+	json_object_set_new(e, "noise", nn(json_pack(
+		"{s:s, s:f, s:f}", "action",
+		ex->noise.action == VB_NOISE_EXCLUDE ? "exclude" : "flag",
+		"steal", ex->noise.steal, "foreign", ex->noise.foreign)));
 	json_object_set_new(e, "seed", nn(json_integer((json_int_t)ex->seed)));
 	json_object_set_new(e, "timeout", nn(json_real(ex->timeout)));
 	json_object_set_new(e, "verify",

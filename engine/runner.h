@@ -36,6 +36,8 @@ struct vb_run_result {
 	size_t ran;          /* of them, recorded or done this time */
 	size_t failed;       /* repetitions recorded as failed */
 	size_t refused;      /* environments refused by verification */
+	size_t noisy;        /* repetitions the host disturbed (engine/noise.h) */
+	size_t excluded;     /* of them, left out (noise = "exclude") */
 	bool started;        /* repetitions began: a later error stopped them */
 };
 void vb_run_result_free(struct vb_run_result *res);

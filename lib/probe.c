@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/klog.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -322,4 +323,71 @@ void vb_probe_set(struct vb_probe *p, const char *key, const char *value)
 		snprintf(p->virt, sizeof(p->virt), "%s", value);
 	else if (strcmp(key, "cgroup") == 0)
 		snprintf(p->cgroup, sizeof(p->cgroup), "%s", value);
+}
+
+/* ------------------------------------------------------------------ */
+/* A request's own use of the environment (the `usage` lines)           */
+/* ------------------------------------------------------------------ */
+
+/* The steal ticks of every CPU together ("cpu" line of /proc/stat). */
+static bool total_steal(unsigned long long *steal)
+{
+	unsigned long long v[8];
+	FILE *f = fopen("/proc/stat", "re");
+	bool ok;
+
+	if (!f)
+		return false;
+	ok = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0],
+		    &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) == 8;
+	fclose(f);
+	if (ok)
+		*steal = v[7];
+	return ok;
+}
+
+void vb_usage_begin(struct vb_usage_mark *m)
+{
+	m->steal_ok = total_steal(&m->steal);
+}
+
+void vb_usage_print(const struct vb_usage_mark *m, FILE *out)
+{
+	struct rusage self, kids;
+	unsigned long long steal;
+	long hz = sysconf(_SC_CLK_TCK);
+	char list[256] = "";
+	size_t k = 0;
+	cpu_set_t set;
+
+	/* Its own threads and the children it waited for: all the CPU time
+	 * the request used, as the kernel that ran it counts it. */
+	if (getrusage(RUSAGE_SELF, &self) == 0 &&
+	    getrusage(RUSAGE_CHILDREN, &kids) == 0)
+		fprintf(out, VB_PROTO_TAG " usage cpu_seconds %.6f\n",
+			(double)(self.ru_utime.tv_sec + self.ru_stime.tv_sec +
+				 kids.ru_utime.tv_sec + kids.ru_stime.tv_sec) +
+				(double)(self.ru_utime.tv_usec + self.ru_stime.tv_usec +
+					 kids.ru_utime.tv_usec + kids.ru_stime.tv_usec) / 1e6);
+	if (m->steal_ok && total_steal(&steal) && steal >= m->steal && hz > 0)
+		fprintf(out, VB_PROTO_TAG " usage steal_seconds %.6f\n",
+			(double)(steal - m->steal) / (double)hz);
+	CPU_ZERO(&set);
+	if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+		for (int c = 0; c < CPU_SETSIZE && k < sizeof(list); c++) {
+			int e = c;
+
+			if (!CPU_ISSET(c, &set))
+				continue;
+			while (e + 1 < CPU_SETSIZE && CPU_ISSET(e + 1, &set))
+				e++;
+			k += (size_t)snprintf(list + k, sizeof(list) - k,
+					      e > c ? "%s%d-%d" : "%s%d",
+					      k ? "," : "", c, e);
+			c = e;
+		}
+		if (list[0] && k < sizeof(list))
+			fprintf(out, VB_PROTO_TAG " usage cpus %s\n", list);
+	}
+	fflush(out);
 }

@@ -16,7 +16,7 @@ static const struct {
 } kinds[] = {
 	{ "metric", VB_LINE_METRIC }, { "fact", VB_LINE_FACT },
 	{ "probe", VB_LINE_PROBE },   { "error", VB_LINE_ERROR },
-	{ "done", VB_LINE_DONE },
+	{ "done", VB_LINE_DONE },     { "usage", VB_LINE_USAGE },
 };
 
 static size_t copy_word(const char **p, char *out, size_t n)
@@ -76,6 +76,7 @@ enum vb_line_kind vb_line_parse(const char *line, struct vb_line *out)
 		break;
 	case VB_LINE_FACT:
 	case VB_LINE_PROBE:
+	case VB_LINE_USAGE:
 		if (copy_word(&p, out->key, sizeof(out->key)) == 0)
 			return out->kind = VB_LINE_NONE;
 		snprintf(out->value, sizeof(out->value), "%s", p);

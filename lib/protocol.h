@@ -20,6 +20,8 @@ enum vb_line_kind {
 	VB_LINE_PROBE,      /* @vb1 probe KEY VALUE... */
 	VB_LINE_ERROR,      /* @vb1 error ERRNO MESSAGE... */
 	VB_LINE_DONE,       /* @vb1 done STATUS */
+	VB_LINE_USAGE,      /* @vb1 usage KEY VALUE: the request's own use of
+	                       the environment (engine/noise.h) */
 };
 struct vb_line {
 	enum vb_line_kind kind;
@@ -50,5 +52,19 @@ void vb_probe_set(struct vb_probe *p, const char *key,
 int vb_probe_self(struct vb_probe *p);
 /* Print p as protocol lines. */
 void vb_probe_print(const struct vb_probe *p, FILE *out);
+
+/*
+ * The agent's `usage` lines of a workload request: its process's CPU time
+ * (getrusage of itself and its children), the steal its kernel counted
+ * since vb_usage_begin() (what a VM's vCPUs lost to the host) and the
+ * CPUs it may run on. The engine sets them beside its own host-side
+ * sample (engine/noise.h).
+ */
+struct vb_usage_mark {
+	unsigned long long steal;
+	bool steal_ok;
+};
+void vb_usage_begin(struct vb_usage_mark *m);
+void vb_usage_print(const struct vb_usage_mark *m, FILE *out);
 
 #endif /* VB_LIB_PROTOCOL_H */

@@ -139,11 +139,24 @@ static int skel_close(void *state, struct vb_ctx *ctx)
 /* Required: free what create() allocated. */
 static void skel_destroy(void *state) { free(state); }
 
+/* Optional (1.1): where the environment's CPU time shows on the host. The
+ * agent runs as a plain child here, so the engine's own view (the agent's
+ * accounting) is exact: nothing to add. A container backend names its
+ * cgroup or a process in it; a VM backend its emulator's pid. */
+static int skel_accounting(void *state, struct vb_ctx *ctx,
+			   struct vb_env_accounting *a)
+{
+	(void)state;
+	(void)ctx;
+	(void)a;
+	return -ENOTSUP;
+}
+
 static const struct vb_backend_ops skel_ops = {
 	.size = sizeof(struct vb_backend_ops),
 	.create = skel_create, .open = skel_open, .exec = skel_exec,
 	.drop_caches = skel_drop_caches, .close = skel_close,
-	.destroy = skel_destroy,
+	.destroy = skel_destroy, .accounting = skel_accounting,
 };
 
 static const struct vb_plugin_info skel_info = {

@@ -354,6 +354,27 @@ struct vb_exec {
 	int log_fd;            /* the agent's stderr goes here; -1 discards */
 };
 
+/*
+ * Where an open environment's CPU time shows on the host (1.1), filled by
+ * the optional accounting() hook. The engine samples it around every
+ * measured request, so that what *other* processes used of the
+ * environment's CPUs can be told apart (docs/results-format.md, "Host
+ * noise"). Fill what you know; the engine zeroes it first.
+ */
+struct vb_env_accounting {
+	/* The environment's cgroup directory on the host: a cgroup v2
+	 * directory (its cpu.stat) or a v1 cpuacct one (cpuacct.usage),
+	 * counting everything inside. "" when none. */
+	char cgroup[4096];
+	/* A host process inside that cgroup (a container's first process):
+	 * the engine finds the cgroup itself from /proc/PID/cgroup. 0: none. */
+	pid_t cgroup_member;
+	/* A host process whose own CPU time, with its threads, is the
+	 * environment's (a VM's emulator); its CPU affinity is the host CPUs
+	 * the environment runs on. 0: none. */
+	pid_t pid;
+};
+
 /* vb_backend_ops.flags (1.1): the environment is the host's own userland
  * (its programs and files), so host-side checks of workloads apply
  * (vb_workload_ops.validate_host). */
@@ -429,6 +450,18 @@ struct vb_backend_ops {
 
 	/* Required. Free *state from create(). */
 	void (*destroy)(void *state);
+
+	/*
+	 * Optional, added in 1.1 (read only when .size covers it). Where the
+	 * environment open() just opened shows its CPU time on the host: fill
+	 * *a (zeroed) and return 0, or return -ENOTSUP. Called once per
+	 * successful open, after the probe. Without it (or on an error) the
+	 * engine takes the agent's own accounting, which is right for anything
+	 * that runs on the host's kernel (a process, a container), and for a
+	 * VM its own child processes.
+	 */
+	int (*accounting)(void *state, struct vb_ctx *ctx,
+			  struct vb_env_accounting *a);
 };
 
 /* ------------------------------------------------------------------ */

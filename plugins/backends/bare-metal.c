@@ -349,6 +349,21 @@ static void bm_destroy(void *state)
 	free(state);
 }
 
+/* A v2 cgroup counts the agent's CPU time (cpu.stat); the v1 one is the
+ * memory controller's and does not: the agent's own accounting is exact
+ * for a process on the host anyway. */
+static int bm_accounting(void *state, struct vb_ctx *ctx,
+			 struct vb_env_accounting *a)
+{
+	struct bm_state *s = state;
+
+	(void)ctx;
+	if (!s->cg_dir[0] || !s->cg_v2)
+		return -ENOTSUP;
+	snprintf(a->cgroup, sizeof(a->cgroup), "%s", s->cg_dir);
+	return 0;
+}
+
 static const struct vb_backend_ops bm_ops = {
 	.size = sizeof(struct vb_backend_ops),
 	/* The agent runs in the host's own userland. */
@@ -359,6 +374,7 @@ static const struct vb_backend_ops bm_ops = {
 	.drop_caches = bm_drop_caches,
 	.close = bm_close,
 	.destroy = bm_destroy,
+	.accounting = bm_accounting,
 };
 
 static const struct vb_plugin_info bm_info = {

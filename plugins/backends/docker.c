@@ -1575,6 +1575,34 @@ static void dk_destroy(void *state)
 	dk_free(state);
 }
 
+/*
+ * The container's cgroup counts everything in it: the agents `exec`
+ * starts and, under gVisor, the sandbox that runs them (whose own
+ * accounting inside would be the sandbox's). The engine finds it from the
+ * container's first process.
+ */
+static int dk_accounting(void *state, struct vb_ctx *ctx,
+			 struct vb_env_accounting *a)
+{
+	struct dk_state *s = state;
+	const char *argv[] = { s->o->engine, "inspect", "--format",
+			       "{{.State.Pid}}", s->name, NULL };
+	char *out = NULL;
+	long pid = 0;
+	int status;
+
+	if (!s->name[0])
+		return -ENOTSUP;
+	if (dk_cmd_sure(ctx, argv, DK_INFO_TIMEOUT, &out, NULL, &status) == 0 &&
+	    status == 0 && out)
+		pid = strtol(out, NULL, 10);
+	free(out);
+	if (pid <= 0)
+		return -ENOTSUP;
+	a->cgroup_member = (pid_t)pid;
+	return 0;
+}
+
 static const struct vb_backend_ops dk_ops = {
 	.size = sizeof(dk_ops),
 	.validate = dk_validate,
@@ -1584,6 +1612,7 @@ static const struct vb_backend_ops dk_ops = {
 	.drop_caches = dk_drop_caches,
 	.close = dk_close,
 	.destroy = dk_destroy,
+	.accounting = dk_accounting,
 };
 
 static const struct vb_plugin_info dk_info = {

@@ -1286,6 +1286,19 @@ static int qemu_close(void *state, struct vb_ctx *ctx)
 	return 0;
 }
 
+/* The VM is its QEMU process: vCPU threads, I/O threads, emulation. */
+static int qemu_accounting(void *state, struct vb_ctx *ctx,
+			   struct vb_env_accounting *a)
+{
+	struct qemu_state *s = state;
+
+	(void)ctx;
+	if (!s->vm)
+		return -ENOTSUP;
+	a->pid = vb_proc_pid(s->vm);
+	return a->pid > 0 ? 0 : -ENOTSUP;
+}
+
 static const struct vb_backend_ops qemu_ops = {
 	.size = sizeof(struct vb_backend_ops),
 	.validate = qemu_validate,
@@ -1295,6 +1308,7 @@ static const struct vb_backend_ops qemu_ops = {
 	.drop_caches = qemu_drop_caches,
 	.close = qemu_close,
 	.destroy = qemu_destroy,
+	.accounting = qemu_accounting,
 };
 
 static const struct vb_plugin_info qemu_info = {

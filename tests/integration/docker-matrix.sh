@@ -45,7 +45,9 @@ done
 # memory_observed,cpus_enforced,memory_enforced,verdict,...
 for b in docker docker-user; do
 	n=$(csv_rows "$verify" "$b" | wc -l)
-	[ "$n" -eq 2 ] || die "$b: $n verify rows, expected one per config"
+	# interleaved by default (a baseline and other backends): each
+	# environment is opened once per round, 2 rounds
+	[ "$n" -eq 4 ] || die "$b: $n verify rows, expected one per config and round"
 	csv_rows "$verify" "$b" | awk -F, '
 		$3 + 0 != $4 + 0 { print "cpus requested " $3 " observed " $4; bad = 1 }
 		$5 + 0 != $6 + 0 { print "memory requested " $5 " observed " $6; bad = 1 }

@@ -104,7 +104,37 @@ static const struct {
 	  "accel: bad value: expected one of 'auto', 'kvm', 'tcg', got 'kvmm'; did you mean 'kvm'?" },
 	{ "bad top-level enum",
 	  B C W "order = \"random\";\n", 4,
-	  "order: bad value: expected one of 'sequential', 'shuffled', got 'random'" },
+	  "order: bad value: expected one of 'sequential', 'shuffled', 'interleaved', got 'random'" },
+	{ "adaptive: min above max",
+	  B C W "repetitions = { min = 9; max = 4; precision = 0.02; };\n", 4,
+	  "repetitions: min (9) is more than max (4); expected min <= max" },
+	{ "adaptive: unknown key",
+	  B C W "repetitions = { max = 9;\n precison = 0.02; };\n", 5,
+	  "repetitions: precison: unknown key; did you mean 'precision'?" },
+	{ "adaptive: precision missing",
+	  B C W "repetitions = { min = 3; max = 9; };\n", 4,
+	  "repetitions: missing key 'precision'" },
+	{ "adaptive: precision out of range",
+	  B C W "repetitions = { precision = 2.0; };\n", 4,
+	  "repetitions: precision: out of range" },
+	{ "adaptive: min below 2",
+	  B C W "repetitions = { min = 1; precision = 0.1; };\n", 4,
+	  "repetitions: min: out of range: expected 2..1000000, got '1'" },
+	{ "adaptive: unknown metric",
+	  B C W "repetitions = { precision = 0.1; metrics = [\"event_per_second\"]; };\n", 4,
+	  "repetitions: metrics: 'event_per_second' is not a metric of any workload; did you mean 'events_per_second'?" },
+	{ "adaptive: budget",
+	  B C W "repetitions = { precision = 0.1; budget = \"ten\"; };\n", 4,
+	  "repetitions: budget: bad duration" },
+	{ "noise: bad action",
+	  B C W "noise = \"drop\";\n", 4,
+	  "noise: bad value: expected one of 'flag', 'exclude', got 'drop'" },
+	{ "noise: group key",
+	  B C W "noise = { action = \"exclude\"; stael = 0.1; };\n", 4,
+	  "noise: stael: unknown key; did you mean 'steal'?" },
+	{ "noise: negative limit",
+	  B C W "noise = { foreign = -1.0; };\n", 4,
+	  "noise: foreign: out of range" },
 	{ "missing plugin",
 	  "backends = ( { name = \"x\"; } );\n" C W, 1,
 	  "backends[0]: plugin: missing required key; add plugin = \"NAME\"" },
@@ -692,6 +722,65 @@ START_TEST(test_minimal_defaults)
 }
 END_TEST
 
+/* The adaptive rule, the noise rule, and the order's default. */
+START_TEST(test_trust_keys)
+{
+	static const char two[] =
+		"backends = ( { plugin = \"bare-metal\"; }, { plugin = \"docker\"; } );\n"
+		C W;
+	struct vb_experiment *ex = NULL;
+	struct vb_diag d = { 0 };
+
+	make_tmpdir();
+	/* A baseline compared with another backend: interleaved. */
+	ck_assert_int_eq(vb_experiment_load(write_cfg(two), &fake_registry,
+					    &ex, &d), 0);
+	ck_assert_int_eq(ex->order, VB_ORDER_INTERLEAVED);
+	ck_assert(ex->order_default);
+	ck_assert(!ex->adaptive.on);
+	ck_assert_int_eq(ex->repetitions, 5);
+	ck_assert_int_eq(ex->noise.action, VB_NOISE_FLAG);
+	ck_assert(ex->noise.steal == 0.02 && ex->noise.foreign == 0.1);
+	vb_experiment_free(ex);
+	/* The order given wins. */
+	{
+		char text[1024];
+
+		snprintf(text, sizeof(text), "%sorder = \"shuffled\";\n", two);
+		ck_assert_int_eq(vb_experiment_load(write_cfg(text),
+						    &fake_registry, &ex, &d), 0);
+		ck_assert_int_eq(ex->order, VB_ORDER_SHUFFLED);
+		ck_assert(!ex->order_default);
+		vb_experiment_free(ex);
+	}
+	/* One backend: nothing to compare, sequential. */
+	ck_assert_int_eq(vb_experiment_load(write_cfg(
+		B C W "repetitions = { min = 4; max = 12; precision = 0.015;\n"
+		"  budget = \"2m\"; metrics = \"total_time\"; };\n"
+		"noise = { action = \"exclude\"; steal = 0.05; foreign = 0.5; };\n"),
+		&fake_registry, &ex, &d), 0);
+	ck_assert_int_eq(ex->order, VB_ORDER_SEQUENTIAL);
+	ck_assert(ex->adaptive.on);
+	ck_assert_int_eq(ex->adaptive.min, 4);
+	ck_assert_int_eq(ex->adaptive.max, 12);
+	ck_assert_int_eq(ex->repetitions, 12);
+	ck_assert(ex->adaptive.precision == 0.015);
+	ck_assert(ex->adaptive.budget == 120);
+	ck_assert_str_eq(ex->adaptive.metrics[0], "total_time");
+	ck_assert_ptr_null(ex->adaptive.metrics[1]);
+	ck_assert_int_eq(ex->noise.action, VB_NOISE_EXCLUDE);
+	ck_assert(ex->noise.steal == 0.05 && ex->noise.foreign == 0.5);
+	vb_experiment_free(ex);
+	ck_assert_int_eq(vb_experiment_load(write_cfg(B C W "noise = \"exclude\";\n"),
+					    &fake_registry, &ex, &d), 0);
+	ck_assert_int_eq(ex->noise.action, VB_NOISE_EXCLUDE);
+	ck_assert(ex->noise.foreign == 0.1);
+	vb_experiment_free(ex);
+	vb_diag_free(&d);
+	remove_tmpdir();
+}
+END_TEST
+
 START_TEST(test_full_file)
 {
 	struct vb_experiment *ex = NULL;
@@ -826,6 +915,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_newline_tab);
 	tcase_add_test(tc, test_minimal_defaults);
 	tcase_add_test(tc, test_full_file);
+	tcase_add_test(tc, test_trust_keys);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -325,7 +325,9 @@ START_TEST(analyze_fixture)
 	ck_assert_ptr_nonnull(strstr(s, "experiment,backend,config,cpus,memory,workload,"
 				     "params,metric,unit,n,mean,sd,min,median,max,"
 				     "ci95_low,ci95_high,ci95_half,cv_percent,outliers,"
-				     "outlier_repetitions,failed,verdict\n"));
+				     "outlier_repetitions,failed,verdict,stop,order,"
+				     "noisy_repetitions,excluded_repetitions,"
+				     "worst_steal_percent,worst_foreign_cpu\n"));
 	/* Python statistics on the five runs.csv values of this cell. */
 	line = find_line(s, "fixture,bare-metal,1cpu-2g,1,2147483648,cpu-prime,"
 			 "max_prime=5000,total_time,s,5,");
