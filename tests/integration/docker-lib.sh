@@ -4,37 +4,23 @@
 # answers and stops it at exit if (and only if) it started it.
 
 set -u
-# The sanitizer, static and distcheck stages of scripts/run-tests set this:
-# the main `make check` already ran these against real engines.
-if [ "${VIRTBENCH_SKIP_HEAVY:-}" = 1 ]; then
-	echo "SKIP: VIRTBENCH_SKIP_HEAVY=1"
-	exit 77
-fi
-: "${VIRTBENCH_BUILDDIR:?run through make check}"
 : "${VIRTBENCH_SRCDIR:?run through make check}"
-VB=$VIRTBENCH_BUILDDIR/cli/virtbench
-
-if ! command -v docker >/dev/null 2>&1; then
-	echo "SKIP: docker CLI not installed"
-	exit 77
-fi
+# fail(), die(), check(), vb_start() and $T: the tests' one set of helpers.
+. "$VIRTBENCH_SRCDIR/tests/integration/lib.sh"
+skip_heavy
+need_cmd docker
 
 # One docker test at a time (make -j check): a test that started dockerd
 # stops it at its end, which must not pull the engine from under another.
 exec 9>"${TMPDIR:-/tmp}/virtbench-docker-tests.lock"
 flock 9
 
-# fail(), die(), check() and $T: the tests' one set of helpers.
-. "$VIRTBENCH_SRCDIR/tests/integration/lib.sh"
 # A private bundle cache: the test must not depend on (or fill) $HOME.
 export XDG_CACHE_HOME="$T/cache"
 DOCKERD_PIDFILE="$T/dockerd.pid"
-VB_PID=
-VB_PIDS=
 
 cleanup() {
 	rc=$?
-	[ "$rc" -ne 0 ] || [ "$fails" -eq 0 ] || rc=1
 	if [ -n "$VB_PID" ] && kill -0 "$VB_PID" 2>/dev/null; then
 		kill -TERM "$VB_PID" 2>/dev/null
 		wait "$VB_PID" 2>/dev/null
@@ -48,12 +34,7 @@ cleanup() {
 		done
 	fi
 	"$VIRTBENCH_SRCDIR/scripts/stop-dockerd" "$DOCKERD_PIDFILE" >/dev/null
-	if [ "$rc" -eq 0 ]; then
-		rm -rf "$T"
-	else
-		echo "kept $T for inspection" >&2
-	fi
-	exit "$rc"
+	end_test "$rc"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -66,31 +47,6 @@ start_engine() {
 # Containers of the virtbench run with pid $1, any state.
 run_containers() {
 	docker ps -aq --filter "label=virtbench.pid=$1"
-}
-
-# Runs virtbench in the background (pid in VB_PID); stdout/stderr to
-# $T/NAME.out and $T/NAME.err.
-vb_start() {
-	name=$1
-	shift
-	"$VB" "$@" >"$T/$name.out" 2>"$T/$name.err" &
-	VB_PID=$!
-	VB_PIDS="$VB_PIDS $VB_PID"
-}
-
-# Runs virtbench to its end; its exit status in VB_RC.
-vb_run() {
-	vb_start "$@"
-	wait "$VB_PID"
-	VB_RC=$?
-	echo "--- virtbench $2: exit $VB_RC; stderr:"
-	cat "$T/$1.err"
-}
-
-# Field N (1-based) of the rows of a CSV file whose first field is $2,
-# for the leading columns, which never hold quotes or commas.
-csv_rows() {
-	awk -F, -v b="$2" 'NR > 1 && $1 == b' "$1"
 }
 
 # A second busybox image, made without the bundle: a "user image".

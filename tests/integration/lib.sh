@@ -1,10 +1,11 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Shared helpers for the integration tests (sourced, not run). Also
-# sourced by docker-lib.sh (from /bin/sh: keep this POSIX) and
-# qemu-lib.sh, so there is one fail(): it counts a failed check and goes
-# on; finish() (or the EXIT trap of a test that has its own) turns any
-# count into exit status 1. die() is for a failure that makes the rest of
-# a test meaningless.
+# sourced by the engines' libraries (docker-, podman-, runsc-, lxc-,
+# qemu-lib.sh; some from /bin/sh: keep this POSIX), so there is one
+# fail(): it counts a failed check and goes on; finish() (or end_test() in
+# the EXIT trap of a test that has its own) turns any count into exit
+# status 1. die() is for a failure that makes the rest of a test
+# meaningless.
 set -u
 # A pipeline fails when any part of it fails, not only the last (bash;
 # dash has no pipefail, and the tests run by it pipe no statuses).
@@ -74,6 +75,66 @@ CFG
 	check "$1: says $3 at $1.cfg:5 ($(head -2 "$T/$1.err"))" \
 		grep -q "$1.cfg:5.*$3" "$T/$1.err"
 	check "$1: nothing ran" test ! -e "$T/$1/runs.csv"
+}
+# The engines' tests start with these (before their EXIT trap is set):
+# skip_heavy: the sanitizer, static and distcheck stages of
+# scripts/run-tests set VIRTBENCH_SKIP_HEAVY=1, since the main make check
+# already ran these against the real engines; need_cmd CMD...: skip when
+# one is not installed; need_root WHY: skip unless root.
+skip_heavy() {
+	[ "${VIRTBENCH_SKIP_HEAVY:-}" = 1 ] || return 0
+	echo "SKIP: VIRTBENCH_SKIP_HEAVY=1"
+	exit 77
+}
+need_cmd() {
+	for c in "$@"; do
+		command -v "$c" >/dev/null 2>&1 && continue
+		echo "SKIP: $c not installed (scripts/install-deps)"
+		exit 77
+	done
+}
+need_root() {
+	[ "$(id -u)" -eq 0 ] && return 0
+	echo "SKIP: $*"
+	exit 77
+}
+# vb_start NAME ARGS...: virtbench ARGS in the background, its pid in
+# VB_PID (and appended to VB_PIDS, which cleanups walk); stdout and stderr
+# in $T/NAME.out and $T/NAME.err.
+VB_PID=
+VB_PIDS=
+vb_start() {
+	name=$1
+	shift
+	"$VB" "$@" >"$T/$name.out" 2>"$T/$name.err" &
+	VB_PID=$!
+	VB_PIDS="$VB_PIDS $VB_PID"
+}
+# vb_run NAME ARGS...: the same, to its end; its exit status in VB_RC.
+vb_run() {
+	vb_start "$@"
+	wait "$VB_PID"
+	VB_RC=$?
+	echo "--- virtbench $2: exit $VB_RC; stderr:"
+	cat "$T/$1.err"
+}
+# csv_rows FILE VALUE: the data rows whose first field is VALUE, for the
+# leading columns, which never hold quotes or commas.
+csv_rows() {
+	awk -F, -v b="$2" 'NR > 1 && $1 == b' "$1"
+}
+# end_test RC: the last step of an EXIT trap: a failed check makes the
+# status 1; $T is removed when the test passed, kept for inspection
+# otherwise.
+end_test() {
+	rc=$1
+	[ "$rc" -ne 0 ] || [ "$fails" -eq 0 ] || rc=1
+	if [ "$rc" -eq 0 ]; then
+		rm -rf "$T"
+	else
+		echo "kept $T for inspection" >&2
+	fi
+	exit "$rc"
 }
 finish() {
 	if [ "$fails" -ne 0 ]; then echo "$fails check(s) failed" >&2; exit 1; fi

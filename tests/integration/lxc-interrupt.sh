@@ -21,14 +21,14 @@ kill -INT "$VB_PID"
 i=0
 while kill -0 "$VB_PID" 2>/dev/null; do
 	i=$((i + 1))
-	[ "$i" -le 150 ] || fail "virtbench still running 30 s after SIGINT"
+	[ "$i" -le 150 ] || die "virtbench still running 30 s after SIGINT"
 	sleep 0.2
 done
 wait "$VB_PID"
 rc=$?
 echo "exit status after SIGINT: $rc"
 cat "$T/interrupt.err"
-[ "$rc" -eq 130 ] || fail "an interrupted run exited $rc, expected 130"
+[ "$rc" -eq 130 ] || die "an interrupted run exited $rc, expected 130"
 assert_nothing_left "$VB_PID" "after SIGINT"
 
 # SIGTERM while the container is being opened (lxc-start just spawned).
@@ -36,7 +36,7 @@ vb_start interrupt2 run -o "$T/out2" "$T/long.cfg"
 i=0
 until [ -n "$(run_cgroups "$VB_PID")" ]; do
 	i=$((i + 1))
-	[ "$i" -le 600 ] || fail "no container cgroup after 60 s"
+	[ "$i" -le 600 ] || die "no container cgroup after 60 s"
 	sleep 0.1
 done
 kill -TERM "$VB_PID"
@@ -55,14 +55,14 @@ wait "$dead" 2>/dev/null
 i=0
 while [ -n "$(run_procs "$dead")" ]; do
 	i=$((i + 1))
-	[ "$i" -le 50 ] || fail "processes of a SIGKILLed run still running after 10 s: $(run_procs "$dead")"
+	[ "$i" -le 50 ] || die "processes of a SIGKILLed run still running after 10 s: $(run_procs "$dead")"
 	sleep 0.2
 done
 ls -d "$TMPDIR"/virtbench-lxc-"$dead"-* >/dev/null 2>&1 ||
-	fail "expected the SIGKILLed run's state directory (nothing to sweep?)"
+	die "expected the SIGKILLed run's state directory (nothing to sweep?)"
 sed 's/repetitions = 50;/repetitions = 1;/; s/time = "5s"/time = "1s"/' "$T/long.cfg" >"$T/short.cfg"
 vb_run after run -o "$T/out4" "$T/short.cfg"
-[ "$VB_RC" -eq 0 ] || fail "the run after the SIGKILLed one exited $VB_RC"
+[ "$VB_RC" -eq 0 ] || die "the run after the SIGKILLed one exited $VB_RC"
 assert_nothing_left "$dead" "after the next run swept the SIGKILLed one"
 assert_nothing_left "$VB_PID" "after the next run"
 echo "PASS"

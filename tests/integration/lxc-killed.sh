@@ -26,14 +26,14 @@ v1=true
 if $v1; then
 	stale=/sys/fs/cgroup/memory/lxc.payload.vb-$dead-stale-1
 	mkdir "$stale" /sys/fs/cgroup/cpu/lxc.payload.vb-$dead-stale-1 \
-		/sys/fs/cgroup/memory/lxc.monitor.vb-$dead-stale-1 || fail "mkdir stale cgroups"
+		/sys/fs/cgroup/memory/lxc.monitor.vb-$dead-stale-1 || die "mkdir stale cgroups"
 else
 	stale=/sys/fs/cgroup/lxc.payload.vb-$dead-stale-1
-	mkdir "$stale" || fail "mkdir stale cgroup"
+	mkdir "$stale" || die "mkdir stale cgroup"
 fi
 sleep 600 &
 orphan=$!
-echo "$orphan" >"$stale/cgroup.procs" || fail "cannot move a process into $stale"
+echo "$orphan" >"$stale/cgroup.procs" || die "cannot move a process into $stale"
 VB_PIDS="$dead" # cleanup() removes it should the test fail
 
 vb_start killed run -o "$T/out" "$T/kill.cfg"
@@ -45,26 +45,26 @@ kill -KILL $victims
 wait "$VB_PID"
 rc=$?
 cat "$T/killed.err"
-[ "$rc" -eq 0 ] || fail "exit $rc: the killed repetition was not retried"
-grep -q 'stopped during the request' "$T/killed.err" || fail "the kill was not reported"
-grep -q 'restarting the environment and retrying' "$T/killed.err" || fail "no retry"
+[ "$rc" -eq 0 ] || die "exit $rc: the killed repetition was not retried"
+grep -q 'stopped during the request' "$T/killed.err" || die "the kill was not reported"
+grep -q 'restarting the environment and retrying' "$T/killed.err" || die "no retry"
 n=$(awk -F, 'NR > 1 && $9 == "events_per_second" && $12 == "ok"' "$T/out/runs.csv" | wc -l)
-[ "$n" -eq 3 ] || fail "$n ok repetitions, expected 3"
+[ "$n" -eq 3 ] || die "$n ok repetitions, expected 3"
 [ "$(csv_rows "$T/out/verify.csv" lxc | wc -l)" -eq 2 ] ||
-	fail "expected two environments (the first and the fresh one)"
+	die "expected two environments (the first and the fresh one)"
 c1=$(csv_rows "$T/out/verify.csv" lxc | sed -n 1p | grep -o 'container=vb-[^;]*')
 c2=$(csv_rows "$T/out/verify.csv" lxc | sed -n 2p | grep -o 'container=vb-[^;]*')
-[ "$c1" != "$c2" ] || fail "the retry ran in the same container ($c1)"
+[ "$c1" != "$c2" ] || die "the retry ran in the same container ($c1)"
 assert_nothing_left "$VB_PID" "after the run"
 
 grep -q "removed 1 container(s) left by virtbench runs that no longer exist (vb-$dead-stale-1)" \
-	"$T/killed.err" || fail "the stale container was not reported"
+	"$T/killed.err" || die "the stale container was not reported"
 i=0
 while kill -0 "$orphan" 2>/dev/null && [ "$i" -lt 25 ]; do
 	i=$((i + 1))
 	sleep 0.2
 done
-kill -0 "$orphan" 2>/dev/null && fail "the process in the stale cgroup still runs"
+kill -0 "$orphan" 2>/dev/null && die "the process in the stale cgroup still runs"
 wait "$orphan" 2>/dev/null
 assert_nothing_left "$dead" "stale cgroups of a dead run"
 
@@ -83,9 +83,9 @@ workloads = ( { plugin = "fileio-rndrw"; total_size = "128M"; files = 2;
 CFG
 	vb_run oom run -o "$T/out-oom" "$T/oom.cfg"
 	rm -rf "$shm"
-	[ "$VB_RC" -eq 1 ] || fail "OOM: exit $VB_RC, expected 1"
+	[ "$VB_RC" -eq 1 ] || die "OOM: exit $VB_RC, expected 1"
 	grep -q 'killed by the OOM killer: the workload needs more than 64 MiB (memory.oom_control\|killed by the OOM killer: the workload needs more than 64 MiB (memory.events' \
-		"$T/oom.err" || fail "the OOM kill was not named"
+		"$T/oom.err" || die "the OOM kill was not named"
 	assert_nothing_left "$VB_PID" "after the OOM kill"
 fi
 echo "PASS"

@@ -5,36 +5,18 @@
 # never machine-wide: other runs may use LXC at the same time.
 
 set -u
-if [ "${VIRTBENCH_SKIP_HEAVY:-}" = 1 ]; then
-	echo "SKIP: VIRTBENCH_SKIP_HEAVY=1"
-	exit 77
-fi
-: "${VIRTBENCH_BUILDDIR:?run through make check}"
 : "${VIRTBENCH_SRCDIR:?run through make check}"
-VB=$VIRTBENCH_BUILDDIR/cli/virtbench
+# fail(), die(), check(), vb_start() and $T: the tests' one set of helpers.
+. "$VIRTBENCH_SRCDIR/tests/integration/lib.sh"
+skip_heavy
+need_cmd lxc-start
+need_root "the lxc backend needs root"
 
-if ! command -v lxc-start >/dev/null 2>&1; then
-	echo "SKIP: lxc not installed (scripts/install-deps)"
-	exit 77
-fi
-if [ "$(id -u)" -ne 0 ]; then
-	echo "SKIP: the lxc backend needs root"
-	exit 77
-fi
-
-T=$(mktemp -d "${TMPDIR:-/tmp}/vb-lxc-test.XXXXXX")
 # A private cache (bundle, rootfs) and a private TMPDIR (state dirs), so
 # "nothing left" can be checked in the test's own directory.
 export XDG_CACHE_HOME="$T/cache"
 export TMPDIR="$T/tmp"
 mkdir -p "$TMPDIR"
-VB_PID=
-VB_PIDS=
-
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
 
 # The host cgroup directories (any controller) of run $1's containers,
 # payload and monitor: lxc.payload.vb-PID-... / lxc.monitor.vb-PID-...
@@ -67,11 +49,11 @@ assert_nothing_left() {
 		sleep 0.2 # LXC removes the cgroups a moment after init ends
 	done
 	p=$(run_procs "$1")
-	[ -z "$p" ] || { ps -o pid,args -p "$(echo $p | tr ' ' ,)"; fail "$2: processes left: $p"; }
+	[ -z "$p" ] || { ps -o pid,args -p "$(echo $p | tr ' ' ,)"; die "$2: processes left: $p"; }
 	c=$(run_cgroups "$1")
-	[ -z "$c" ] || fail "$2: cgroups left: $c"
+	[ -z "$c" ] || die "$2: cgroups left: $c"
 	ls -d "$TMPDIR"/virtbench-lxc-"$1"-* >/dev/null 2>&1 &&
-		fail "$2: state directory left: $(ls -d "$TMPDIR"/virtbench-lxc-"$1"-*)"
+		die "$2: state directory left: $(ls -d "$TMPDIR"/virtbench-lxc-"$1"-*)"
 	return 0
 }
 
@@ -89,34 +71,10 @@ cleanup() {
 			find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
 		done
 	done
-	if [ "$rc" -eq 0 ]; then
-		rm -rf "$T"
-	else
-		echo "kept $T for inspection" >&2
-	fi
-	exit "$rc"
+	end_test "$rc"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-# Runs virtbench in the background (pid in VB_PID); stdout/stderr to
-# $T/NAME.out and $T/NAME.err.
-vb_start() {
-	name=$1
-	shift
-	"$VB" "$@" >"$T/$name.out" 2>"$T/$name.err" &
-	VB_PID=$!
-	VB_PIDS="$VB_PIDS $VB_PID"
-}
-
-# Runs virtbench to its end; its exit status in VB_RC.
-vb_run() {
-	vb_start "$@"
-	wait "$VB_PID"
-	VB_RC=$?
-	echo "--- virtbench $2: exit $VB_RC; stderr:"
-	cat "$T/$1.err"
-}
 
 # Waits until run $1 has an agent running in a container (init + agent);
 # with $2, in a repetition ($T/$2.err says so), not in the probe.
@@ -125,12 +83,8 @@ wait_agent() {
 	until [ "$(payload_procs "$1" | wc -l)" -ge 2 ] &&
 		{ [ -z "${2:-}" ] || grep -q 'rep 1/' "$T/$2.err"; }; do
 		i=$((i + 1))
-		[ "$i" -le 300 ] || fail "no agent in a container after 60 s"
-		kill -0 "$1" 2>/dev/null || { cat "$T"/*.err; fail "virtbench exited early"; }
+		[ "$i" -le 300 ] || die "no agent in a container after 60 s"
+		kill -0 "$1" 2>/dev/null || { cat "$T"/*.err; die "virtbench exited early"; }
 		sleep 0.2
 	done
-}
-
-csv_rows() {
-	awk -F, -v b="$2" 'NR > 1 && $1 == b' "$1"
 }

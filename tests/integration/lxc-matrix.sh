@@ -20,7 +20,7 @@ workloads = ( { plugin = "cpu-prime"; max_prime = 2000; events = 200; },
 CFG
 
 vb_run matrix run -o "$T/out" "$T/matrix.cfg"
-[ "$VB_RC" -eq 0 ] || fail "virtbench run exited $VB_RC, expected 0"
+[ "$VB_RC" -eq 0 ] || die "virtbench run exited $VB_RC, expected 0"
 assert_nothing_left "$VB_PID" "after the run"
 
 runs=$T/out/runs.csv
@@ -29,39 +29,39 @@ for b in lxc lxc-both; do
 	for c in 1cpu-256m 2cpu-512m; do
 		ok=$(awk -F, -v b="$b" -v c="$c" 'NR > 1 && $2 == b && $3 == c && $12 == "ok"' "$runs" | wc -l)
 		bad=$(awk -F, -v b="$b" -v c="$c" 'NR > 1 && $2 == b && $3 == c && $12 != "ok"' "$runs" | wc -l)
-		[ "$ok" -gt 0 ] || fail "$b/$c: no ok rows"
-		[ "$bad" -eq 0 ] || fail "$b/$c: $bad rows not ok"
+		[ "$ok" -gt 0 ] || die "$b/$c: no ok rows"
+		[ "$bad" -eq 0 ] || die "$b/$c: $bad rows not ok"
 	done
-	[ "$(csv_rows "$verify" "$b" | wc -l)" -eq 2 ] || fail "$b: expected 2 verify rows"
+	[ "$(csv_rows "$verify" "$b" | wc -l)" -eq 2 ] || die "$b: expected 2 verify rows"
 	csv_rows "$verify" "$b" | awk -F, '
 		$3 + 0 != $4 + 0 { print "cpus requested " $3 " observed " $4; bad = 1 }
 		$5 + 0 != $6 + 0 { print "memory requested " $5 " observed " $6; bad = 1 }
 		$9 != "ok"       { print "verdict " $9; bad = 1 }
-		END { exit bad }' >&2 || fail "$b: observed limits differ from the request"
+		END { exit bad }' >&2 || die "$b: observed limits differ from the request"
 done
 grep -q '^lxc,1cpu-256m,1,1,268435456,268435456,yes,yes,ok,' "$verify" ||
-	fail "lxc 1cpu-256m: not 1 CPU / 268435456 B, ok"
+	die "lxc 1cpu-256m: not 1 CPU / 268435456 B, ok"
 # Seen from inside: an LXC container, the quota in its own cgroup, the
 # cpuset too with cpu_mode = both.
-grep '^lxc,1cpu-256m,' "$verify" | grep -q 'virt=lxc;' || fail "probe did not see LXC"
-grep '^lxc,1cpu-256m,' "$verify" | grep -q 'cpu_quota=1;' || fail "probe saw no quota 1"
+grep '^lxc,1cpu-256m,' "$verify" | grep -q 'virt=lxc;' || die "probe did not see LXC"
+grep '^lxc,1cpu-256m,' "$verify" | grep -q 'cpu_quota=1;' || die "probe saw no quota 1"
 grep '^lxc-both,1cpu-256m,' "$verify" | grep -q 'cpus_affinity=1;.*cpuset=0;' ||
-	fail "lxc-both 1cpu: probe did not see a cpuset of 1 CPU"
+	die "lxc-both 1cpu: probe did not see a cpuset of 1 CPU"
 # Read back on the host too, and recorded.
 grep '^lxc,2cpu-512m,' "$verify" | grep -q 'host_cpu_quota=2;.*host_memory_limit=536870912;' ||
-	fail "no host-side readback of the limits"
-grep '^lxc,1cpu-256m,' "$verify" | grep -q 'engine=lxc 5\|engine=lxc [0-9]' || fail "no engine fact"
+	die "no host-side readback of the limits"
+grep '^lxc,1cpu-256m,' "$verify" | grep -q 'engine=lxc 5\|engine=lxc [0-9]' || die "no engine fact"
 # fileio: on the host directory (a disk filesystem, not the container's
 # tmpfs), page cache dropped between prepare and run.
-grep 'fileio-rndrw' "$runs" | grep -q 'workdir_fs=' || fail "fileio facts missing"
-grep 'fileio-rndrw' "$runs" | grep -q 'workdir_fs=tmpfs' && fail "fileio ran on a tmpfs"
+grep 'fileio-rndrw' "$runs" | grep -q 'workdir_fs=' || die "fileio facts missing"
+grep 'fileio-rndrw' "$runs" | grep -q 'workdir_fs=tmpfs' && die "fileio ran on a tmpfs"
 n=$(awk -F, 'NR > 1 && $6 == "fileio-rndrw" && $9 == "page_cache_dropped" && $10 == 1' "$runs" | wc -l)
-[ "$n" -eq 4 ] || fail "page cache dropped in $n of 4 fileio repetitions"
+[ "$n" -eq 4 ] || die "page cache dropped in $n of 4 fileio repetitions"
 # LXC's own log is kept with the results.
-[ -e "$T/out/logs/lxc-1cpu-256m.lxc.log" ] || fail "no logs/lxc-1cpu-256m.lxc.log"
+[ -e "$T/out/logs/lxc-1cpu-256m.lxc.log" ] || die "no logs/lxc-1cpu-256m.lxc.log"
 
 # virtbench probe: the same container, shown and removed.
-"$VB" probe lxc --cpus 1 --memory 128M >"$T/probe.out" 2>&1 || { cat "$T/probe.out"; fail "virtbench probe lxc"; }
-grep -q 'virtualization  lxc' "$T/probe.out" || fail "probe: no virtualization lxc"
-grep -q 'verdict         ok' "$T/probe.out" || fail "probe: verdict not ok"
+"$VB" probe lxc --cpus 1 --memory 128M >"$T/probe.out" 2>&1 || { cat "$T/probe.out"; die "virtbench probe lxc"; }
+grep -q 'virtualization  lxc' "$T/probe.out" || die "probe: no virtualization lxc"
+grep -q 'verdict         ok' "$T/probe.out" || die "probe: verdict not ok"
 echo "PASS"

@@ -27,21 +27,21 @@ if [ -e /sys/fs/cgroup/cgroup.controllers ]; then
 fi
 
 vb_run refuse run -o "$T/out" "$T/refuse.cfg"
-[ "$VB_RC" -eq 1 ] || fail "virtbench run exited $VB_RC, expected 1 (refused)"
+[ "$VB_RC" -eq 1 ] || die "virtbench run exited $VB_RC, expected 1 (refused)"
 assert_nothing_left "$VB_PID" "after the refused run"
 verify=$T/out/verify.csv
 row=$(csv_rows "$verify" lxc-cpu)
 echo "verify: $row"
 echo "$row" | awk -F, '$3 == 1 && $4 + 0 == 2 && $9 == "refused" { ok = 1 } END { exit !ok }' ||
-	fail "lxc-cpu: verify.csv does not show 1 requested, 2 observed, refused"
-echo "$row" | grep -q 'host_cpu_quota=2;' || fail "lxc-cpu: host-side readback does not show quota 2"
+	die "lxc-cpu: verify.csv does not show 1 requested, 2 observed, refused"
+echo "$row" | grep -q 'host_cpu_quota=2;' || die "lxc-cpu: host-side readback does not show quota 2"
 row=$(csv_rows "$verify" lxc-mem)
 echo "verify: $row"
 echo "$row" | awk -F, '$5 == 268435456 && $6 == 134217728 && $9 == "refused" { ok = 1 } END { exit !ok }' ||
-	fail "lxc-mem: verify.csv does not show the memory limit refused"
+	die "lxc-mem: verify.csv does not show the memory limit refused"
 awk -F, 'NR > 1 && $12 == "ok" { bad = 1 } END { exit bad }' "$T/out/runs.csv" ||
-	fail "a refused cell produced ok rows"
-grep -q 'requested 1, observed 2' "$T/refuse.err" || fail "no 'requested 1, observed 2' message"
+	die "a refused cell produced ok rows"
+grep -q 'requested 1, observed 2' "$T/refuse.err" || die "no 'requested 1, observed 2' message"
 
 # A malformed line: refused before anything runs, with the file and line.
 cat >"$T/bad.cfg" <<'CFG'
@@ -53,10 +53,10 @@ configs = ( { name = "1cpu"; cpus = 1; memory = "256M"; } );
 workloads = ( { plugin = "cpu-prime"; max_prime = 100; events = 10; } );
 CFG
 vb_run bad run -o "$T/out2" "$T/bad.cfg"
-[ "$VB_RC" -eq 2 ] || fail "malformed extra_config: exit $VB_RC, expected 2"
+[ "$VB_RC" -eq 2 ] || die "malformed extra_config: exit $VB_RC, expected 2"
 grep -q 'bad.cfg:3.*must be one "lxc.KEY = VALUE" line' "$T/bad.err" ||
-	fail "malformed extra_config: no file:line and reason"
-[ ! -e "$T/out2/runs.csv" ] || fail "malformed extra_config: something ran"
+	die "malformed extra_config: no file:line and reason"
+[ ! -e "$T/out2/runs.csv" ] || die "malformed extra_config: something ran"
 
 # A missing include: those cells fail with the reason; bare-metal runs.
 cat >"$T/noinc.cfg" <<'CFG'
@@ -68,9 +68,9 @@ configs = ( { name = "1cpu"; cpus = 1; memory = "256M"; } );
 workloads = ( { plugin = "cpu-prime"; max_prime = 100; events = 10; } );
 CFG
 vb_run noinc run -o "$T/out3" "$T/noinc.cfg"
-[ "$VB_RC" -eq 1 ] || fail "missing include: exit $VB_RC, expected 1"
+[ "$VB_RC" -eq 1 ] || die "missing include: exit $VB_RC, expected 1"
 grep -q 'include = "/nonexistent/common.conf": No such file' "$T/noinc.err" ||
-	fail "missing include: no clear message"
+	die "missing include: no clear message"
 awk -F, 'NR > 1 && $2 == "bare-metal" && $12 == "ok"' "$T/out3/runs.csv" | grep -q . ||
-	fail "missing include: bare-metal did not run"
+	die "missing include: bare-metal did not run"
 echo "PASS"

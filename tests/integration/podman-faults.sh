@@ -27,8 +27,8 @@ wait_agent() {
 	until grep -q 'rep 1/' "$T/$2.err" && [ -n "$(running "$1")" ] &&
 		"$PODMAN" top "$(running "$1")" args 2>/dev/null | grep -q 'virtbench-agent'; do
 		i=$((i + 1))
-		[ "$i" -le 300 ] || fail "no agent in a container after 60 s"
-		kill -0 "$1" 2>/dev/null || { cat "$T"/*.err; fail "virtbench exited early"; }
+		[ "$i" -le 300 ] || die "no agent in a container after 60 s"
+		kill -0 "$1" 2>/dev/null || { cat "$T"/*.err; die "virtbench exited early"; }
 		sleep 0.2
 	done
 }
@@ -36,17 +36,17 @@ wait_agent() {
 vb_start killed run -o "$T/out" "$T/kill.cfg"
 wait_agent "$VB_PID" killed
 first=$(running "$VB_PID")
-"$PODMAN" kill "$first" >/dev/null || fail "podman kill"
+"$PODMAN" kill "$first" >/dev/null || die "podman kill"
 wait "$VB_PID"
 rc=$?
 cat "$T/killed.err"
-[ "$rc" -eq 0 ] || fail "exit $rc: the killed repetition was not retried"
-grep -Eq 'stopped during the request|status 137' "$T/killed.err" || fail "the kill was not reported"
+[ "$rc" -eq 0 ] || die "exit $rc: the killed repetition was not retried"
+grep -Eq 'stopped during the request|status 137' "$T/killed.err" || die "the kill was not reported"
 n=$(awk -F, 'NR > 1 && $9 == "events_per_second" && $12 == "ok"' "$T/out/runs.csv" | wc -l)
-[ "$n" -eq 2 ] || fail "$n ok repetitions, expected 2"
+[ "$n" -eq 2 ] || die "$n ok repetitions, expected 2"
 [ "$(csv_rows "$T/out/verify.csv" podman | wc -l)" -eq 2 ] ||
-	fail "expected two environments (the first and the fresh one)"
-[ -z "$(run_containers "$VB_PID")" ] || fail "containers left behind"
+	die "expected two environments (the first and the fresh one)"
+[ -z "$(run_containers "$VB_PID")" ] || die "containers left behind"
 
 sed 's/repetitions = 2;/repetitions = 50;/; s/time = "2s"/time = "5s"/' "$T/kill.cfg" >"$T/long.cfg"
 vb_start interrupt run -o "$T/out2" "$T/long.cfg"
@@ -55,14 +55,14 @@ kill -INT "$VB_PID"
 i=0
 while kill -0 "$VB_PID" 2>/dev/null; do
 	i=$((i + 1))
-	[ "$i" -le 150 ] || fail "virtbench still running 30 s after SIGINT"
+	[ "$i" -le 150 ] || die "virtbench still running 30 s after SIGINT"
 	sleep 0.2
 done
 wait "$VB_PID"
 rc=$?
 cat "$T/interrupt.err"
-[ "$rc" -eq 130 ] || fail "an interrupted run exited $rc, expected 130"
-[ -z "$(run_containers "$VB_PID")" ] || { "$PODMAN" ps -a; fail "containers survived Ctrl-C"; }
+[ "$rc" -eq 130 ] || die "an interrupted run exited $rc, expected 130"
+[ -z "$(run_containers "$VB_PID")" ] || { "$PODMAN" ps -a; die "containers survived Ctrl-C"; }
 procs=$(cat /sys/fs/cgroup/memory/"$CGPARENT"/*/cgroup.procs /sys/fs/cgroup/"$CGPARENT"/*/cgroup.procs 2>/dev/null)
-[ -z "$procs" ] || fail "processes left in the run's cgroups: $procs"
+[ -z "$procs" ] || die "processes left in the run's cgroups: $procs"
 echo "PASS"

@@ -6,30 +6,17 @@
 # or we are not root.
 
 set -u
-if [ "${VIRTBENCH_SKIP_HEAVY:-}" = 1 ]; then
-	echo "SKIP: VIRTBENCH_SKIP_HEAVY=1"
-	exit 77
-fi
-: "${VIRTBENCH_BUILDDIR:?run through make check}"
 : "${VIRTBENCH_SRCDIR:?run through make check}"
-VB=$VIRTBENCH_BUILDDIR/cli/virtbench
+# fail(), die(), check(), vb_start() and $T: the tests' one set of helpers.
+. "$VIRTBENCH_SRCDIR/tests/integration/lib.sh"
+skip_heavy
+need_cmd podman
+need_root "these podman tests run rootful podman"
 
-if ! command -v podman >/dev/null 2>&1; then
-	echo "SKIP: podman not installed (scripts/install-deps)"
-	exit 77
-fi
-if [ "$(id -u)" -ne 0 ]; then
-	echo "SKIP: these podman tests run rootful podman"
-	exit 77
-fi
-
-T=$(mktemp -d "${TMPDIR:-/tmp}/vb-podman-test.XXXXXX")
 export XDG_CACHE_HOME="$T/cache"
 P=$T/podman
 # Containers go under a cgroup of the test's own, not libpod_parent.
 CGPARENT=vb-podman-test-$$
-VB_PID=
-VB_PIDS=
 VAR_LIB_CONTAINERS_BEFORE=no
 [ -e /var/lib/containers ] && VAR_LIB_CONTAINERS_BEFORE=yes
 
@@ -37,11 +24,6 @@ VAR_LIB_CONTAINERS_BEFORE=no
 # (scripts/podman-private, which also keeps c/image's blob-info cache out
 # of /var/lib/containers).
 PODMAN=$("$VIRTBENCH_SRCDIR/scripts/podman-private" "$P") || exit 1
-
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
 
 cleanup() {
 	rc=$?
@@ -59,12 +41,7 @@ cleanup() {
 		rm -rf /var/lib/containers
 		[ "$rc" -eq 0 ] && rc=1
 	fi
-	if [ "$rc" -eq 0 ]; then
-		rm -rf "$T"
-	else
-		echo "kept $T for inspection" >&2
-	fi
-	exit "$rc"
+	end_test "$rc"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -72,24 +49,4 @@ trap 'exit 130' INT TERM
 # Containers of the virtbench run with pid $1, any state, in our store.
 run_containers() {
 	"$PODMAN" ps -aq --filter "label=virtbench.pid=$1"
-}
-
-vb_start() {
-	name=$1
-	shift
-	"$VB" "$@" >"$T/$name.out" 2>"$T/$name.err" &
-	VB_PID=$!
-	VB_PIDS="$VB_PIDS $VB_PID"
-}
-
-vb_run() {
-	vb_start "$@"
-	wait "$VB_PID"
-	VB_RC=$?
-	echo "--- virtbench $2: exit $VB_RC; stderr:"
-	cat "$T/$1.err"
-}
-
-csv_rows() {
-	awk -F, -v b="$2" 'NR > 1 && $1 == b' "$1"
 }

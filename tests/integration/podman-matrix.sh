@@ -25,8 +25,8 @@ exclude = ( { backend = "podman-refuse"; config = "2cpu-512m"; } );
 CFG
 
 vb_run matrix run -o "$T/out" "$T/matrix.cfg"
-[ "$VB_RC" -eq 1 ] || fail "virtbench run exited $VB_RC, expected 1 (one cell refused)"
-[ -z "$(run_containers "$VB_PID")" ] || fail "containers left behind"
+[ "$VB_RC" -eq 1 ] || die "virtbench run exited $VB_RC, expected 1 (one cell refused)"
+[ -z "$(run_containers "$VB_PID")" ] || die "containers left behind"
 
 runs=$T/out/runs.csv
 verify=$T/out/verify.csv
@@ -34,27 +34,27 @@ for b in podman podman-both; do
 	for c in 1cpu-256m 2cpu-512m; do
 		ok=$(awk -F, -v b="$b" -v c="$c" 'NR > 1 && $2 == b && $3 == c && $12 == "ok"' "$runs" | wc -l)
 		bad=$(awk -F, -v b="$b" -v c="$c" 'NR > 1 && $2 == b && $3 == c && $12 != "ok"' "$runs" | wc -l)
-		[ "$ok" -gt 0 ] || fail "$b/$c: no ok rows"
-		[ "$bad" -eq 0 ] || fail "$b/$c: $bad rows not ok"
+		[ "$ok" -gt 0 ] || die "$b/$c: no ok rows"
+		[ "$bad" -eq 0 ] || die "$b/$c: $bad rows not ok"
 	done
-	[ "$(csv_rows "$verify" "$b" | wc -l)" -eq 2 ] || fail "$b: expected 2 verify rows"
+	[ "$(csv_rows "$verify" "$b" | wc -l)" -eq 2 ] || die "$b: expected 2 verify rows"
 	csv_rows "$verify" "$b" | awk -F, '
 		$3 + 0 != $4 + 0 { print "cpus requested " $3 " observed " $4; bad = 1 }
 		$5 + 0 != $6 + 0 { print "memory requested " $5 " observed " $6; bad = 1 }
 		$9 != "ok"       { print "verdict " $9; bad = 1 }
-		END { exit bad }' >&2 || fail "$b: observed limits differ from the request"
+		END { exit bad }' >&2 || die "$b: observed limits differ from the request"
 	# Really podman: its container= in init's environment, its engine fact.
-	csv_rows "$verify" "$b" | grep -q 'virt=podman;' || fail "$b: the probe did not see podman"
-	csv_rows "$verify" "$b" | grep -q 'engine=podman 4\|engine=podman [0-9]' || fail "$b: no podman engine fact"
+	csv_rows "$verify" "$b" | grep -q 'virt=podman;' || die "$b: the probe did not see podman"
+	csv_rows "$verify" "$b" | grep -q 'engine=podman 4\|engine=podman [0-9]' || die "$b: no podman engine fact"
 done
 grep '^podman-both,1cpu-256m,' "$verify" | grep -q 'cpus_affinity=1;.*cpuset=0;' ||
-	fail "podman-both 1cpu: the probe did not see a cpuset of 1 CPU"
-grep 'fileio-rndrw' "$runs" | grep -q 'workdir_fs=overlay' || fail "fileio not on the container's overlay"
+	die "podman-both 1cpu: the probe did not see a cpuset of 1 CPU"
+grep 'fileio-rndrw' "$runs" | grep -q 'workdir_fs=overlay' || die "fileio not on the container's overlay"
 
 row=$(csv_rows "$verify" podman-refuse)
 echo "verify: $row"
 echo "$row" | awk -F, '$3 == 1 && $4 + 0 == 2 && $9 == "refused" { ok = 1 } END { exit !ok }' ||
-	fail "podman-refuse: verify.csv does not show 1 requested, 2 observed, refused"
+	die "podman-refuse: verify.csv does not show 1 requested, 2 observed, refused"
 awk -F, 'NR > 1 && $2 == "podman-refuse" && $12 == "ok" { bad = 1 } END { exit bad }' "$runs" ||
-	fail "the refused cell produced ok rows"
+	die "the refused cell produced ok rows"
 echo "PASS"

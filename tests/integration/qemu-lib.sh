@@ -1,13 +1,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Shared by the qemu integration tests (sourced). Real QEMU under TCG.
 . "$(dirname "$0")/lib.sh"
-# The sanitizer, static and distcheck stages of scripts/run-tests set this:
-# the main `make check` already ran these against real engines.
-if [ "${VIRTBENCH_SKIP_HEAVY:-}" = 1 ]; then
-	echo "SKIP: VIRTBENCH_SKIP_HEAVY=1"
-	exit 77
-fi
-command -v qemu-system-x86_64 >/dev/null || { echo "SKIP: no qemu-system-x86_64"; exit 77; }
+skip_heavy
+need_cmd qemu-system-x86_64
 ls /boot/vmlinuz-* >/dev/null 2>&1 || { echo "SKIP: no /boot/vmlinuz-*"; exit 77; }
 # The VMs' sockets and disks go under $T, so "$T" on a qemu command line
 # marks the processes of this test and nobody else's.

@@ -20,8 +20,8 @@ wait_rep() {
 	i=0
 	until [ -s "$T/$2.err" ] && grep -q 'rep 1/' "$T/$2.err" && [ -n "$(sandbox_pid "$1")" ]; do
 		i=$((i + 1))
-		[ "$i" -le 300 ] || fail "no repetition under way after 60 s"
-		kill -0 "$1" 2>/dev/null || { cat "$T/$2.err"; fail "virtbench exited early"; }
+		[ "$i" -le 300 ] || die "no repetition under way after 60 s"
+		kill -0 "$1" 2>/dev/null || { cat "$T/$2.err"; die "virtbench exited early"; }
 		sleep 0.2
 	done
 	sleep 0.5
@@ -31,16 +31,16 @@ vb_start killed run -o "$T/out" "$T/kill.cfg"
 wait_rep "$VB_PID" killed
 sb=$(sandbox_pid "$VB_PID")
 echo "killing the sandbox, pid $sb: $(tr '\0' ' ' </proc/"$sb"/cmdline | cut -c1-60)"
-kill -KILL "$sb" || fail "kill the sandbox"
+kill -KILL "$sb" || die "kill the sandbox"
 wait "$VB_PID"
 rc=$?
 cat "$T/killed.err"
-[ "$rc" -eq 0 ] || fail "exit $rc: the killed repetition was not retried"
-grep -Eq 'stopped during the request|status 137' "$T/killed.err" || fail "the kill was not reported"
+[ "$rc" -eq 0 ] || die "exit $rc: the killed repetition was not retried"
+grep -Eq 'stopped during the request|status 137' "$T/killed.err" || die "the kill was not reported"
 n=$(awk -F, 'NR > 1 && $9 == "events_per_second" && $12 == "ok"' "$T/out/runs.csv" | wc -l)
-[ "$n" -eq 2 ] || fail "$n ok repetitions, expected 2"
+[ "$n" -eq 2 ] || die "$n ok repetitions, expected 2"
 [ "$(csv_rows "$T/out/verify.csv" runsc | wc -l)" -eq 2 ] ||
-	fail "expected two environments (the first and the fresh one)"
+	die "expected two environments (the first and the fresh one)"
 assert_nothing_left "$VB_PID" "after the killed sandbox"
 
 sed 's/repetitions = 2;/repetitions = 50;/; s/time = "2s"/time = "5s"/' "$T/kill.cfg" >"$T/long.cfg"
@@ -50,12 +50,12 @@ kill -INT "$VB_PID"
 i=0
 while kill -0 "$VB_PID" 2>/dev/null; do
 	i=$((i + 1))
-	[ "$i" -le 150 ] || fail "virtbench still running 30 s after SIGINT"
+	[ "$i" -le 150 ] || die "virtbench still running 30 s after SIGINT"
 	sleep 0.2
 done
 wait "$VB_PID"
 rc=$?
 cat "$T/interrupt.err"
-[ "$rc" -eq 130 ] || fail "an interrupted run exited $rc, expected 130"
+[ "$rc" -eq 130 ] || die "an interrupted run exited $rc, expected 130"
 assert_nothing_left "$VB_PID" "after Ctrl-C"
 echo "PASS"

@@ -8,35 +8,15 @@
 # when docker or runsc is missing or we are not root.
 
 set -u
-if [ "${VIRTBENCH_SKIP_HEAVY:-}" = 1 ]; then
-	echo "SKIP: VIRTBENCH_SKIP_HEAVY=1"
-	exit 77
-fi
-: "${VIRTBENCH_BUILDDIR:?run through make check}"
 : "${VIRTBENCH_SRCDIR:?run through make check}"
-VB=$VIRTBENCH_BUILDDIR/cli/virtbench
+# fail(), die(), check(), vb_start() and $T: the tests' one set of helpers.
+. "$VIRTBENCH_SRCDIR/tests/integration/lib.sh"
+skip_heavy
+need_cmd docker dockerd runsc
+need_root "dockerd and runsc need root"
 
-for c in docker dockerd runsc; do
-	if ! command -v "$c" >/dev/null 2>&1; then
-		echo "SKIP: $c not installed (scripts/install-deps)"
-		exit 77
-	fi
-done
-if [ "$(id -u)" -ne 0 ]; then
-	echo "SKIP: dockerd and runsc need root"
-	exit 77
-fi
-
-T=$(mktemp -d "${TMPDIR:-/tmp}/vb-runsc-test.XXXXXX")
 export XDG_CACHE_HOME="$T/cache"
 PRIVATE=
-VB_PID=
-VB_PIDS=
-
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
 
 cleanup() {
 	rc=$?
@@ -52,12 +32,7 @@ cleanup() {
 			[ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
 		done
 	fi
-	if [ "$rc" -eq 0 ]; then
-		rm -rf "$T"
-	else
-		echo "kept $T for inspection" >&2
-	fi
-	exit "$rc"
+	end_test "$rc"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -67,10 +42,10 @@ if timeout 10 docker info --format '{{json .Runtimes}}' 2>/dev/null | grep -q '"
 else
 	PRIVATE=$T/dockerd
 	out=$("$VIRTBENCH_SRCDIR/scripts/ensure-dockerd" --private "$PRIVATE") ||
-		fail "cannot start a private dockerd"
+		die "cannot start a private dockerd"
 	export "$out"
 	docker info --format '{{json .Runtimes}}' | grep -q '"runsc"' ||
-		fail "the private dockerd has no runsc runtime"
+		die "the private dockerd has no runsc runtime"
 	echo "using a private dockerd with runsc: $DOCKER_HOST"
 fi
 
@@ -89,34 +64,14 @@ sandbox_pid() {
 # Fails unless run $1 left nothing: no container, and with the private
 # dockerd no sandbox known to runsc and no process in its cgroups.
 assert_nothing_left() {
-	[ -z "$(run_containers "$1")" ] || { docker ps -a; fail "$2: containers left"; }
+	[ -z "$(run_containers "$1")" ] || { docker ps -a; die "$2: containers left"; }
 	[ -n "$PRIVATE" ] || return 0
 	for root in "$PRIVATE"/exec/runtime-runsc/moby; do
 		[ -d "$root" ] || continue
 		n=$(runsc --root "$root" list -q 2>/dev/null | wc -l)
-		[ "$n" -eq 0 ] || { runsc --root "$root" list; fail "$2: runsc still has $n sandbox(es)"; }
+		[ "$n" -eq 0 ] || { runsc --root "$root" list; die "$2: runsc still has $n sandbox(es)"; }
 	done
 	cg=$(cat "$PRIVATE/cgroup-parent")
 	procs=$(cat /sys/fs/cgroup/memory"$cg"/*/cgroup.procs /sys/fs/cgroup"$cg"/*/cgroup.procs 2>/dev/null)
-	[ -z "$procs" ] || fail "$2: processes left in the containers' cgroups: $procs"
-}
-
-vb_start() {
-	name=$1
-	shift
-	"$VB" "$@" >"$T/$name.out" 2>"$T/$name.err" &
-	VB_PID=$!
-	VB_PIDS="$VB_PIDS $VB_PID"
-}
-
-vb_run() {
-	vb_start "$@"
-	wait "$VB_PID"
-	VB_RC=$?
-	echo "--- virtbench $2: exit $VB_RC; stderr:"
-	cat "$T/$1.err"
-}
-
-csv_rows() {
-	awk -F, -v b="$2" 'NR > 1 && $1 == b' "$1"
+	[ -z "$procs" ] || die "$2: processes left in the containers' cgroups: $procs"
 }

@@ -37,7 +37,7 @@ exclude = ( { backend = "runsc-cpus2"; config = "2cpu-512m"; },
 CFG
 
 vb_run matrix run -o "$T/out" "$T/matrix.cfg"
-[ "$VB_RC" -eq 1 ] || fail "virtbench run exited $VB_RC, expected 1 (refused cells)"
+[ "$VB_RC" -eq 1 ] || die "virtbench run exited $VB_RC, expected 1 (refused cells)"
 assert_nothing_left "$VB_PID" "after the run"
 
 runs=$T/out/runs.csv
@@ -46,53 +46,53 @@ for b in runsc runsc-both; do
 	for c in 1cpu-256m 2cpu-512m; do
 		ok=$(awk -F, -v b="$b" -v c="$c" 'NR > 1 && $2 == b && $3 == c && $12 == "ok"' "$runs" | wc -l)
 		bad=$(awk -F, -v b="$b" -v c="$c" 'NR > 1 && $2 == b && $3 == c && $12 != "ok"' "$runs" | wc -l)
-		[ "$ok" -gt 0 ] || fail "$b/$c: no ok rows"
-		[ "$bad" -eq 0 ] || fail "$b/$c: $bad rows not ok"
+		[ "$ok" -gt 0 ] || die "$b/$c: no ok rows"
+		[ "$bad" -eq 0 ] || die "$b/$c: $bad rows not ok"
 	done
-	[ "$(csv_rows "$verify" "$b" | wc -l)" -eq 2 ] || fail "$b: expected 2 verify rows"
+	[ "$(csv_rows "$verify" "$b" | wc -l)" -eq 2 ] || die "$b: expected 2 verify rows"
 	csv_rows "$verify" "$b" | awk -F, '
 		$3 + 0 != $4 + 0 { print "cpus requested " $3 " observed " $4; bad = 1 }
 		$5 + 0 != $6 + 0 { print "memory requested " $5 " observed " $6; bad = 1 }
 		$9 != "ok"       { print "verdict " $9; bad = 1 }
-		END { exit bad }' >&2 || fail "$b: observed limits differ from the request"
-	csv_rows "$verify" "$b" | grep -q 'virt=gvisor;' || fail "$b: the probe did not see gVisor"
-	csv_rows "$verify" "$b" | grep -q 'kernel=4\.4\.0;' || fail "$b: not gVisor's kernel"
-	csv_rows "$verify" "$b" | grep -q 'runtime=runsc' || fail "$b: no runtime fact"
-	csv_rows "$verify" "$b" | grep -q 'gvisor_platform=' || fail "$b: no platform fact"
+		END { exit bad }' >&2 || die "$b: observed limits differ from the request"
+	csv_rows "$verify" "$b" | grep -q 'virt=gvisor;' || die "$b: the probe did not see gVisor"
+	csv_rows "$verify" "$b" | grep -q 'kernel=4\.4\.0;' || die "$b: not gVisor's kernel"
+	csv_rows "$verify" "$b" | grep -q 'runtime=runsc' || die "$b: no runtime fact"
+	csv_rows "$verify" "$b" | grep -q 'gvisor_platform=' || die "$b: no platform fact"
 	# The memory limit is never visible inside gVisor (no cgroupfs):
 	# read back on the host, and the table says so.
 	csv_rows "$verify" "$b" | grep -q 'memory: limit [0-9]* read host-side' ||
-		fail "$b: memory not marked host-side"
+		die "$b: memory not marked host-side"
 done
 # quota: not visible inside, read host-side; both: the cpuset is (nproc 1).
 grep '^runsc,1cpu-256m,' "$verify" | grep -q 'cpus: quota 1.00 read host-side' ||
-	fail "runsc 1cpu: the quota is not marked host-side"
-grep '^runsc,1cpu-256m,' "$verify" | grep -q 'host_cpu_quota=1;' || fail "no host_cpu_quota fact"
+	die "runsc 1cpu: the quota is not marked host-side"
+grep '^runsc,1cpu-256m,' "$verify" | grep -q 'host_cpu_quota=1;' || die "no host_cpu_quota fact"
 grep '^runsc-both,1cpu-256m,' "$verify" | grep -q 'cpus_affinity=1;' ||
-	fail "runsc-both 1cpu: the cpuset is not visible inside"
+	die "runsc-both 1cpu: the cpuset is not visible inside"
 # fileio: the page cache dropped between prepare and run means the same as
 # for runc here (gVisor reads through the host's page cache): recorded.
 n=$(awk -F, 'NR > 1 && $2 ~ /^runsc/ && $6 == "fileio-rndrw" && $9 == "page_cache_dropped" && $10 == 1' "$runs" | wc -l)
-[ "$n" -eq 4 ] || fail "page cache dropped in $n of 4 gVisor fileio repetitions"
-grep '^runsc,' "$verify" | grep -q 'gvisor_page_cache=host' || fail "no gvisor_page_cache fact"
+[ "$n" -eq 4 ] || die "page cache dropped in $n of 4 gVisor fileio repetitions"
+grep '^runsc,' "$verify" | grep -q 'gvisor_page_cache=host' || die "no gvisor_page_cache fact"
 
 row=$(csv_rows "$verify" runsc-cpus2)
 echo "verify: $row"
 echo "$row" | awk -F, '$3 == 1 && $4 + 0 == 2 && $9 == "refused" { ok = 1 } END { exit !ok }' ||
-	fail "runsc-cpus2: not 1 requested, 2 observed, refused"
-echo "$row" | grep -q 'quota 2.00 host-side' || fail "runsc-cpus2: the refusal does not say host-side"
+	die "runsc-cpus2: not 1 requested, 2 observed, refused"
+echo "$row" | grep -q 'quota 2.00 host-side' || die "runsc-cpus2: the refusal does not say host-side"
 row=$(csv_rows "$verify" runsc-gets-runc)
 echo "verify: $row"
 echo "$row" | grep -q ',refused,"environment: expected gvisor inside, the probe saw docker' ||
-	fail "runsc-gets-runc: not refused for landing in runc"
+	die "runsc-gets-runc: not refused for landing in runc"
 row=$(csv_rows "$verify" runc-gets-runsc)
 echo "verify: $row"
 echo "$row" | grep -q ',refused,"environment: expected docker inside, the probe saw gvisor' ||
-	fail "runc-gets-runsc: not refused for landing in gVisor"
+	die "runc-gets-runsc: not refused for landing in gVisor"
 grep -q 'has no runtime "vb-no-such-runtime"' "$T/matrix.err" ||
-	fail "a missing runtime is not a clear error"
+	die "a missing runtime is not a clear error"
 awk -F, 'NR > 1 && ($2 == "runsc-cpus2" || $2 == "runsc-gets-runc" || $2 == "runc-gets-runsc" || $2 == "nosuch") && $12 == "ok" { bad = 1 } END { exit bad }' \
-	"$runs" || fail "a refused cell produced ok rows"
+	"$runs" || die "a refused cell produced ok rows"
 # A gVisor runtime whose root filesystem is an overlay in the sandbox's
 # memory: no host cache drop reaches it, so the page cache is recorded as
 # not dropped (and said why). Only on our own dockerd, whose daemon.json
@@ -107,7 +107,7 @@ JSON
 	i=0
 	until docker info --format '{{json .Runtimes}}' | grep -q runsc-overlay; do
 		i=$((i + 1))
-		[ "$i" -le 50 ] || fail "dockerd did not reload its daemon.json"
+		[ "$i" -le 50 ] || die "dockerd did not reload its daemon.json"
 		sleep 0.2
 	done
 	cat >"$T/overlay.cfg" <<'CFG'
@@ -121,10 +121,10 @@ CFG
 	vb_run overlay run -o "$T/out-overlay" "$T/overlay.cfg"
 	assert_nothing_left "$VB_PID" "after the overlay run"
 	grep -q 'gvisor_page_cache=sentry (overlay in the sandbox' "$T/out-overlay/verify.csv" ||
-		fail "overlay: no gvisor_page_cache=sentry fact"
+		die "overlay: no gvisor_page_cache=sentry fact"
 	n=$(awk -F, 'NR > 1 && $9 == "page_cache_dropped" && $10 == 0' "$T/out-overlay/runs.csv" | wc -l)
-	[ "$n" -eq 1 ] || fail "overlay: page_cache_dropped is not 0"
+	[ "$n" -eq 1 ] || die "overlay: page_cache_dropped is not 0"
 	grep -q "no host cache drop reaches it, so the page cache is recorded as not dropped" "$T/overlay.err" ||
-		fail "overlay: the reason the cache was not dropped is not said"
+		die "overlay: the reason the cache was not dropped is not said"
 fi
 echo "PASS"
