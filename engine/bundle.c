@@ -166,70 +166,14 @@ static bool is_elf(const char *path)
 	return ok;
 }
 
-/*
- * PT_INTERP of a 64-bit ELF, i.e. the loader the kernel would start it
- * with. -ENOEXEC when there is none (a static binary).
- */
-static int elf_interp(const char *path, char *out, size_t outlen)
-{
-	Elf64_Ehdr eh;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	int err = -ENOEXEC;
-
-	if (fd < 0)
-		return -errno;
-	if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) ||
-	    memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
-	    eh.e_ident[EI_CLASS] != ELFCLASS64 ||
-	    eh.e_phentsize != sizeof(Elf64_Phdr))
-		goto out;
-	for (unsigned i = 0; i < eh.e_phnum; i++) {
-		Elf64_Phdr ph;
-		off_t at = (off_t)eh.e_phoff + (off_t)i * eh.e_phentsize;
-
-		if (pread(fd, &ph, sizeof(ph), at) != (ssize_t)sizeof(ph))
-			break;
-		if (ph.p_type != PT_INTERP)
-			continue;
-		if (ph.p_filesz < 2 || ph.p_filesz > outlen)
-			break;
-		if (pread(fd, out, ph.p_filesz, (off_t)ph.p_offset) !=
-		    (ssize_t)ph.p_filesz)
-			break;
-		out[ph.p_filesz - 1] = '\0';
-		err = out[0] == '/' ? 0 : -ENOEXEC;
-		break;
-	}
-out:
-	close(fd);
-	return err;
-}
-
 /* A 64-bit ELF with a dynamic section: its closure can be listed (a
  * static program or a data file has none). */
 static bool elf_dynamic(const char *path)
 {
-	Elf64_Ehdr eh;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	bool dyn = false;
+	char interp[PATH_MAX];
+	bool dyn;
 
-	if (fd < 0)
-		return false;
-	if (pread(fd, &eh, sizeof(eh), 0) == (ssize_t)sizeof(eh) &&
-	    memcmp(eh.e_ident, ELFMAG, SELFMAG) == 0 &&
-	    eh.e_ident[EI_CLASS] == ELFCLASS64 &&
-	    eh.e_phentsize == sizeof(Elf64_Phdr)) {
-		for (unsigned i = 0; i < eh.e_phnum && !dyn; i++) {
-			Elf64_Phdr ph;
-			off_t at = (off_t)eh.e_phoff + (off_t)i * eh.e_phentsize;
-
-			if (pread(fd, &ph, sizeof(ph), at) != (ssize_t)sizeof(ph))
-				break;
-			dyn = ph.p_type == PT_DYNAMIC;
-		}
-	}
-	close(fd);
-	return dyn;
+	return vb_elf_interp(path, interp, sizeof(interp), &dyn) == 0 && dyn;
 }
 
 /*
@@ -828,7 +772,10 @@ static int bundle_make(struct vb_ctx *ctx, const char *agent_path,
 
 	if ((err = real_agent(ctx, agent_path, &agent)) < 0)
 		goto out;
-	if ((err = elf_interp(agent, loader, sizeof(loader))) < 0) {
+	err = vb_elf_interp(agent, loader, sizeof(loader), NULL);
+	if (!err && !loader[0])
+		err = -ENOEXEC;
+	if (err < 0) {
 		err = VB_ERROR(ctx, err,
 			       "%s has no program interpreter (a static "
 			       "build?): the bundle starts the agent through "

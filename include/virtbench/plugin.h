@@ -792,6 +792,21 @@ VB_EXPORT int vb_drop_host_caches(struct vb_ctx *ctx);
 VB_EXPORT int vb_cache_dir(struct vb_ctx *ctx, const char *sub, char *out,
 			   size_t n);
 
+/*
+ * What the 64-bit ELF program at `path` needs to start in another root
+ * filesystem (a container image, a VM's initramfs, the agent bundle):
+ * its program interpreter (PT_INTERP, the dynamic loader, e.g.
+ * "/lib64/ld-linux-x86-64.so.2") in interp (n bytes), or "" for a static
+ * program, which runs where there is no libc at all. *dynamic (may be
+ * NULL) says whether it has a dynamic section, i.e. shared libraries to
+ * carry with it. 0; -ENOEXEC when the file is not a 64-bit ELF (a script,
+ * data, a 32-bit program); -ENAMETOOLONG when the interpreter's name does
+ * not fit; another -errno when it cannot be read. Needs no ctx: safe
+ * anywhere, engine or agent side (1.1).
+ */
+VB_EXPORT int vb_elf_interp(const char *path, char *interp, size_t n,
+			    bool *dynamic);
+
 /* Run-time ABI of the engine or agent that loaded the plugin (1.0). */
 VB_EXPORT void vb_abi_version(uint32_t *major, uint32_t *minor);
 

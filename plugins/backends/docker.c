@@ -19,9 +19,9 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -270,30 +270,10 @@ static void dk_chomp(char *s)
  * that has no libc at all. */
 static bool dk_is_static_elf(const char *path)
 {
-	Elf64_Ehdr eh;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	bool ok = false;
+	char interp[PATH_MAX];
 
-	if (fd < 0)
-		return false;
-	if (pread(fd, &eh, sizeof(eh), 0) == (ssize_t)sizeof(eh) &&
-	    memcmp(eh.e_ident, ELFMAG, SELFMAG) == 0 &&
-	    eh.e_ident[EI_CLASS] == ELFCLASS64 &&
-	    eh.e_phentsize == sizeof(Elf64_Phdr)) {
-		ok = true;
-		for (unsigned i = 0; i < eh.e_phnum; i++) {
-			Elf64_Phdr ph;
-			off_t o = (off_t)eh.e_phoff + (off_t)i * eh.e_phentsize;
-
-			if (pread(fd, &ph, sizeof(ph), o) != (ssize_t)sizeof(ph) ||
-			    ph.p_type == PT_INTERP) {
-				ok = false;
-				break;
-			}
-		}
-	}
-	close(fd);
-	return ok;
+	return vb_elf_interp(path, interp, sizeof(interp), NULL) == 0 &&
+	       !interp[0];
 }
 
 static const char *dk_find_busybox(void)

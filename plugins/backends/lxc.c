@@ -277,12 +277,15 @@ static void lx_rm_rf(const char *path)
 /* The rootfs: busybox, made once in the cache                          */
 /* ------------------------------------------------------------------ */
 
+/* The rootfs has no libc: only a static busybox runs in it. */
 static const char *lx_find_busybox(void)
 {
 	static const char *const c[] = { "/bin/busybox", "/usr/bin/busybox" };
+	char interp[PATH_MAX];
 
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++)
-		if (access(c[i], X_OK) == 0)
+		if (vb_elf_interp(c[i], interp, sizeof(interp), NULL) == 0 &&
+		    !interp[0] && access(c[i], X_OK) == 0)
 			return c[i];
 	return NULL;
 }

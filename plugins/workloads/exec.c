@@ -32,7 +32,6 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <dlfcn.h>
-#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -1099,43 +1098,6 @@ static void ex_where_self(struct ex_where *w)
 	free(real);
 }
 
-/* PT_INTERP of a 64-bit ELF; -ENOEXEC for anything else (a script, a
- * static program). */
-static int ex_elf_interp(const char *path, char *out, size_t outlen)
-{
-	Elf64_Ehdr eh;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	int err = -ENOEXEC;
-
-	if (fd < 0)
-		return -errno;
-	if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) ||
-	    memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
-	    eh.e_ident[EI_CLASS] != ELFCLASS64 ||
-	    eh.e_phentsize != sizeof(Elf64_Phdr))
-		goto out;
-	for (unsigned i = 0; i < eh.e_phnum; i++) {
-		Elf64_Phdr ph;
-
-		if (pread(fd, &ph, sizeof(ph),
-			  (off_t)eh.e_phoff + (off_t)i * eh.e_phentsize) !=
-		    (ssize_t)sizeof(ph))
-			break;
-		if (ph.p_type != PT_INTERP)
-			continue;
-		if (ph.p_filesz < 2 || ph.p_filesz > outlen ||
-		    pread(fd, out, ph.p_filesz, (off_t)ph.p_offset) !=
-			    (ssize_t)ph.p_filesz)
-			break;
-		out[ph.p_filesz - 1] = '\0';
-		err = 0;
-		break;
-	}
-out:
-	close(fd);
-	return err;
-}
-
 static bool ex_is_exec_file(const char *path)
 {
 	struct stat st;
@@ -1235,10 +1197,12 @@ static int ex_loader_for(struct vb_ctx *ctx, const struct ex_where *w,
 {
 	char interp[PATH_MAX];
 	const char *base;
-	int rc = ex_elf_interp(prog, interp, sizeof(interp));
+	int rc = vb_elf_interp(prog, interp, sizeof(interp), NULL);
 
 	if (rc < 0)
-		return rc;
+		return rc == -ENAMETOOLONG ? rc : -ENOEXEC;
+	if (!interp[0])
+		return -ENOEXEC;
 	base = strrchr(interp, '/');
 	base = base ? base + 1 : interp;
 	snprintf(out, n, "%s/lib/%s", w->root, base);

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The process runner of plugin.h (lib/proc.c), with real processes. */
+/* The process runner of plugin.h (lib/proc.c), with real processes, and
+ * vb_elf_interp (lib/elf.c) on files of our making. */
 #include "config.h"
 
 #include <check.h>
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -279,6 +281,78 @@ START_TEST(test_dies_with_the_engine)
 }
 END_TEST
 
+/* An ELF64 file of our making: a header, and a PT_INTERP naming interp
+ * unless interp is NULL (a static program). */
+static void write_elf(const char *path, const char *interp)
+{
+	Elf64_Ehdr eh = { 0 };
+	Elf64_Phdr ph = { 0 };
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+
+	ck_assert_int_ge(fd, 0);
+	memcpy(eh.e_ident, ELFMAG, SELFMAG);
+	eh.e_ident[EI_CLASS] = ELFCLASS64;
+	eh.e_phoff = sizeof(eh);
+	eh.e_phentsize = sizeof(ph);
+	eh.e_phnum = interp ? 1 : 0;
+	ck_assert_int_eq(write(fd, &eh, sizeof(eh)), (int)sizeof(eh));
+	if (interp) {
+		ph.p_type = PT_INTERP;
+		ph.p_offset = sizeof(eh) + sizeof(ph);
+		ph.p_filesz = strlen(interp) + 1;
+		ck_assert_int_eq(write(fd, &ph, sizeof(ph)), (int)sizeof(ph));
+		ck_assert_int_eq(write(fd, interp, ph.p_filesz), (int)ph.p_filesz);
+	}
+	close(fd);
+}
+
+START_TEST(test_elf_interp)
+{
+	char dir[] = "/tmp/check_proc.XXXXXX", path[64], interp[64];
+	bool dyn = true;
+	int fd;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/static", dir);
+	write_elf(path, NULL);
+	ck_assert_int_eq(vb_elf_interp(path, interp, sizeof(interp), &dyn), 0);
+	ck_assert_str_eq(interp, "");
+	ck_assert(!dyn);
+
+	snprintf(path, sizeof(path), "%s/dynamic", dir);
+	write_elf(path, "/opt/lib/ld-test.so.1");
+	ck_assert_int_eq(vb_elf_interp(path, interp, sizeof(interp), NULL), 0);
+	ck_assert_str_eq(interp, "/opt/lib/ld-test.so.1");
+	ck_assert_int_eq(vb_elf_interp(path, interp, 8, NULL), -ENAMETOOLONG);
+	ck_assert_str_eq(interp, "");
+
+	/* This program: what the toolchain made, with shared libraries. */
+	ck_assert_int_eq(vb_elf_interp("/proc/self/exe", interp, sizeof(interp),
+				       &dyn), 0);
+	ck_assert(interp[0] == '/');
+	ck_assert(dyn);
+
+	snprintf(path, sizeof(path), "%s/script", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+	ck_assert_int_eq(write(fd, "#!/bin/sh\n", 10), 10);
+	close(fd);
+	ck_assert_int_eq(vb_elf_interp(path, interp, sizeof(interp), NULL), -ENOEXEC);
+	/* Cut inside the header: not an ELF we can read. */
+	ck_assert_int_eq(truncate(path, 0), 0);
+	fd = open(path, O_WRONLY);
+	ck_assert_int_eq(write(fd, ELFMAG "\2", 5), 5);
+	close(fd);
+	ck_assert_int_eq(vb_elf_interp(path, interp, sizeof(interp), NULL), -ENOEXEC);
+	snprintf(path, sizeof(path), "%s/missing", dir);
+	ck_assert_int_eq(vb_elf_interp(path, interp, sizeof(interp), NULL), -ENOENT);
+
+	unlink(strcat(strcpy(path, dir), "/static"));
+	unlink(strcat(strcpy(path, dir), "/dynamic"));
+	unlink(strcat(strcpy(path, dir), "/script"));
+	rmdir(dir);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("proc");
@@ -297,6 +371,7 @@ int main(void)
 	tcase_add_test(tc, test_interrupt);
 	tcase_add_test(tc, test_spawn_wait_stop);
 	tcase_add_test(tc, test_dies_with_the_engine);
+	tcase_add_test(tc, test_elf_interp);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
