@@ -11,6 +11,11 @@ set -u
 skip_heavy
 need_cmd lxc-start
 need_root "the lxc backend needs root"
+# One LXC test at a time (make -j check): a run removes what dead runs
+# left (by the dead pid in the name), which would take another test's
+# planted or killed container from under it.
+exec 8>"${TMPDIR:-/tmp}/virtbench-lxc-tests.lock"
+flock 8
 
 # A private cache (bundle, rootfs) and a private TMPDIR (state dirs), so
 # "nothing left" can be checked in the test's own directory.

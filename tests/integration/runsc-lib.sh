@@ -14,6 +14,10 @@ set -u
 skip_heavy
 need_cmd docker dockerd runsc
 need_root "dockerd and runsc need root"
+# With the docker tests' lock (docker-lib.sh): these may use the same
+# engine, and a run removes the containers dead runs left on it.
+exec 9>"${TMPDIR:-/tmp}/virtbench-docker-tests.lock"
+flock 9
 
 export XDG_CACHE_HOME="$T/cache"
 PRIVATE=
