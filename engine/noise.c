@@ -535,42 +535,12 @@ static bool cpu_cgroup(const char *dir)
 
 int vb_noise_cgroup_of(pid_t pid, char *dir, size_t n)
 {
-	static const char *const v1[] = { "/sys/fs/cgroup/cpuacct",
-					  "/sys/fs/cgroup/cpu,cpuacct", NULL };
-	static const char *const v2[] = { "/sys/fs/cgroup",
-					  "/sys/fs/cgroup/unified", NULL };
-	char path[64], *t;
-	int rc = -ENOENT;
-
-	snprintf(path, sizeof(path), "/proc/%ld/cgroup", (long)pid);
-	if (!(t = slurp(path)))
-		return -ENOENT;
-	/* "ID:CONTROLLERS:PATH" lines; v1's cpuacct first: on a hybrid host
-	 * the CPU controllers are v1's. */
-	for (int pass = 0; pass < 2 && rc < 0; pass++)
-		for (const char *l = t; *l && rc < 0;) {
-			size_t len = strcspn(l, "\n");
-			const char *c = memchr(l, ':', len);
-			const char *p = c ? memchr(c + 1, ':', len - (size_t)(c + 1 - l)) : NULL;
-
-			if (p && (pass == 0 ? memmem(c + 1, (size_t)(p - c - 1),
-						     "cpuacct", 7) != NULL
-					    : p == c + 1)) {
-				const char *const *roots = pass == 0 ? v1 : v2;
-				int plen = (int)(len - (size_t)(p + 1 - l));
-
-				for (const char *const *r = roots; *r && rc < 0; r++) {
-					snprintf(dir, n, "%s%.*s", *r, plen, p + 1);
-					if (cpu_cgroup(dir))
-						rc = 0;
-				}
-			}
-			l += len + (l[len] == '\n');
-		}
-	free(t);
-	if (rc < 0)
-		dir[0] = '\0';
-	return rc;
+	/* cpuacct: on v1 (and hybrid) hosts the CPU time is counted there,
+	 * on v2 in the unified hierarchy vb_cgroup_dir falls back to. */
+	if (vb_cgroup_dir(pid, "cpuacct", dir, n) == 0 && cpu_cgroup(dir))
+		return 0;
+	dir[0] = '\0';
+	return -ENOENT;
 }
 
 void vb_noise_where_from(struct vb_noise_where *w,

@@ -807,6 +807,34 @@ VB_EXPORT int vb_cache_dir(struct vb_ctx *ctx, const char *sub, char *out,
 VB_EXPORT int vb_elf_interp(const char *path, char *interp, size_t n,
 			    bool *dynamic);
 
+/*
+ * The host directory of process pid's cgroup for controller `ctrl`
+ * ("cpu", "cpuacct", "memory", "cpuset", ...) into out (n bytes): on
+ * cgroup v1 in that controller's hierarchy, on v2 (or for a controller
+ * v1 does not have on a hybrid host) the unified one. 0; -ENOENT when it
+ * has none that this process can see; -ENAMETOOLONG when the path does
+ * not fit; another -errno when /proc/PID is unreadable (the process is
+ * gone). Needs no ctx (1.1).
+ */
+VB_EXPORT int vb_cgroup_dir(pid_t pid, const char *ctrl, char *out,
+			    size_t n);
+
+/*
+ * Read back on the host the limits the cgroups of process pid (a
+ * container's first process) set: the CFS quota (v1 cpu.cfs_quota_us /
+ * cpu.cfs_period_us, v2 cpu.max) into granted->host_cpu_quota and the
+ * memory limit (memory.limit_in_bytes / memory.max) into
+ * granted->host_mem_limit, 0 where there is none; and record them as the
+ * environment's facts host_cgroup, host_cpu_quota ("none" without a
+ * quota), host_cpuset and host_memory_limit (only a real limit). Call it
+ * from open(). The engine takes the host values only where the probe
+ * inside sees none (gVisor shows no cgroup) and says "host-side" in the
+ * verdict. 0, or -errno when pid has no CPU cgroup (nothing recorded).
+ * (1.1)
+ */
+VB_EXPORT int vb_host_limits(struct vb_ctx *ctx, pid_t pid,
+			     struct vb_env_granted *granted);
+
 /* Run-time ABI of the engine or agent that loaded the plugin (1.0). */
 VB_EXPORT void vb_abi_version(uint32_t *major, uint32_t *minor);
 

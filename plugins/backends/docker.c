@@ -880,121 +880,18 @@ static long dk_container_pid(struct dk_state *s, struct vb_ctx *ctx)
 	return pid;
 }
 
-/* Host directory of cgroup controller `ctrl` (v1) or of the unified
- * tree (ctrl NULL) that `pid` is in. */
-static int dk_pid_cgroup(long pid, const char *ctrl, char *out, size_t n)
-{
-	char path[64], line[1024];
-	FILE *f;
-	int err = -ENOENT;
-
-	snprintf(path, sizeof(path), "/proc/%ld/cgroup", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		char *c1 = strchr(line, ':'), *c2, *tok, *save = NULL;
-		bool hit = false;
-
-		if (!c1 || !(c2 = strchr(c1 + 1, ':')))
-			continue;
-		*c2++ = '\0';
-		c2[strcspn(c2, "\n")] = '\0';
-		if (!ctrl) {
-			if (c1[1] != '\0')
-				continue;
-			snprintf(out, n, "/sys/fs/cgroup%s", c2);
-			err = 0;
-			break;
-		}
-		for (tok = strtok_r(c1 + 1, ",", &save); tok;
-		     tok = strtok_r(NULL, ",", &save))
-			if (strcmp(tok, ctrl) == 0)
-				hit = true;
-		if (!hit)
-			continue;
-		snprintf(out, n, "/sys/fs/cgroup/%s%s", ctrl, c2);
-		err = access(out, R_OK) == 0 ? 0 : -ENOENT;
-		break;
-	}
-	fclose(f);
-	return err;
-}
-
-static long long dk_read_ll(const char *dir, const char *file, bool *ok)
-{
-	char path[4200], buf[128];
-	FILE *f;
-
-	*ok = false;
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	if (fgets(buf, sizeof(buf), f)) {
-		*ok = true;
-		fclose(f);
-		if (strncmp(buf, "max", 3) == 0)
-			return -1;
-		return strtoll(buf, NULL, 10);
-	}
-	fclose(f);
-	return 0;
-}
-
 /*
- * Reads the container's CPU quota and memory limit back on the host, from
- * the cgroup its main process is in, into granted (the engine uses them
- * only where the probe inside finds none: gVisor shows no cgroup) and
- * into facts (host_cgroup, host_cpu_quota, host_memory_limit).
+ * The container's CPU quota and memory limit read back on the host, from
+ * the cgroups of its main process (for every runtime; only gVisor's
+ * inside needs them).
  */
 static void dk_host_readback(struct dk_state *s, struct vb_ctx *ctx,
 			     struct vb_env_granted *granted)
 {
-	bool v2 = access("/sys/fs/cgroup/cgroup.controllers", R_OK) == 0;
-	char cpu[4096], mem[4096], val[64];
 	long pid = dk_container_pid(s, ctx);
-	bool ok1, ok2;
 
-	if (pid <= 0)
-		return;
-	if (dk_pid_cgroup(pid, v2 ? NULL : "cpu", cpu, sizeof(cpu)) == 0) {
-		double q = 0;
-
-		vb_env_fact(ctx, "host_cgroup", cpu);
-		if (v2) {
-			char path[4200], buf[128];
-			FILE *f;
-			double a = 0, b = 0;
-
-			snprintf(path, sizeof(path), "%s/cpu.max", cpu);
-			f = fopen(path, "re");
-			if (f && fgets(buf, sizeof(buf), f) &&
-			    sscanf(buf, "%lf %lf", &a, &b) == 2 && b > 0)
-				q = a / b;
-			if (f)
-				fclose(f);
-		} else {
-			long long a = dk_read_ll(cpu, "cpu.cfs_quota_us", &ok1);
-			long long b = dk_read_ll(cpu, "cpu.cfs_period_us", &ok2);
-
-			if (ok1 && ok2 && a > 0 && b > 0)
-				q = (double)a / (double)b;
-		}
-		granted->host_cpu_quota = q;
-		snprintf(val, sizeof(val), q > 0 ? "%.4g" : "none", q);
-		vb_env_fact(ctx, "host_cpu_quota", val);
-	}
-	if (dk_pid_cgroup(pid, v2 ? NULL : "memory", mem, sizeof(mem)) == 0) {
-		long long l = dk_read_ll(mem, v2 ? "memory.max" : "memory.limit_in_bytes",
-					 &ok1);
-
-		if (ok1 && l > 0 && l < (1LL << 60)) {
-			granted->host_mem_limit = l;
-			snprintf(val, sizeof(val), "%lld", l);
-			vb_env_fact(ctx, "host_memory_limit", val);
-		}
-	}
+	if (pid > 0)
+		vb_host_limits(ctx, (pid_t)pid, granted);
 }
 
 static int dk_create(struct vb_ctx *ctx, const void *opts, void **state)

@@ -110,9 +110,7 @@ struct lx_state {
 	off_t log_off;             /* its size when this environment started */
 	struct vb_child *start;    /* lxc-start -F; init's stdin is its pipe */
 	pid_t init_pid;
-	char cg_memory[PATH_MAX];  /* host paths of the payload's cgroups */
-	char cg_cpu[PATH_MAX];
-	char cg_cpuset[PATH_MAX];
+	char cg_memory[PATH_MAX];  /* host path of the payload's memory cgroup */
 	int64_t memory;
 	long long oom_base;        /* OOM kills in the payload at open */
 };
@@ -213,22 +211,6 @@ static int lx_cmd(struct vb_ctx *ctx, const char *const *argv, double timeout,
 	}
 	free(b.p);
 	return err;
-}
-
-static int lx_read_line(const char *path, char *buf, size_t n)
-{
-	FILE *f = fopen(path, "re");
-
-	buf[0] = '\0';
-	if (!f)
-		return -errno;
-	if (!fgets(buf, (int)n, f)) {
-		fclose(f);
-		return -EIO;
-	}
-	fclose(f);
-	lx_chomp(buf);
-	return 0;
 }
 
 static bool lx_pid_alive(long pid)
@@ -469,48 +451,6 @@ out:
 /* Cgroups of the payload, seen from the host                           */
 /* ------------------------------------------------------------------ */
 
-/* Host directory of `ctrl` (v1) or of the unified tree (v2) that `pid`
- * is in, from /proc/PID/cgroup. */
-static int lx_pid_cgroup(bool v2, pid_t pid, const char *ctrl, char *out,
-			 size_t n)
-{
-	char path[64], line[1024];
-	FILE *f;
-	int err = -ENOENT;
-
-	snprintf(path, sizeof(path), "/proc/%ld/cgroup", (long)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		char *c1 = strchr(line, ':'), *c2, *tok, *save = NULL;
-		bool hit = false;
-
-		if (!c1 || !(c2 = strchr(c1 + 1, ':')))
-			continue;
-		*c2++ = '\0';
-		lx_chomp(c2);
-		if (v2) {
-			if (c1[1] != '\0')
-				continue;
-			snprintf(out, n, "/sys/fs/cgroup%s", c2);
-			err = 0;
-			break;
-		}
-		for (tok = strtok_r(c1 + 1, ",", &save); tok;
-		     tok = strtok_r(NULL, ",", &save))
-			if (strcmp(tok, ctrl) == 0)
-				hit = true;
-		if (!hit)
-			continue;
-		snprintf(out, n, "/sys/fs/cgroup/%s%s", ctrl, c2);
-		err = access(out, R_OK) == 0 ? 0 : -ENOENT;
-		break;
-	}
-	fclose(f);
-	return err;
-}
-
 /* OOM kills in the payload's memory cgroup so far; -1: cannot tell. */
 static long long lx_oom_kills(const struct lx_state *s)
 {
@@ -535,57 +475,17 @@ static long long lx_oom_kills(const struct lx_state *s)
 /*
  * Reads back on the host what the kernel applies to the payload and
  * records it as environment facts (host_cpu_quota, host_cpuset,
- * host_memory_limit), beside what the agent's probe reads inside.
+ * host_memory_limit), beside what the agent's probe reads inside; and
+ * finds the memory cgroup whose OOM kills are counted.
  */
-static void lx_host_readback(struct lx_state *s, struct vb_ctx *ctx)
+static void lx_host_readback(struct lx_state *s, struct vb_ctx *ctx,
+			     struct vb_env_granted *granted)
 {
-	char path[PATH_MAX + 64], a[128], b[128], val[160];
-
-	s->cg_memory[0] = s->cg_cpu[0] = s->cg_cpuset[0] = '\0';
+	s->cg_memory[0] = '\0';
 	if (s->init_pid <= 0)
 		return;
-	lx_pid_cgroup(s->v2, s->init_pid, "memory", s->cg_memory,
-		      sizeof(s->cg_memory));
-	lx_pid_cgroup(s->v2, s->init_pid, "cpu", s->cg_cpu, sizeof(s->cg_cpu));
-	lx_pid_cgroup(s->v2, s->init_pid, "cpuset", s->cg_cpuset,
-		      sizeof(s->cg_cpuset));
-	if (s->cg_cpu[0]) {
-		vb_env_fact(ctx, "host_cgroup", s->cg_cpu);
-		snprintf(val, sizeof(val), "none");
-		if (s->v2) {
-			snprintf(path, sizeof(path), "%s/cpu.max", s->cg_cpu);
-			if (lx_read_line(path, a, sizeof(a)) == 0) {
-				double q = 0, p = 0;
-
-				if (sscanf(a, "%lf %lf", &q, &p) == 2 && p > 0)
-					snprintf(val, sizeof(val), "%.4g", q / p);
-			}
-		} else {
-			snprintf(path, sizeof(path), "%s/cpu.cfs_quota_us",
-				 s->cg_cpu);
-			if (lx_read_line(path, a, sizeof(a)) == 0) {
-				snprintf(path, sizeof(path),
-					 "%s/cpu.cfs_period_us", s->cg_cpu);
-				if (lx_read_line(path, b, sizeof(b)) == 0 &&
-				    atoll(a) > 0 && atoll(b) > 0)
-					snprintf(val, sizeof(val), "%.4g",
-						 (double)atoll(a) / (double)atoll(b));
-			}
-		}
-		vb_env_fact(ctx, "host_cpu_quota", val);
-	}
-	if (s->cg_cpuset[0]) {
-		snprintf(path, sizeof(path), "%s/%s", s->cg_cpuset,
-			 s->v2 ? "cpuset.cpus.effective" : "cpuset.cpus");
-		if (lx_read_line(path, a, sizeof(a)) == 0)
-			vb_env_fact(ctx, "host_cpuset", a);
-	}
-	if (s->cg_memory[0]) {
-		snprintf(path, sizeof(path), "%s/%s", s->cg_memory,
-			 s->v2 ? "memory.max" : "memory.limit_in_bytes");
-		if (lx_read_line(path, a, sizeof(a)) == 0)
-			vb_env_fact(ctx, "host_memory_limit", a);
-	}
+	vb_cgroup_dir(s->init_pid, "memory", s->cg_memory, sizeof(s->cg_memory));
+	vb_host_limits(ctx, s->init_pid, granted);
 	s->oom_base = lx_oom_kills(s);
 }
 
@@ -1151,7 +1051,7 @@ static void lx_teardown(struct lx_state *s, struct vb_ctx *ctx)
 	s->dir[0] = '\0';
 	s->name[0] = '\0';
 	s->init_pid = 0;
-	s->cg_memory[0] = s->cg_cpu[0] = s->cg_cpuset[0] = '\0';
+	s->cg_memory[0] = '\0';
 }
 
 /* Waits for RUNNING (lxc-wait), watching lxc-start: it ends at once when
@@ -1284,7 +1184,7 @@ static int lx_open(void *state, struct vb_ctx *ctx,
 	if (err < 0)
 		goto fail;
 	s->memory = spec->memory;
-	lx_host_readback(s, ctx);
+	lx_host_readback(s, ctx, granted);
 
 	granted->cpus_enforced = true;
 	granted->memory_enforced = spec->memory > 0;

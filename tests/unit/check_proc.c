@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The process runner of plugin.h (lib/proc.c), with real processes, and
- * vb_elf_interp (lib/elf.c) on files of our making. */
+ * vb_elf_interp (lib/elf.c) on files of our making, vb_cgroup_dir
+ * (lib/cgroup.c) on our own cgroups. */
 #include "config.h"
 
 #include <check.h>
@@ -353,6 +354,33 @@ START_TEST(test_elf_interp)
 }
 END_TEST
 
+/* This process's own cgroups, as /proc/self/cgroup names them. */
+START_TEST(test_cgroup_dir)
+{
+	char dir[4096], path[4200];
+
+	ck_assert_int_eq(vb_cgroup_dir(getpid(), "cpu", dir, sizeof(dir)), 0);
+	ck_assert(strncmp(dir, "/sys/fs/cgroup", 14) == 0);
+	snprintf(path, sizeof(path), "%s/cpu.max", dir);
+	if (access(path, F_OK) != 0)
+		snprintf(path, sizeof(path), "%s/cpu.cfs_quota_us", dir);
+	ck_assert_msg(access(path, F_OK) == 0, "no CPU quota file in %s", dir);
+	ck_assert_int_eq(vb_cgroup_dir(getpid(), "memory", dir, sizeof(dir)), 0);
+	ck_assert_int_eq(vb_cgroup_dir(getpid(), "cpu", dir, 16), -ENAMETOOLONG);
+	ck_assert_str_eq(dir, "");
+	/* A controller no v1 hierarchy has: the unified hierarchy where
+	 * there is one (v2, hybrid), never a v1 directory. */
+	if (vb_cgroup_dir(getpid(), "nosuchctrl", dir, sizeof(dir)) == 0) {
+		snprintf(path, sizeof(path), "%s/cgroup.controllers", dir);
+		ck_assert_msg(access(path, F_OK) == 0, "%s is not cgroup v2", dir);
+	} else {
+		ck_assert_str_eq(dir, "");
+	}
+	/* pid 0 has no /proc entry. */
+	ck_assert_int_lt(vb_cgroup_dir(0, "cpu", dir, sizeof(dir)), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("proc");
@@ -372,6 +400,7 @@ int main(void)
 	tcase_add_test(tc, test_spawn_wait_stop);
 	tcase_add_test(tc, test_dies_with_the_engine);
 	tcase_add_test(tc, test_elf_interp);
+	tcase_add_test(tc, test_cgroup_dir);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
