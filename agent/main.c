@@ -131,7 +131,7 @@ static int run_phases(const char *cmd, const struct vb_workload_ops *ops,
 			ops->cleanup(ctx, opts);
 		vb_ctx_clear_error(ctx);
 		if (msg[0])
-			vb_error_at(ctx, rc, "agent", 0, "%s", msg);
+			vb_ctx_restore_error(ctx, msg);
 		return hook_error(out, ctx, do_run ? "run" : "prepare", rc);
 	}
 	if (do_cleanup && ops->cleanup && (rc = ops->cleanup(ctx, opts)) < 0)

@@ -314,6 +314,15 @@ void vb_ctx_clear_error(struct vb_ctx *pub)
 	op_error_clear(pub);
 }
 
+void vb_ctx_restore_error(struct vb_ctx *pub, const char *msg)
+{
+	struct ctx *c = impl(pub);
+
+	pthread_mutex_lock(&c->lock);
+	snprintf(c->error, sizeof(c->error), "%s", msg);
+	pthread_mutex_unlock(&c->lock);
+}
+
 static void replace(char **slot, const char *v)
 {
 	free(*slot);

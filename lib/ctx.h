@@ -62,6 +62,9 @@ void vb_ctx_free(struct vb_ctx *ctx);
 /* The first error recorded by a hook through VB_ERROR ("" if none). */
 const char *vb_ctx_error(struct vb_ctx *ctx);
 void vb_ctx_clear_error(struct vb_ctx *ctx);
+/* Put back an error taken with vb_ctx_error() as it was (already
+ * prefixed with its plugin, file and line). */
+void vb_ctx_restore_error(struct vb_ctx *ctx, const char *msg);
 void vb_ctx_set_scratch(struct vb_ctx *ctx, const char *dir);
 void vb_ctx_set_seed(struct vb_ctx *ctx, uint64_t seed);
 void vb_ctx_set_paths(struct vb_ctx *ctx, const char *agent,

@@ -104,6 +104,8 @@ check "exit 3: failed with the status" \
 	test "$(rows "$fcsv" '$6 == "exit3" && $12 == "failed"')" -eq 2 -a \
 	"$(unquote "$fcsv" | grep -c ',exit3,')" -eq 2
 check "...named in the error" grep -q 'exited with status 3' "$fcsv"
+check "...prefixed once, by the plugin and its source line" \
+	grep -Eq '(^|[,"])(run: )?exec: exec\.c:[0-9]+: [^,]*exited with status 3' "$fcsv"
 check "...its stderr in the log" grep -q 'stderr| broken' "$log"
 check "ok_exit: status 3 accepted, recorded as a fact" \
 	test "$(grep ',exit3-ok,.*,wall_time,' "$fcsv" | grep -c 'exit_status=3')" -eq 2
