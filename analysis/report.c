@@ -508,6 +508,25 @@ static const struct vb_acmp **sorted_cmp(const struct vb_analysis *a)
 	return order;
 }
 
+/* A comparison table's heading and column header, when cell c starts a
+ * new workload and metric (the rows come sorted so); returns c as the
+ * next call's prev. */
+static const struct vb_acell *table_head(FILE *f, const struct vb_acell *prev,
+					 const struct vb_acell *c,
+					 const char *columns)
+{
+	const char *wl = c->group->workload;
+
+	if (prev && strcmp(prev->group->workload, wl) == 0 &&
+	    strcmp(prev->metric, c->metric) == 0)
+		return c;
+	fprintf(f, "%s### ", prev ? "\n" : "");
+	vb_md(f, wl);
+	fprintf(f, ": ");
+	vb_md(f, c->metric);
+	fprintf(f, "%s\n\n%s", better_text(c->better), columns);
+	return c;
+}
 static void section_comparisons(FILE *f, const struct vb_analysis *a)
 {
 	const struct vb_acell *prev = NULL;
@@ -537,18 +556,10 @@ static void section_comparisons(FILE *f, const struct vb_analysis *a)
 		if (m->varies != VB_VARIES_BACKEND ||
 		    !vb_analysis_primary(a, g->workload, c->metric))
 			continue;
-		if (!prev || strcmp(prev->group->workload, g->workload) ||
-		    strcmp(prev->metric, c->metric)) {
-			fprintf(f, "%s### ", prev ? "\n" : "");
-			vb_md(f, g->workload);
-			fprintf(f, ": ");
-			vb_md(f, c->metric);
-			fprintf(f, "%s\n\n| backend | config | parameters | ratio [95 %% CI] | "
-				"p (Welch) | n / n(baseline) | interleaved | threshold |\n"
-				"| --- | --- | --- | --- | --- | --- | --- | --- |\n",
-				better_text(c->better));
-		}
-		prev = c;
+		prev = table_head(f, prev, c,
+				  "| backend | config | parameters | ratio [95 % CI] | "
+				  "p (Welch) | n / n(baseline) | interleaved | threshold |\n"
+				  "| --- | --- | --- | --- | --- | --- | --- | --- |\n");
 		vb_params_display(g->params, pd, sizeof(pd));
 		fmt_ci(m, r, sizeof(r));
 		fmt_p(m->w.p, p, sizeof(p));
@@ -606,18 +617,10 @@ static void section_resources(FILE *f, const struct vb_analysis *a)
 				"only in memory: ratio of means (larger / smaller) with its 95 %% "
 				"Fieller interval and the Welch p-value. All metrics are in "
 				"comparisons.csv (varies = cpus, memory).\n\n");
-		if (!prev || strcmp(prev->group->workload, g->workload) ||
-		    strcmp(prev->metric, c->metric)) {
-			fprintf(f, "%s### ", prev ? "\n" : "");
-			vb_md(f, g->workload);
-			fprintf(f, ": ");
-			vb_md(f, c->metric);
-			fprintf(f, "%s\n\n| backend | more | config | against | parameters | "
-				"ratio [95 %% CI] | p (Welch) | n / n |\n"
-				"| --- | --- | --- | --- | --- | --- | --- | --- |\n",
-				better_text(c->better));
-		}
-		prev = c;
+		prev = table_head(f, prev, c,
+				  "| backend | more | config | against | parameters | "
+				  "ratio [95 % CI] | p (Welch) | n / n |\n"
+				  "| --- | --- | --- | --- | --- | --- | --- | --- |\n");
 		vb_params_display(g->params, pd, sizeof(pd));
 		fmt_ci(m, r, sizeof(r));
 		fmt_p(m->w.p, p, sizeof(p));
