@@ -104,25 +104,8 @@ static const struct vb_acell *find_cell(const struct vb_analysis *a,
  * then parameters, backend and config. */
 static int cmp_shared(const void *x, const void *y)
 {
-	const struct vb_acell *m = ((const struct shared *)x)->a;
-	const struct vb_acell *n = ((const struct shared *)y)->a;
-	const struct vb_agroup *a = m->group, *b = n->group;
-	int c;
-
-	if (a->order[0] != b->order[0])
-		return a->order[0] < b->order[0] ? -1 : 1;
-	if ((c = strcmp(a->workload, b->workload)) != 0)
-		return c;
-	if (m->metric_rank != n->metric_rank)
-		return m->metric_rank < n->metric_rank ? -1 : 1;
-	if ((c = strcmp(m->metric, n->metric)) != 0)
-		return c;
-	for (int k = 1; k < 4; k++)
-		if (a->order[k] != b->order[k])
-			return a->order[k] < b->order[k] ? -1 : 1;
-	if ((c = strcmp(a->backend, b->backend)) != 0)
-		return c;
-	return strcmp(a->config, b->config);
+	return vb_acell_display_cmp(((const struct shared *)x)->a,
+				    ((const struct shared *)y)->a);
 }
 
 static void match(struct pair *p)

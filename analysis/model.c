@@ -308,6 +308,30 @@ static int cmp_cells(const void *x, const void *y)
 	return strcmp(ga->config, gb->config);
 }
 
+int vb_acell_display_cmp(const struct vb_acell *m, const struct vb_acell *n)
+{
+	const struct vb_agroup *a = m->group, *b = n->group;
+	int c;
+
+	if (a->order[0] != b->order[0])
+		return a->order[0] < b->order[0] ? -1 : 1;
+	if ((c = strcmp(a->workload, b->workload)) != 0)
+		return c;
+	if (m->metric_rank != n->metric_rank)
+		return m->metric_rank < n->metric_rank ? -1 : 1;
+	if ((c = strcmp(m->metric, n->metric)) != 0)
+		return c;
+	if (a->order[1] != b->order[1])
+		return a->order[1] < b->order[1] ? -1 : 1;
+	if (a->order[2] != b->order[2])
+		return a->order[2] < b->order[2] ? -1 : 1;
+	if ((c = strcmp(a->backend, b->backend)) != 0)
+		return c;
+	if (a->order[3] != b->order[3])
+		return a->order[3] < b->order[3] ? -1 : 1;
+	return strcmp(a->config, b->config);
+}
+
 /* experiment.noise and experiment.repetitions (a number, or the
  * adaptive rule) of environment.json; the defaults without them. */
 static void load_rules(struct vb_analysis *a, json_t *exp)

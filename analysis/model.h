@@ -150,6 +150,11 @@ const struct vb_acell *
 vb_analysis_find(const struct vb_analysis *a, const char *backend,
 		 const char *config, const char *workload, const char *params,
 		 const char *metric);
+/* The order a reader sees results in (report tables, comparisons,
+ * compare): by workload and metric, then parameters, backend and config,
+ * each in the experiment file's order. A qsort-style comparison. */
+int vb_acell_display_cmp(const struct vb_acell *m, const struct vb_acell *n);
+
 /* Is this one of the metrics charts and the report focus on? */
 bool vb_analysis_primary(const struct vb_analysis *a,
 			 const char *workload, const char *metric);

@@ -399,32 +399,10 @@ static void fmt_ci(const struct vb_acmp *m, char *buf, size_t n)
 /* Result tables: one per workload and metric, rows by parameters, backend,
  * config, so a reader scans one metric across the whole matrix. The
  * comparison table uses the same order. */
-static int cell_order(const struct vb_acell *m, const struct vb_acell *n)
-{
-	const struct vb_agroup *a = m->group, *b = n->group;
-	int c;
-
-	if (a->order[0] != b->order[0])
-		return a->order[0] < b->order[0] ? -1 : 1;
-	if ((c = strcmp(a->workload, b->workload)) != 0)
-		return c;
-	if (m->metric_rank != n->metric_rank)
-		return m->metric_rank < n->metric_rank ? -1 : 1;
-	if ((c = strcmp(m->metric, n->metric)) != 0)
-		return c;
-	if (a->order[1] != b->order[1])
-		return a->order[1] < b->order[1] ? -1 : 1;
-	if (a->order[2] != b->order[2])
-		return a->order[2] < b->order[2] ? -1 : 1;
-	if ((c = strcmp(a->backend, b->backend)) != 0)
-		return c;
-	return a->order[3] - b->order[3];
-}
-
 static int cmp_cell_display(const void *x, const void *y)
 {
-	return cell_order(*(const struct vb_acell *const *)x,
-			  *(const struct vb_acell *const *)y);
+	return vb_acell_display_cmp(*(const struct vb_acell *const *)x,
+				    *(const struct vb_acell *const *)y);
 }
 
 static void section_summary(FILE *f, const struct vb_analysis *a)
@@ -493,8 +471,8 @@ static void section_summary(FILE *f, const struct vb_analysis *a)
 /* Comparisons read best grouped by workload and metric, then parameters. */
 static int cmp_display(const void *x, const void *y)
 {
-	return cell_order((*(const struct vb_acmp *const *)x)->cell,
-			  (*(const struct vb_acmp *const *)y)->cell);
+	return vb_acell_display_cmp((*(const struct vb_acmp *const *)x)->cell,
+				    (*(const struct vb_acmp *const *)y)->cell);
 }
 
 static const struct vb_acmp **sorted_cmp(const struct vb_analysis *a)
