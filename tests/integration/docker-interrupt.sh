@@ -24,15 +24,8 @@ until [ -n "$(docker ps -q --filter "label=virtbench.pid=$VB_PID")" ]; do
 	sleep 0.2
 done
 sleep 2
-kill -INT "$VB_PID"
-i=0
-while kill -0 "$VB_PID" 2>/dev/null; do
-	i=$((i + 1))
-	[ "$i" -le 150 ] || die "virtbench still running 30 s after SIGINT"
-	sleep 0.2
-done
-wait "$VB_PID"
-rc=$?
+vb_stop INT
+rc=$VB_RC
 echo "virtbench exit status after SIGINT: $rc"
 cat "$T/interrupt.err"
 [ "$rc" -ne 0 ] || die "an interrupted run exited 0"

@@ -118,6 +118,20 @@ vb_run() {
 	echo "--- virtbench $2: exit $VB_RC; stderr:"
 	cat "$T/$1.err"
 }
+# vb_stop SIGNAL: send SIGNAL to the run in VB_PID and wait for it to end
+# (dies after 30 s: every command must stop promptly); its exit status
+# in VB_RC.
+vb_stop() {
+	kill -"$1" "$VB_PID"
+	i=0
+	while kill -0 "$VB_PID" 2>/dev/null; do
+		i=$((i + 1))
+		[ "$i" -le 150 ] || die "virtbench still running 30 s after SIG$1"
+		sleep 0.2
+	done
+	wait "$VB_PID"
+	VB_RC=$?
+}
 # csv_rows FILE VALUE: the data rows whose first field is VALUE, for the
 # leading columns, which never hold quotes or commas.
 csv_rows() {
