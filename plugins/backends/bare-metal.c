@@ -27,6 +27,7 @@ enum { BM_CGROUP_AUTO, BM_CGROUP_NONE };
 
 struct bm_opts {
 	int cgroup;
+	char *cgroup_parent;
 };
 
 static const char *const bm_cgroup_choices[] = { "auto", "none", NULL };
@@ -36,6 +37,9 @@ static const struct vb_option bm_options[] = {
 	  .offset = offsetof(struct bm_opts, cgroup), .def = "auto",
 	  .choices = bm_cgroup_choices,
 	  .help = "limit memory with a cgroup (auto: when the host has a writable v1 or v2 memory controller; none: never)" },
+	{ .name = "cgroup_parent", .type = VB_OPT_STRING,
+	  .offset = offsetof(struct bm_opts, cgroup_parent), .def = "virtbench",
+	  .help = "where the environments' cgroups go, relative to the memory controller's root (e.g. a subtree delegated to you); a run removes only the cgroups it finds here whose run is gone" },
 	{ .name = NULL },
 };
 
@@ -61,29 +65,54 @@ static int write_file(const char *path, const char *value)
 	return rc;
 }
 
-/* Find a memory controller we may create children in. */
-static void bm_find_cgroup(struct bm_state *s)
+/* mkdir -p ROOT/REL, one component at a time; on v2, each new level
+ * hands the memory controller down (an existing one may already have it,
+ * or not be ours to change: only the last level must succeed). */
+static int mkdir_under(const char *root, const char *rel, bool v2)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], ctl[PATH_MAX + 32];
+	size_t len = strlen(root);
+	const char *p = rel;
+
+	if (len + 1 + strlen(rel) >= sizeof(path))
+		return -ENAMETOOLONG;
+	memcpy(path, root, len + 1);
+	if (v2) {
+		snprintf(ctl, sizeof(ctl), "%s/cgroup.subtree_control", path);
+		write_file(ctl, "+memory");
+	}
+	while (*p) {
+		size_t n = strcspn(p, "/");
+		int rc = 0;
+
+		path[len++] = '/';
+		memcpy(path + len, p, n);
+		len += n;
+		path[len] = '\0';
+		p += n + (p[n] == '/');
+		if (mkdir(path, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		if (v2) {
+			snprintf(ctl, sizeof(ctl), "%s/cgroup.subtree_control", path);
+			rc = write_file(ctl, "+memory");
+			if (rc < 0 && !*p)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+/* Find a memory controller we may create children in. */
+static void bm_find_cgroup(struct bm_state *s, const char *parent)
+{
+	const char *root;
 
 	s->cg_base[0] = '\0';
-	if (access("/sys/fs/cgroup/cgroup.controllers", R_OK) == 0) {
-		snprintf(path, sizeof(path), "/sys/fs/cgroup/virtbench");
-		if (mkdir(path, 0755) < 0 && errno != EEXIST)
-			return;
-		/* Children of virtbench/ need the memory controller. */
-		write_file("/sys/fs/cgroup/cgroup.subtree_control", "+memory");
-		if (write_file("/sys/fs/cgroup/virtbench/cgroup.subtree_control",
-			       "+memory") < 0)
-			return;
-		s->cg_v2 = true;
-	} else {
-		snprintf(path, sizeof(path), "/sys/fs/cgroup/memory/virtbench");
-		if (mkdir(path, 0755) < 0 && errno != EEXIST)
-			return;
-		s->cg_v2 = false;
-	}
-	snprintf(s->cg_base, sizeof(s->cg_base), "%s", path);
+	s->cg_v2 = access("/sys/fs/cgroup/cgroup.controllers", R_OK) == 0;
+	root = s->cg_v2 ? "/sys/fs/cgroup" : "/sys/fs/cgroup/memory";
+	if (mkdir_under(root, parent, s->cg_v2) < 0)
+		return;
+	snprintf(s->cg_base, sizeof(s->cg_base), "%s/%s", root, parent);
 }
 
 /* A counter line "KEY N" of a cgroup file; -1 when there is none. */
@@ -165,7 +194,7 @@ static int bm_create(struct vb_ctx *ctx, const void *opts, void **state)
 		return -ENOMEM;
 	s->cgroup_mode = o->cgroup;
 	if (o->cgroup == BM_CGROUP_AUTO)
-		bm_find_cgroup(s);
+		bm_find_cgroup(s, o->cgroup_parent);
 	if (s->cg_base[0])
 		bm_sweep_stale(s, ctx);
 	else
@@ -364,8 +393,44 @@ static int bm_accounting(void *state, struct vb_ctx *ctx,
 	return 0;
 }
 
+/* cgroup_parent is a path below the controller's root, never above it
+ * or at it: the sweep removes what it finds there. */
+static bool below_root(const char *p)
+{
+	if (!*p || *p == '/' ||
+	    strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		      "0123456789._-/@") != strlen(p))
+		return false;
+	while (*p) {
+		size_t n = strcspn(p, "/");
+
+		if (n == 0 || (n == 1 && p[0] == '.') ||
+		    (n == 2 && p[0] == '.' && p[1] == '.'))
+			return false;
+		p += n;
+		if (*p == '/' && !*++p)
+			return false;
+	}
+	return true;
+}
+
+static int bm_validate(const void *opts, char *msg, size_t msglen)
+{
+	const char *p = ((const struct bm_opts *)opts)->cgroup_parent;
+
+	if (!p || !below_root(p)) {
+		snprintf(msg, msglen, "cgroup_parent \"%s\" must be a relative "
+			 "path of names (letters, digits, . _ - @) below the "
+			 "memory controller's root, e.g. \"virtbench\" or "
+			 "\"mylab/virtbench\"", p ? p : "");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static const struct vb_backend_ops bm_ops = {
 	.size = sizeof(struct vb_backend_ops),
+	.validate = bm_validate,
 	/* The agent runs in the host's own userland. */
 	.flags = VB_BACKEND_HOST,
 	.create = bm_create,
@@ -381,7 +446,7 @@ static const struct vb_plugin_info bm_info = {
 	VB_PLUGIN_ABI,
 	.kind = VB_PLUGIN_BACKEND,
 	.name = "bare-metal",
-	.version = "1.1.0",
+	.version = "1.2.0",
 	.summary = "the host itself: CPU affinity and a memory cgroup",
 	.options = bm_options,
 	.options_size = sizeof(struct bm_opts),

@@ -97,4 +97,26 @@ check "every row has the header's fields" test "$(unquote "$T/x/runs.csv" | awk 
 check "the other config still ran" \
 	test "$(rows "$T/x/runs.csv" '$3 == "one" && $9 == "total_time" && $12 == "ok"')" -eq 2
 check "verify.csv says refused" test "$(rows "$T/x/verify.csv" '$9 == "refused"')" -eq 1
+
+# cgroup_parent: a path below the memory controller's root, never at or
+# above it (the next run's sweep removes what it finds there).
+for p in "" "/sys/fs/cgroup" "lab/../.." "." "lab/" "lab//x" "a b"; do
+	sed "s|{ plugin = \"bare-metal\"; }|{ plugin = \"bare-metal\"; cgroup_parent = \"$p\"; }|" \
+		"$T/small.cfg" > "$T/cgp.cfg"
+	"$VB" check "$T/cgp.cfg" >/dev/null 2>"$T/cgp.err"; rc=$?
+	check "cgroup_parent \"$p\" is refused with 2 at line 3 (got $rc: $(head -1 "$T/cgp.err"))" \
+		grep -q "cgp.cfg:3: .*cgroup_parent \"$p\" must be a relative path" "$T/cgp.err"
+	[ "$rc" -eq 2 ] || fail "cgroup_parent \"$p\": exit $rc"
+done
+cgp="virtbench-test-bm-$$/lab"
+sed "s|{ plugin = \"bare-metal\"; }|{ plugin = \"bare-metal\"; cgroup_parent = \"$cgp\"; }|" \
+	"$T/small.cfg" > "$T/cgp.cfg"
+"$VB" run -o "$T/cgp" "$T/cgp.cfg" >/dev/null 2>"$T/cgp.err"; rc=$?
+check "a run with cgroup_parent = \"$cgp\" exits 0 (got $rc)" test "$rc" -eq 0
+cg=$(sed -n 's/.*cgroup=\([^;,"]*\).*/\1/p' "$T/cgp/verify.csv" | head -1)
+if [ -n "$cg" ]; then
+	check "its cgroups were under it ($cg)" test "$(dirname "$cg")" = "${cg%%/virtbench-test-bm-*}/$cgp"
+	check "...and removed at the end" test -z "$(find "$(dirname "$cg")" -mindepth 1 -type d)"
+	rmdir "$(dirname "$cg")" "$(dirname "$(dirname "$cg")")"
+fi
 finish

@@ -41,8 +41,12 @@ kill9() {
 	wait "$ENGINE" 2>/dev/null
 }
 
-# 1. bare-metal: the agent, a child of the engine.
-start bm '{ plugin = "bare-metal"; }'
+# 1. bare-metal: the agent, a child of the engine. Its cgroups go to a
+# parent of this test's own: any bare-metal run removes the stale cgroups
+# it finds in its parent, and other tests run at the same time.
+cgp="virtbench-test-kill9-$$"
+trap 'rmdir /sys/fs/cgroup/memory/$cgp /sys/fs/cgroup/$cgp 2>/dev/null; rm -rf "$T"' EXIT
+start bm "{ plugin = \"bare-metal\"; cgroup_parent = \"$cgp\"; }"
 agent=$(pgrep -P "$ENGINE" | head -1)
 check "bm: the agent runs before the kill" test -n "$agent"
 cg=$(sed -n 's/.*cgroup=\([^;,"]*\).*/\1/p' "$T/bm/verify.csv" | head -1)
@@ -50,9 +54,11 @@ kill9
 check "bm: the agent ($agent) is gone within 10 s" within 10 gone "$agent"
 if [ -n "$cg" ] && [ -d "$cg" ]; then
 	check "bm: its cgroup is empty" test -z "$(cat "$cg/cgroup.procs")"
-	cat > "$T/next.cfg" <<'CFG'
+	check "bm: its cgroup is under cgroup_parent ($cg)" \
+		test "$(basename "$(dirname "$cg")")" = "$cgp"
+	cat > "$T/next.cfg" <<CFG
 name = "next";
-backends = ( { plugin = "bare-metal"; } );
+backends = ( { plugin = "bare-metal"; cgroup_parent = "$cgp"; } );
 configs = ( { name = "1cpu"; cpus = 1; memory = "256M"; } );
 workloads = ( { plugin = "cpu-prime"; max_prime = 100; events = 10; } );
 CFG
