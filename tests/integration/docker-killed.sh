@@ -13,7 +13,7 @@ name = "docker-killed";
 repetitions = 3;
 backends = ( { plugin = "docker"; } );
 configs = ( { name = "1cpu-256m"; cpus = 1; memory = "256M"; } );
-workloads = ( { plugin = "cpu-prime"; max_prime = 20000; events = 0; time = "2s"; } );
+workloads = ( { plugin = "cpu-prime"; max_prime = 20000; events = 0; time = "3s"; } );
 CFG
 
 # A leftover of a dead run: our label, named after a pid that is gone.
@@ -27,12 +27,14 @@ docker run -d --name "vb-$dead-stale-1" --label virtbench=1 \
 
 vb_start killed run -o "$T/out" "$T/kill.cfg"
 i=0
-until [ -n "$(docker ps -q --filter "label=virtbench.pid=$VB_PID")" ]; do
+# The container, and its first repetition begun (not the probe before it).
+until [ -n "$(docker ps -q --filter "label=virtbench.pid=$VB_PID")" ] &&
+	grep -q 'rep 1/' "$T/killed.err"; do
 	i=$((i + 1))
-	[ "$i" -le 300 ] || die "no container after 60 s"
+	[ "$i" -le 300 ] || die "no container in a repetition after 60 s"
 	sleep 0.2
 done
-sleep 1.5 # inside the first repetition (2 s of work)
+sleep 1 # inside the first repetition (3 s of work)
 docker kill "$(docker ps -q --filter "label=virtbench.pid=$VB_PID")" >/dev/null ||
 	die "docker kill"
 wait "$VB_PID"
