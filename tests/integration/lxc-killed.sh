@@ -14,7 +14,7 @@ name = "lxc-killed";
 repetitions = 3;
 backends = ( { plugin = "lxc"; } );
 configs = ( { name = "1cpu-256m"; cpus = 1; memory = "256M"; } );
-workloads = ( { plugin = "cpu-prime"; max_prime = 30011; events = 0; time = "2s"; } );
+workloads = ( { plugin = "cpu-prime"; max_prime = 30011; events = 0; time = "4s"; } );
 CFG
 
 # A leftover of a dead run: our naming, a pid that is gone, a process in it.
@@ -38,7 +38,7 @@ VB_PIDS="$dead" # cleanup() removes it should the test fail
 
 vb_start killed run -o "$T/out" "$T/kill.cfg"
 wait_agent "$VB_PID" killed
-sleep 1 # inside the first repetition (2 s of work)
+sleep 1 # inside the first repetition (4 s of work)
 victims=$(payload_procs "$VB_PID")
 echo "killing the container: $victims"
 kill -KILL $victims

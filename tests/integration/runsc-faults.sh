@@ -12,7 +12,7 @@ name = "runsc-faults";
 repetitions = 2;
 backends = ( { plugin = "docker"; name = "runsc"; runtime = "runsc"; } );
 configs = ( { name = "1cpu-256m"; cpus = 1; memory = "256M"; } );
-workloads = ( { plugin = "cpu-prime"; max_prime = 30011; events = 0; time = "2s"; } );
+workloads = ( { plugin = "cpu-prime"; max_prime = 30011; events = 0; time = "4s"; } );
 CFG
 
 # Waits until run $1's agent is busy in a repetition (not the probe).
@@ -43,7 +43,7 @@ n=$(awk -F, 'NR > 1 && $9 == "events_per_second" && $12 == "ok"' "$T/out/runs.cs
 	die "expected two environments (the first and the fresh one)"
 assert_nothing_left "$VB_PID" "after the killed sandbox"
 
-sed 's/repetitions = 2;/repetitions = 50;/; s/time = "2s"/time = "5s"/' "$T/kill.cfg" >"$T/long.cfg"
+sed 's/repetitions = 2;/repetitions = 50;/; s/time = "4s"/time = "5s"/' "$T/kill.cfg" >"$T/long.cfg"
 vb_start interrupt run -o "$T/out2" "$T/long.cfg"
 wait_rep "$VB_PID" interrupt
 vb_stop INT
