@@ -48,8 +48,15 @@ check "the guest booted our init" grep -q "vb-init: starting agent" "$T/r/logs/q
 check "no module failed to load" bash -c "! grep -q 'insmod.*failed' '$T'/r/logs/*.console.log"
 check "scratch disk mounted" bash -c "! grep -q 'cannot mount the scratch' '$T'/r/logs/*.console.log"
 check "one cached vmlinux" test "$(ls "$XDG_CACHE_HOME"/virtbench/vmlinux-* | wc -l)" -ge 1
-check "cached images are complete (no temp files)" \
-	test -z "$(ls "$XDG_CACHE_HOME"/virtbench/ | grep '\.tmp\.')"
+# NAME.tmp.PID: an image being written by PID; one whose writer is gone
+# was left behind. (Another qemu test may be writing one right now.)
+left_tmp() {
+	for f in "$XDG_CACHE_HOME"/virtbench/*.tmp.*; do
+		[ -e "$f" ] && ! kill -0 "${f##*.}" 2>/dev/null && echo "$f"
+	done
+}
+check "cached images are complete (no temp file of a finished writer: $(left_tmp))" \
+	test -z "$(left_tmp)"
 check "no qemu of ours left" no_qemu
 check "sockets and disks removed" test -z "$(ls -d "$T"/vbq-* 2>/dev/null)"
 finish
