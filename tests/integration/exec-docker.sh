@@ -36,8 +36,7 @@ for b in docker user-image; do
 	n=$(awk -F, -v b="$b" 'NR > 1 && $2 == b && $6 == "sysbench" && $9 == "events_per_second" && $12 == "ok" && $10 > 0' "$runs" | wc -l)
 	[ "$n" -eq 2 ] || fail "$b: sysbench events_per_second in $n of 2 repetitions"
 done
-ratio=$(awk -F, '$2 == "docker" && $9 == "events_per_second" && $12 == "ok" { s[$6] += $10; n[$6]++ }
-	END { if (n["sysbench"] && n["cpu-prime"]) printf "%.3f", (s["sysbench"] / n["sysbench"]) / (s["cpu-prime"] / n["cpu-prime"]) }' "$runs")
+ratio=$(best_ratio "$runs" sysbench cpu-prime docker)
 echo "sysbench/cpu-prime events/s in the container: ${ratio:-none}"
 awk -v r="${ratio:-0}" 'BEGIN { exit !(r > 0.25 && r < 4) }' ||
 	fail "sysbench/cpu-prime in the container out of 0.25..4: ${ratio:-none}"

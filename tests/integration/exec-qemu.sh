@@ -28,8 +28,7 @@ check "run exits 1: the hung repetitions (got $rc: $(tail -3 "$T/err"))" test "$
 csv="$T/r/runs.csv"
 check "sysbench ran in the VM, events_per_second parsed" \
 	test "$(rows "$csv" '$6 == "sysbench" && $9 == "events_per_second" && $10 > 0 && $12 == "ok"')" -eq 2
-ratio=$(awk -F, '$9 == "events_per_second" && $12 == "ok" { s[$6] += $10; n[$6]++ }
-	END { if (n["sysbench"] && n["cpu-prime"]) printf "%.3f", (s["sysbench"] / n["sysbench"]) / (s["cpu-prime"] / n["cpu-prime"]) }' "$csv")
+ratio=$(best_ratio "$csv" sysbench cpu-prime)
 check "sysbench/cpu-prime events/s in the VM within 0.25..4 (got ${ratio:-none})" \
 	awk -v r="${ratio:-0}" 'BEGIN { exit !(r > 0.25 && r < 4) }'
 check "hang: both repetitions failed by their timeout" \

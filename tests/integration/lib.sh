@@ -40,6 +40,15 @@ check_out() {
 }
 # rows FILE [AWK-CONDITION]: count data rows of a CSV (header excluded)
 rows() { awk -F, -v OFS=, "NR > 1 ${2:+&& ($2)}" "$1" | wc -l; }
+# best_ratio RUNS-CSV A B [BACKEND]: workload A's best events_per_second
+# over workload B's (of BACKEND's rows, else all). Another process's load
+# can only lower a rate, so each side's best is its least disturbed.
+best_ratio() {
+	awk -F, -v a="$2" -v b="$3" -v be="${4:-}" \
+		'$9 == "events_per_second" && $12 == "ok" && (be == "" || $2 == be) {
+			if ($10 > m[$6]) m[$6] = $10 }
+		END { if (m[a] && m[b]) printf "%.3f", m[a] / m[b] }' "$1"
+}
 # unquote FILE: drop quoted CSV fields' contents, so commas in them do not
 # count as separators (none of our fields has an escaped quote)
 unquote() { sed -E 's/"[^"]*"//g' "$1"; }
