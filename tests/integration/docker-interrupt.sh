@@ -39,10 +39,6 @@ kill -TERM "$VB_PID"
 wait "$VB_PID"
 # One that `docker run` was still creating goes when its stdin from the
 # engine closes (--rm): a busy daemon may take a moment, so up to 10 s.
-i=0
-while [ -n "$(run_containers "$VB_PID")" ] && [ "$i" -lt 50 ]; do
-	i=$((i + 1))
-	sleep 0.2
-done
-[ -z "$(run_containers "$VB_PID")" ] || die "containers survived SIGTERM during open (10 s)"
+none_left() { [ -z "$(run_containers "$VB_PID")" ]; }
+within 10 none_left || die "containers survived SIGTERM during open (10 s)"
 echo "PASS"

@@ -12,12 +12,6 @@
 # gone PID: no such process, or only its zombie (a PID 1 that reaps
 # slowly is not the engine's doing).
 gone() { [ ! -e "/proc/$1" ] || grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
-# within SECONDS COMMAND...: true as soon as COMMAND is, false after SECONDS
-within() {
-	local n=$(( $1 * 10 )); shift
-	for _ in $(seq "$n"); do "$@" && return 0; sleep 0.1; done
-	"$@"
-}
 
 # start NAME BACKEND-LINE: a long run, as the leader of its own group
 start() {

@@ -127,6 +127,14 @@ vb_run() {
 	echo "--- virtbench $2: exit $VB_RC; stderr:"
 	cat "$T/$1.err"
 }
+# within SECONDS COMMAND...: true as soon as COMMAND is, false once it
+# still is not after SECONDS (for what the kernel or an engine finishes a
+# moment after the event a test caused).
+within() {
+	local n=$(( $1 * 10 )); shift
+	for _ in $(seq "$n"); do "$@" && return 0; sleep 0.1; done
+	"$@"
+}
 # vb_stop SIGNAL: send SIGNAL to the run in VB_PID and wait for it to end
 # (dies after 30 s: every command must stop promptly); its exit status
 # in VB_RC.
